@@ -1,0 +1,5 @@
+//! sidecar-injector: Istio-compatible sidecar injection, as a library.
+//!
+//! The pipeline is request → decision → render → merge → post-process → patch → response;
+//! `kube-inject` and the admission webhook both drive the same core.
+#![forbid(unsafe_code)]
