@@ -1,0 +1,397 @@
+//! Inject or skip, and why: a pure function of the pod's metadata, the settings and (in the
+//! webhook, when namespaces are watched) the namespace's labels.
+//!
+//! The order is Istio's `injectRequired`: host networking, system namespaces, the pod's
+//! `sidecar.istio.io/inject` label (over the annotation), `neverInjectSelector` (over
+//! `alwaysInjectSelector`), then the policy. Namespace rules come before the pod's own say,
+//! because in Istio the MutatingWebhookConfiguration's selectors already filtered on them:
+//! a pod in an `istio-injection=disabled` namespace never reaches the injector at all.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::selector::Selector;
+
+pub const INJECT_LABEL: &str = "sidecar.istio.io/inject";
+pub const NS_INJECTION_LABEL: &str = "istio-injection";
+pub const REV_LABEL: &str = "istio.io/rev";
+
+/// Namespaces Istio never injects into (`IgnoredNamespaces`).
+pub const IGNORED_NAMESPACES: [&str; 2] = ["kube-system", "kube-public"];
+
+type Map = BTreeMap<String, String>;
+
+/// `global.proxy.autoInject`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    Enabled,
+    Disabled,
+    /// Anything else: Istio logs an error and injects nothing.
+    Invalid,
+}
+
+impl Policy {
+    pub fn parse(s: &str) -> Policy {
+        match s {
+            "enabled" => Policy::Enabled,
+            "disabled" => Policy::Disabled,
+            _ => Policy::Invalid,
+        }
+    }
+}
+
+/// The injector's side of the decision, compiled once from the values.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub policy: Policy,
+    pub never: Vec<Selector>,
+    pub always: Vec<Selector>,
+    /// `sidecarInjectorWebhook.enableNamespacesByDefault`.
+    pub namespaces_by_default: bool,
+}
+
+impl Rules {
+    /// `kube-inject`'s rules: policy enabled, no selectors (as `istioctl kube-inject`).
+    pub fn kube_inject() -> Rules {
+        Rules {
+            policy: Policy::Enabled,
+            never: Vec::new(),
+            always: Vec::new(),
+            namespaces_by_default: false,
+        }
+    }
+}
+
+/// What we know about the pod and where it lands.
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    pub namespace: &'a str,
+    pub labels: Option<&'a Map>,
+    pub annotations: Option<&'a Map>,
+    pub host_network: bool,
+    /// The namespace's labels when the server watches namespaces; `None` trusts the
+    /// webhook configuration's namespaceSelector.
+    pub namespace_labels: Option<&'a Map>,
+    /// The revision this injector serves (`""` is the default revision).
+    pub revision: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    HostNetwork,
+    SystemNamespace(String),
+    NamespaceDisabled,
+    NamespaceOtherRevision { namespace_rev: String },
+    NamespaceNotLabelled,
+    NamespaceEnabled,
+    NamespaceRevision(String),
+    NamespacesByDefault,
+    PodSays { source: &'static str, value: bool },
+    PodValueInvalid { source: &'static str, value: String },
+    NeverSelector(usize),
+    AlwaysSelector(usize),
+    Policy(Policy),
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::HostNetwork => write!(f, "pod uses hostNetwork"),
+            Reason::SystemNamespace(ns) => write!(f, "namespace {ns} is a system namespace"),
+            Reason::NamespaceDisabled => write!(f, "namespace label {NS_INJECTION_LABEL}=disabled"),
+            Reason::NamespaceOtherRevision { namespace_rev } => {
+                write!(f, "namespace selects revision {namespace_rev:?}, not this injector's")
+            }
+            Reason::NamespaceNotLabelled => write!(
+                f,
+                "namespace has no {NS_INJECTION_LABEL} or {REV_LABEL} label and the pod does not opt in"
+            ),
+            Reason::NamespaceEnabled => write!(f, "namespace label {NS_INJECTION_LABEL}=enabled"),
+            Reason::NamespaceRevision(r) => write!(f, "namespace label {REV_LABEL}={r}"),
+            Reason::NamespacesByDefault => write!(f, "namespaces are injected by default"),
+            Reason::PodSays { source, value } => write!(f, "pod {source} {INJECT_LABEL}={value}"),
+            Reason::PodValueInvalid { source, value } => write!(
+                f,
+                "pod {source} {INJECT_LABEL}={value:?} is not true or false; using the policy"
+            ),
+            Reason::NeverSelector(i) => write!(f, "pod labels match neverInjectSelector[{i}]"),
+            Reason::AlwaysSelector(i) => write!(f, "pod labels match alwaysInjectSelector[{i}]"),
+            Reason::Policy(Policy::Enabled) => write!(f, "injection policy is enabled"),
+            Reason::Policy(Policy::Disabled) => write!(f, "injection policy is disabled"),
+            Reason::Policy(Policy::Invalid) => {
+                write!(f, "injection policy is invalid (not enabled/disabled)")
+            }
+        }
+    }
+}
+
+/// The verdict and the reasons that led to it, in the order they were considered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub inject: bool,
+    pub reasons: Vec<Reason>,
+}
+
+impl Decision {
+    fn done(inject: bool, reasons: Vec<Reason>) -> Decision {
+        Decision { inject, reasons }
+    }
+
+    /// The deciding reason (the last one considered).
+    pub fn main_reason(&self) -> Option<&Reason> {
+        self.reasons.last()
+    }
+
+    /// A short snake_case label for metrics.
+    pub fn metric_label(&self) -> &'static str {
+        match self.main_reason() {
+            Some(Reason::HostNetwork) => "host_network",
+            Some(Reason::SystemNamespace(_)) => "system_namespace",
+            Some(Reason::NamespaceDisabled) => "namespace_disabled",
+            Some(Reason::NamespaceOtherRevision { .. }) => "revision_mismatch",
+            Some(Reason::NamespaceNotLabelled) => "namespace_not_enabled",
+            Some(Reason::PodSays { .. }) => "pod_opt_out",
+            Some(Reason::NeverSelector(_)) => "never_inject_selector",
+            Some(Reason::Policy(_)) => "policy",
+            _ => "other",
+        }
+    }
+}
+
+/// Decides whether to inject.
+pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
+    let mut reasons = Vec::new();
+    if facts.host_network {
+        return Decision::done(false, vec![Reason::HostNetwork]);
+    }
+    if IGNORED_NAMESPACES.contains(&facts.namespace) {
+        return Decision::done(false, vec![Reason::SystemNamespace(facts.namespace.into())]);
+    }
+    let pod_label = facts.labels.and_then(|l| l.get(INJECT_LABEL));
+    if let Some(ns_labels) = facts.namespace_labels {
+        match namespace_rule(rules, facts, ns_labels, pod_label.map(String::as_str)) {
+            Ok(reason) => reasons.push(reason),
+            Err(reason) => return Decision::done(false, vec![reason]),
+        }
+    }
+    // The label is the newer API: when both are present it wins.
+    let (source, selector) = match (pod_label, facts.annotations.and_then(|a| a.get(INJECT_LABEL)))
+    {
+        (Some(l), _) => ("label", l.as_str()),
+        (None, Some(a)) => ("annotation", a.as_str()),
+        (None, None) => ("annotation", ""),
+    };
+    match selector {
+        "true" | "false" => {
+            let value = selector == "true";
+            reasons.push(Reason::PodSays { source, value });
+            return Decision::done(rules.policy != Policy::Invalid && value, reasons);
+        }
+        "" => {}
+        other => reasons.push(Reason::PodValueInvalid {
+            source,
+            value: other.into(),
+        }),
+    }
+    let empty = Map::new();
+    let labels = facts.labels.unwrap_or(&empty);
+    if let Some(i) = rules.never.iter().position(|s| s.matches(labels)) {
+        reasons.push(Reason::NeverSelector(i));
+        return Decision::done(false, reasons);
+    }
+    if let Some(i) = rules.always.iter().position(|s| s.matches(labels)) {
+        reasons.push(Reason::AlwaysSelector(i));
+        return Decision::done(rules.policy != Policy::Invalid, reasons);
+    }
+    reasons.push(Reason::Policy(rules.policy));
+    Decision::done(rules.policy == Policy::Enabled, reasons)
+}
+
+/// Istio's webhook configuration, applied by the server itself: `Err` is a refusal.
+fn namespace_rule(
+    rules: &Rules,
+    facts: &Facts<'_>,
+    ns: &Map,
+    pod_label: Option<&str>,
+) -> Result<Reason, Reason> {
+    let pod_rev = facts.labels.and_then(|l| l.get(REV_LABEL));
+    match ns.get(NS_INJECTION_LABEL).map(String::as_str) {
+        Some("enabled") if facts.revision.is_empty() || facts.revision == "default" => {
+            return Ok(Reason::NamespaceEnabled)
+        }
+        Some("enabled") => {
+            return Err(Reason::NamespaceOtherRevision {
+                namespace_rev: "default".into(),
+            })
+        }
+        Some(_) => return Err(Reason::NamespaceDisabled),
+        None => {}
+    }
+    if let Some(rev) = ns.get(REV_LABEL) {
+        return if revision_matches(rev, facts.revision) {
+            Ok(Reason::NamespaceRevision(rev.clone()))
+        } else {
+            Err(Reason::NamespaceOtherRevision {
+                namespace_rev: rev.clone(),
+            })
+        };
+    }
+    // An unlabelled namespace: the pod opts in by label, or by a revision label naming us.
+    if let Some(rev) = pod_rev {
+        return if revision_matches(rev, facts.revision) {
+            Ok(Reason::NamespaceRevision(rev.clone()))
+        } else {
+            Err(Reason::NamespaceOtherRevision {
+                namespace_rev: rev.clone(),
+            })
+        };
+    }
+    if pod_label == Some("true") {
+        return Ok(Reason::PodSays {
+            source: "label",
+            value: true,
+        });
+    }
+    if rules.namespaces_by_default {
+        return Ok(Reason::NamespacesByDefault);
+    }
+    Err(Reason::NamespaceNotLabelled)
+}
+
+fn revision_matches(label: &str, served: &str) -> bool {
+    let served = if served.is_empty() { "default" } else { served };
+    label == served
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    fn map(pairs: &[(&str, &str)]) -> Map {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn rules(policy: Policy) -> Rules {
+        Rules {
+            policy,
+            never: vec![Selector::from_match_labels(map(&[("never", "yes")]))],
+            always: vec![Selector::from_match_labels(map(&[("always", "yes")]))],
+            namespaces_by_default: false,
+        }
+    }
+
+    #[rstest]
+    // label, annotation, other labels, policy → inject
+    #[case(None, None, &[], Policy::Enabled, true)]
+    #[case(None, None, &[], Policy::Disabled, false)]
+    #[case(None, None, &[], Policy::Invalid, false)]
+    #[case(Some("false"), None, &[], Policy::Enabled, false)]
+    #[case(Some("true"), None, &[], Policy::Disabled, true)]
+    #[case(None, Some("false"), &[], Policy::Enabled, false)]
+    #[case(None, Some("true"), &[], Policy::Disabled, true)]
+    #[case(Some("true"), Some("false"), &[], Policy::Disabled, true)] // label wins
+    #[case(Some("false"), Some("true"), &[], Policy::Enabled, false)] // label wins
+    #[case(Some("yes"), None, &[], Policy::Enabled, true)] // invalid → policy
+    #[case(None, None, &[("never", "yes")], Policy::Enabled, false)]
+    #[case(None, None, &[("always", "yes")], Policy::Disabled, true)]
+    #[case(None, None, &[("never", "yes"), ("always", "yes")], Policy::Disabled, false)] // never wins
+    #[case(Some("true"), None, &[("never", "yes")], Policy::Enabled, true)] // pod's say beats selectors
+    #[case(None, Some("false"), &[("always", "yes")], Policy::Enabled, false)]
+    #[case(Some("true"), None, &[], Policy::Invalid, false)]
+    fn precedence(
+        #[case] label: Option<&str>,
+        #[case] annotation: Option<&str>,
+        #[case] other: &[(&str, &str)],
+        #[case] policy: Policy,
+        #[case] want: bool,
+    ) {
+        let mut labels = map(other);
+        if let Some(l) = label {
+            labels.insert(INJECT_LABEL.into(), l.into());
+        }
+        let annotations = annotation.map(|a| map(&[(INJECT_LABEL, a)]));
+        let facts = Facts {
+            namespace: "shop",
+            labels: Some(&labels),
+            annotations: annotations.as_ref(),
+            host_network: false,
+            namespace_labels: None,
+            revision: "",
+        };
+        let d = decide(&rules(policy), &facts);
+        assert_eq!(d.inject, want, "{:?}", d.reasons);
+        assert!(!d.reasons.is_empty());
+    }
+
+    #[rstest]
+    #[case("kube-system")]
+    #[case("kube-public")]
+    fn system_namespaces_never(#[case] ns: &str) {
+        let labels = map(&[(INJECT_LABEL, "true")]);
+        let facts = Facts {
+            namespace: ns,
+            labels: Some(&labels),
+            annotations: None,
+            host_network: false,
+            namespace_labels: None,
+            revision: "",
+        };
+        let d = decide(&rules(Policy::Enabled), &facts);
+        assert!(!d.inject);
+        assert_eq!(d.reasons, vec![Reason::SystemNamespace(ns.into())]);
+    }
+
+    #[test]
+    fn host_network_first() {
+        let labels = map(&[(INJECT_LABEL, "true")]);
+        let facts = Facts {
+            namespace: "shop",
+            labels: Some(&labels),
+            annotations: None,
+            host_network: true,
+            namespace_labels: None,
+            revision: "",
+        };
+        assert_eq!(
+            decide(&rules(Policy::Enabled), &facts).reasons,
+            vec![Reason::HostNetwork]
+        );
+    }
+
+    #[rstest]
+    // namespace labels, pod labels, served revision → inject
+    #[case(&[("istio-injection", "enabled")], &[], "", true)]
+    #[case(&[("istio-injection", "enabled")], &[(INJECT_LABEL, "false")], "", false)]
+    #[case(&[("istio-injection", "disabled")], &[(INJECT_LABEL, "true")], "", false)]
+    #[case(&[("istio-injection", "enabled")], &[], "canary", false)]
+    #[case(&[("istio.io/rev", "canary")], &[], "canary", true)]
+    #[case(&[("istio.io/rev", "canary")], &[], "", false)]
+    #[case(&[("istio.io/rev", "default")], &[], "", true)]
+    #[case(&[], &[], "", false)]
+    #[case(&[], &[(INJECT_LABEL, "true")], "", true)]
+    #[case(&[], &[("istio.io/rev", "canary")], "canary", true)]
+    #[case(&[], &[("istio.io/rev", "stable")], "canary", false)]
+    fn namespace_rules(
+        #[case] ns: &[(&str, &str)],
+        #[case] pod: &[(&str, &str)],
+        #[case] rev: &str,
+        #[case] want: bool,
+    ) {
+        let ns = map(ns);
+        let labels = map(pod);
+        let facts = Facts {
+            namespace: "shop",
+            labels: Some(&labels),
+            annotations: None,
+            host_network: false,
+            namespace_labels: Some(&ns),
+            revision: rev,
+        };
+        let d = decide(&rules(Policy::Enabled), &facts);
+        assert_eq!(d.inject, want, "{:?}", d.reasons);
+    }
+}
