@@ -175,8 +175,10 @@ pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
         }
     }
     // The label is the newer API: when both are present it wins.
-    let (source, selector) = match (pod_label, facts.annotations.and_then(|a| a.get(INJECT_LABEL)))
-    {
+    let (source, selector) = match (
+        pod_label,
+        facts.annotations.and_then(|a| a.get(INJECT_LABEL)),
+    ) {
         (Some(l), _) => ("label", l.as_str()),
         (None, Some(a)) => ("annotation", a.as_str()),
         (None, None) => ("annotation", ""),

@@ -187,9 +187,9 @@ impl Values {
             deep_merge(&mut tree, overlay);
         }
         let mut values: Values =
-            serde_json::from_value(tree.clone()).map_err(|e| SettingsError::Invalid {
+            serde_path_to_error::deserialize(&tree).map_err(|e| SettingsError::Invalid {
                 what: "values file",
-                reason: e.to_string(),
+                reason: format!("{}: {}", e.path(), e.inner()),
             })?;
         values.raw = tree;
         Ok(values)
@@ -247,8 +247,10 @@ mod tests {
 
     #[test]
     fn partial_file_merges_over_defaults() {
-        let v = Values::from_yaml(Some("global:\n  proxy:\n    statusPort: 123\n  tag: 1.29\n"))
-            .unwrap();
+        let v = Values::from_yaml(Some(
+            "global:\n  proxy:\n    statusPort: 123\n  tag: 1.29\n",
+        ))
+        .unwrap();
         assert_eq!(super::super::go_sprint(&v.global.proxy.status_port), "123");
         assert_eq!(v.tag(), "1.29");
         assert_eq!(v.global.proxy.log_level, "warning");
