@@ -1,11 +1,23 @@
 //! The pipeline both front ends drive: decide → render → merge → post-process → patch.
+//!
+//! Istio's `injectPod`, step by step: validate the annotations, resolve the ProxyConfig,
+//! render each selected template into an overlay and strategic-merge it onto the pod, re-apply
+//! the user's own `istio-proxy`/`istio-init` settings, then the post-processing (cluster env,
+//! prometheus merge, probe rewrite, status annotation, container order).
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
-use crate::decision::Decision;
+use crate::decision::{self, Decision, Facts};
+use crate::render::context::{Context, DeployMeta, TypeMeta};
+use crate::render::names as n;
+use crate::render::RenderError;
 use crate::settings::Snapshot;
+
+mod post;
+mod status;
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -52,9 +64,161 @@ impl InjectError {
     }
 }
 
+impl From<RenderError> for InjectError {
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::Annotation { .. } => InjectError::InvalidAnnotation(e.to_string()),
+            other => InjectError::Render(other.to_string()),
+        }
+    }
+}
+
+/// Everything about the pod's surroundings the templates need.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub type_meta: TypeMeta,
+    pub deploy: DeployMeta,
+    pub native_sidecars: bool,
+    /// Overrides from the webhook URL (`ISTIO_META_CLUSTER_ID`, `ISTIO_META_NETWORK`).
+    pub proxy_envs: BTreeMap<String, String>,
+}
+
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
 /// dropped by the caller) → skip, or the JSON Patch that injects it.
 pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outcome, InjectError> {
-    let _ = (snap, pod, req);
-    Err(InjectError::Render("not implemented yet".into()))
+    let mut typed: Pod = serde_path_to_error::deserialize(pod)
+        .map_err(|e| InjectError::InvalidPod(format!("{}: {}", e.path(), e.inner())))?;
+    let meta = &mut typed.metadata;
+    if meta.namespace.as_deref().unwrap_or("").is_empty() {
+        meta.namespace = Some(req.namespace.to_string());
+    }
+    meta.managed_fields = None;
+    let decision = decide(snap, &typed, req.namespace_labels);
+    if !decision.inject {
+        return Ok(Outcome::Skipped(decision));
+    }
+    let (deploy, type_meta) = crate::workload::deploy_meta_from_pod(&typed.metadata);
+    let target = Target {
+        type_meta,
+        deploy,
+        native_sidecars: req.native_sidecars,
+        proxy_envs: req.proxy_envs.clone(),
+    };
+    let mut original = to_json(&typed)?;
+    crate::goenc::normalize_pod(&mut original).map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    let injected = inject_pod(snap, &typed, &target)?;
+    let patch = json_patch::diff(&original, &injected);
+    Ok(Outcome::Injected { decision, patch })
+}
+
+/// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
+/// already carries `sidecar.istio.io/status` is never injected twice.
+pub fn decide(snap: &Snapshot, pod: &Pod, namespace_labels: Option<&BTreeMap<String, String>>) -> Decision {
+    let meta = &pod.metadata;
+    if meta
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key(n::SIDECAR_STATUS))
+    {
+        return Decision {
+            inject: false,
+            reasons: vec![decision::Reason::AlreadyInjected],
+        };
+    }
+    let facts = Facts {
+        namespace: meta.namespace.as_deref().unwrap_or(""),
+        labels: meta.labels.as_ref(),
+        annotations: meta.annotations.as_ref(),
+        host_network: pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false),
+        namespace_labels,
+        revision: &snap.values.revision,
+    };
+    decision::decide(&snap.rules, &facts)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, InjectError> {
+    serde_json::to_value(v).map_err(|e| InjectError::Render(e.to_string()))
+}
+
+/// Injects one pod (metadata + spec); returns the injected pod as Go would encode it.
+pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, InjectError> {
+    let annotations = pod.metadata.annotations.clone().unwrap_or_default();
+    crate::annotations::validate(&annotations)
+        .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
+    let proxy = snap.proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))?;
+    let mut proxy_envs = target.proxy_envs.clone();
+    cluster_and_network(snap, pod, &mut proxy_envs);
+
+    let stripped = post::strip_pod(snap, pod);
+    let spec = stripped.spec.clone().unwrap_or_default();
+    let ctx = Context {
+        values: &snap.values,
+        meta: &stripped.metadata,
+        spec: &spec,
+        proxy: &proxy,
+        type_meta: &target.type_meta,
+        deploy: &target.deploy,
+        revision: &snap.values.revision,
+        native_sidecars: target.native_sidecars,
+        proxy_image: snap.proxy_image(proxy.image_type.as_deref(), &annotations),
+        proxy_uid: 1337,
+        proxy_gid: 1337,
+    };
+
+    let mut merged = to_json(pod)?;
+    crate::goenc::normalize_pod(&mut merged).map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    let mut template_pod = serde_json::json!({});
+    for name in snap.select_templates(&annotations) {
+        let overlay = snap.render_template(&name, &ctx)?;
+        merge(&mut template_pod, &overlay)?;
+        if ctx.native() {
+            post::move_proxy_to_init(&mut merged, &template_pod);
+        }
+        merge(&mut merged, &overlay)?;
+    }
+    let template_pod: Pod = serde_json::from_value(template_pod)
+        .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
+    post::reapply_overrides(&mut merged, pod, &template_pod)?;
+
+    let mut out: Pod = serde_path_to_error::deserialize(&merged)
+        .map_err(|e| InjectError::Render(format!("injected pod: {}: {}", e.path(), e.inner())))?;
+    post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs, pod)?;
+    let mut json = to_json(&out)?;
+    crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
+    Ok(json)
+}
+
+fn merge(target: &mut Value, overlay: &Value) -> Result<(), InjectError> {
+    crate::merge::merge_pod(target, overlay)
+        .map_err(|e| InjectError::Render(format!("failed applying injection overlay: {e}")))
+}
+
+/// Istio's `extractClusterAndNetwork`: values, then the webhook URL, then the pod's
+/// `topology.istio.io/network` label.
+fn cluster_and_network(snap: &Snapshot, pod: &Pod, envs: &mut BTreeMap<String, String>) {
+    const CLUSTER: &str = "ISTIO_META_CLUSTER_ID";
+    const NETWORK: &str = "ISTIO_META_NETWORK";
+    let g = &snap.values.global;
+    let mut cluster = g.multi_cluster.cluster_name.clone();
+    let mut network = g.network.clone();
+    if let Some(c) = envs.get(CLUSTER).filter(|c| !c.is_empty()) {
+        cluster = c.clone();
+    }
+    if let Some(nw) = envs.get(NETWORK).filter(|c| !c.is_empty()) {
+        network = nw.clone();
+    }
+    if let Some(nw) = pod
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("topology.istio.io/network"))
+    {
+        network = nw.clone();
+    }
+    if !cluster.is_empty() {
+        envs.insert(CLUSTER.into(), cluster);
+    }
+    if !network.is_empty() {
+        envs.insert(NETWORK.into(), network);
+    }
 }

@@ -6,5 +6,6 @@
 
 pub mod decision;
 pub mod inject;
+pub mod render;
 pub mod selector;
 pub mod settings;

@@ -1,1 +1,95 @@
-fn main() {}
+//! `sidecar-injector`: the admission webhook (`serve`) and the offline injector (`kube-inject`).
+#![forbid(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use sidecar_injector::kube_inject::{self, Options};
+use sidecar_injector::settings::Snapshot;
+
+#[derive(Parser)]
+#[command(name = "sidecar-injector", version, about = "Istio sidecar injection: admission webhook and kube-inject")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Inject the sidecar into the workloads of a YAML file, like `istioctl kube-inject`.
+    KubeInject(KubeInjectArgs),
+}
+
+#[derive(clap::Args)]
+struct KubeInjectArgs {
+    /// Input file (`-` for standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE|-")]
+    filename: String,
+    /// Output file (default: standard output).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: Istio 1.30.3's.
+    #[arg(long = "valuesFile", value_name = "FILE")]
+    values_file: Option<PathBuf>,
+    /// MeshConfig (protojson names); default: Istio 1.30.3's default mesh config.
+    #[arg(long = "meshConfigFile", value_name = "FILE")]
+    mesh_config_file: Option<PathBuf>,
+    /// Render istio-proxy as a native sidecar (Kubernetes >= 1.33).
+    #[arg(long = "native-sidecars", value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
+    native_sidecars: bool,
+    /// The control-plane revision to inject for (`istio.io/rev`).
+    #[arg(long = "revision", value_name = "REV")]
+    revision: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::KubeInject(args) => run_kube_inject(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
+    let mut snap = Snapshot::load(args.values_file.as_deref(), args.mesh_config_file.as_deref())?;
+    if let Some(rev) = &args.revision {
+        snap.set_revision(rev);
+    }
+    Ok(snap)
+}
+
+fn read_input(name: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    if name == "-" {
+        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+    } else {
+        text = std::fs::read_to_string(name).with_context(|| format!("reading {name}"))?;
+    }
+    Ok(text)
+}
+
+fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
+    let snap = build_snapshot(&args)?;
+    let text = read_input(&args.filename)?;
+    let opts = Options {
+        native_sidecars: args.native_sidecars,
+    };
+    let mut warn = |w: String| eprint!("{w}");
+    let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
+        .with_context(|| format!("injecting {}", args.filename))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?,
+        None => std::io::stdout().write_all(out.as_bytes()).context("writing standard output")?,
+    }
+    Ok(())
+}

@@ -1,19 +1,35 @@
 //! The immutable settings snapshot a request works against.
 //!
-//! Everything that can be computed from settings alone (selectors, parsed templates, the
-//! proxy image, the default `PROXY_CONFIG` text) is computed here, once, so the per-pod path
-//! only reads.
+//! Everything that can be computed from settings alone (selectors, parsed custom templates, the
+//! default ProxyConfig view and its `PROXY_CONFIG` text) is computed here, once, so the per-pod
+//! path only reads. A pod's `proxy.istio.io/config` annotation is the one per-pod merge.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::mesh::MeshConfig;
+use serde_json::Value;
+
+use super::mesh::{self, MeshConfig};
 use super::values::Values;
 use super::SettingsError;
+use crate::decision::{Policy, Rules};
+use crate::inject::InjectError;
+use crate::render::context::{Context, ProxyView};
+use crate::render::names as n;
+use crate::render::RenderError;
+use crate::selector::Selector;
 
-#[derive(Debug, Clone)]
+/// Templates Istio ships in its injector config, rendered here as code.
+const BUILT_IN: [&str; 1] = ["sidecar"];
+
+#[derive(Debug)]
 pub struct Snapshot {
     pub values: Values,
     pub mesh: MeshConfig,
+    pub rules: Rules,
+    default_proxy: ProxyView,
+    custom: BTreeMap<String, crate::template::Template>,
 }
 
 impl Snapshot {
@@ -27,10 +43,165 @@ impl Snapshot {
     pub fn from_strs(values: Option<&str>, mesh: Option<&str>) -> Result<Snapshot, SettingsError> {
         let values = Values::from_yaml(values)?;
         let mesh = match mesh {
-            Some(text) => MeshConfig::from_yaml(text)?,
-            None => MeshConfig::default(),
+            Some(text) => mesh::MeshConfig::from_yaml(text).map_err(|e| SettingsError::Invalid {
+                what: "mesh config",
+                reason: e.to_string(),
+            })?,
+            None => MeshConfig::istio_default(),
         };
-        Ok(Snapshot { values, mesh })
+        let rules = compile_rules(&values)?;
+        let mut custom = BTreeMap::new();
+        for (name, text) in &values.sidecar_injector_webhook.templates {
+            let t = crate::template::Template::parse(name, text).map_err(|e| SettingsError::Invalid {
+                what: "injection template",
+                reason: format!("{name}: {e}"),
+            })?;
+            custom.insert(name.clone(), t);
+        }
+        let default_proxy = proxy_view(&mesh);
+        Ok(Snapshot {
+            values,
+            mesh,
+            rules,
+            default_proxy,
+            custom,
+        })
+    }
+
+    /// `kube-inject --revision`: the injector config of that revision.
+    pub fn set_revision(&mut self, revision: &str) {
+        self.values.revision = revision.to_string();
+        if let Some(m) = self.values.raw.as_object_mut() {
+            m.insert("revision".into(), Value::String(revision.to_string()));
+        }
+    }
+
+    /// The ProxyConfig view for a pod: the mesh default, or the pod's `proxy.istio.io/config` merged over it.
+    pub fn proxy_view(&self, annotation: Option<&str>) -> Result<Cow<'_, ProxyView>, InjectError> {
+        match annotation {
+            None => Ok(Cow::Borrowed(&self.default_proxy)),
+            Some(text) => {
+                let merged = mesh::apply_proxy_config_annotation(&self.mesh, text).map_err(|e| {
+                    InjectError::InvalidAnnotation(format!("invalid annotation {}: {e}", n::PROXY_CONFIG))
+                })?;
+                Ok(Cow::Owned(proxy_view(&merged)))
+            }
+        }
+    }
+
+    /// Istio's `ProxyImage`: hub/image:tag, with the image type (variant) from values, the
+    /// ProxyConfig, or the `sidecar.istio.io/proxyImageType` annotation.
+    pub fn proxy_image(&self, proxy_image_type: Option<&str>, annotations: &BTreeMap<String, String>) -> String {
+        let g = &self.values.global;
+        let mut image_type = proxy_image_type.unwrap_or(&g.variant).to_string();
+        if let Some(t) = annotations.get(n::PROXY_IMAGE_TYPE) {
+            image_type = t.clone();
+        }
+        let name = if g.proxy.image.is_empty() { "proxyv2" } else { &g.proxy.image };
+        format!("{}/{}:{}", g.hub, name, tag_with_type(&self.values.tag(), &image_type))
+    }
+
+    /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates`, else `sidecar`.
+    pub fn select_templates(&self, annotations: &BTreeMap<String, String>) -> Vec<String> {
+        if let Some(list) = annotations.get(n::INJECT_TEMPLATES) {
+            return list.split(',').map(|s| s.trim().to_string()).collect();
+        }
+        let defaults = &self.values.sidecar_injector_webhook.default_templates;
+        if defaults.is_empty() {
+            vec!["sidecar".into()]
+        } else {
+            defaults.clone()
+        }
+    }
+
+    /// Renders one template by name into its overlay.
+    pub fn render_template(&self, name: &str, ctx: &Context<'_>) -> Result<Value, RenderError> {
+        if let Some(t) = self.custom.get(name) {
+            return crate::render::custom::render(t, name, ctx);
+        }
+        match name {
+            "sidecar" => crate::render::sidecar::render(ctx),
+            _ => {
+                let mut known: Vec<&str> = BUILT_IN.to_vec();
+                known.extend(self.custom.keys().map(String::as_str));
+                Err(RenderError::UnknownTemplate {
+                    name: name.to_string(),
+                    known: known.join(", "),
+                })
+            }
+        }
+    }
+
+    /// The mesh default status port (Istio rewrites probes to it).
+    pub fn status_port(&self) -> i32 {
+        self.default_proxy.status_port
+    }
+
+    /// MeshConfig `enablePrometheusMerge` (unset means on).
+    pub fn prometheus_merge(&self) -> Option<bool> {
+        self.mesh.enable_prometheus_merge()
+    }
+}
+
+fn compile_rules(values: &Values) -> Result<Rules, SettingsError> {
+    let w = &values.sidecar_injector_webhook;
+    let compile = |list: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector], what: &str| {
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, s)| match Selector::compile(s) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    // Istio logs and ignores a bad selector; so do we, loudly.
+                    tracing::warn!("ignoring sidecarInjectorWebhook.{what}[{i}]: {e}");
+                    None
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(Rules {
+        policy: Policy::parse(&values.global.proxy.auto_inject),
+        never: compile(&w.never_inject_selector, "neverInjectSelector"),
+        always: compile(&w.always_inject_selector, "alwaysInjectSelector"),
+        namespaces_by_default: w.enable_namespaces_by_default,
+    })
+}
+
+fn proxy_view(mesh: &MeshConfig) -> ProxyView {
+    let pc = mesh.default_config();
+    ProxyView {
+        interception_mode: pc.interception_mode().to_string(),
+        hold_application_until_proxy_starts: pc.hold_application_until_proxy_starts().unwrap_or(false),
+        proxy_metadata: pc.proxy_metadata().clone(),
+        proxy_config_json: mesh::proxy_config_json(pc),
+        status_port: pc.status_port(),
+        image_type: pc.image_type().map(str::to_string),
+        tracing_ca_dir: pc
+            .tracing_tls_ca_certificates()
+            .map(|p| p.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"))),
+        mesh_trust_domain: mesh.trust_domain().to_string(),
+        proxy_listen_port: mesh.proxy_listen_port(),
+        proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
+        inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
+        otel_semconv: mesh.otel_semantic_conventions(),
+    }
+}
+
+/// Istio's `updateImageTypeIfPresent`: a known type suffix on the tag is replaced; `default` means none.
+fn tag_with_type(tag: &str, image_type: &str) -> String {
+    if image_type.is_empty() {
+        return tag.to_string();
+    }
+    let mut base = tag;
+    for known in ["distroless", "debug"] {
+        if let Some(b) = tag.strip_suffix(&format!("-{known}")) {
+            base = b;
+            break;
+        }
+    }
+    if image_type == "default" {
+        base.to_string()
+    } else {
+        format!("{base}-{image_type}")
     }
 }
 
@@ -39,4 +210,17 @@ fn read(path: &Path) -> Result<String, SettingsError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_with_type;
+
+    #[test]
+    fn image_types_replace_known_suffixes() {
+        assert_eq!(tag_with_type("1.30.3", ""), "1.30.3");
+        assert_eq!(tag_with_type("1.30.3", "distroless"), "1.30.3-distroless");
+        assert_eq!(tag_with_type("1.30.3-debug", "distroless"), "1.30.3-distroless");
+        assert_eq!(tag_with_type("1.30.3-debug", "default"), "1.30.3");
+    }
 }

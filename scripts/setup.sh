@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the Rust toolchain: Python packages for Istio's golden
+# case runners and the chart checks. Idempotent; only talks to PyPI.
+set -euo pipefail
+python3 -m pip install --quiet --disable-pip-version-check \
+  pyyaml httpx h2 jsonpatch cryptography kubernetes-validate pytest

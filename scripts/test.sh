@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, unit + integration tests, Istio's golden cases (ratcheted),
+# and the Helm chart checks. Needs Python 3 with the packages scripts/setup.sh installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+step "cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+step "cargo build --release"
+cargo build --release --quiet
+step "cargo test"
+cargo test --quiet 2>&1 | tee target/cargo-test.log
+rust=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' target/cargo-test.log)
+
+step "Istio golden cases"
+scripts/compat.sh
+read -r kube web < target/compat-passed.txt
+
+chart=0
+if [ -x tests/chart/run.sh ]; then
+  step "Helm chart"
+  tests/chart/run.sh 2>&1 | tee target/chart-test.log
+  chart=$(sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p' target/chart-test.log | tail -n1)
+  chart=${chart:-0}
+fi
+
+echo
+echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart"
+echo "all: $((rust + kube + web + chart)) passed, 0 failed"

@@ -1,0 +1,207 @@
+//! `kube-inject`: inject every pod template in a multi-document YAML stream.
+//!
+//! Like `istioctl kube-inject`: workloads are decoded as Kubernetes' typed structs would decode
+//! them (so the output carries Go's encoding), kinds without a pod template pass through
+//! untouched (byte for byte), `v1` `List`s are injected item by item, and every document is
+//! followed by `---`.
+
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
+
+use crate::decision::{self, Facts, Rules};
+use crate::inject::{self, InjectError, Target};
+use crate::render::context::{DeployMeta, TypeMeta};
+use crate::settings::Snapshot;
+use crate::workload;
+use crate::yaml;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub native_sidecars: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KubeInjectError {
+    #[error(transparent)]
+    Yaml(#[from] yaml::YamlError),
+    #[error("document {index} ({what}): {message}")]
+    Document {
+        index: usize,
+        what: String,
+        message: String,
+    },
+}
+
+/// Injects a whole stream. `warn` receives istioctl's "===> Skipping injection …" notices.
+pub fn inject_stream(
+    snap: &Snapshot,
+    text: &str,
+    opts: &Options,
+    warn: &mut dyn FnMut(String),
+) -> Result<String, KubeInjectError> {
+    let mut out = String::new();
+    for (index, doc) in yaml::read_documents(text)?.into_iter().enumerate() {
+        let Some(mut value) = doc.value else {
+            out.push_str(&doc.raw);
+            out.push_str("---\n");
+            continue;
+        };
+        let what = describe(&value);
+        let changed = inject_object(snap, &mut value, opts, warn).map_err(|message| {
+            KubeInjectError::Document {
+                index,
+                what,
+                message,
+            }
+        })?;
+        if changed {
+            out.push_str(&yaml::to_string(&value));
+        } else {
+            out.push_str(&doc.raw);
+            if !doc.raw.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out.push_str("---\n");
+    }
+    Ok(out)
+}
+
+fn describe(v: &Value) -> String {
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
+    match v.pointer("/metadata/name").and_then(Value::as_str) {
+        Some(name) => format!("{kind} {name}"),
+        None => kind.to_string(),
+    }
+}
+
+fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
+    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
+}
+
+/// Injects one object in place. `Ok(false)`: a kind we don't touch (printed as it came).
+fn inject_object(
+    snap: &Snapshot,
+    obj: &mut Value,
+    opts: &Options,
+    warn: &mut dyn FnMut(String),
+) -> Result<bool, String> {
+    let api_version = str_at(obj, "/apiVersion").to_string();
+    let kind = str_at(obj, "/kind").to_string();
+    if kind == "List" && api_version == "v1" {
+        if let Some(items) = obj.get_mut("items").and_then(Value::as_array_mut) {
+            for (i, item) in items.iter_mut().enumerate() {
+                inject_object(snap, item, opts, warn).map_err(|e| format!("items[{i}]: {e}"))?;
+            }
+        }
+        crate::goenc::normalize_object(obj).map_err(|e| e.to_string())?;
+        return Ok(true);
+    }
+    let Some(paths) = workload::template_paths(&api_version, &kind) else {
+        return Ok(false);
+    };
+    inject_template(snap, obj, paths, &api_version, &kind, opts, warn)?;
+    crate::goenc::normalize_object(obj).map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
+fn decode<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let inner = e.path().to_string();
+        let at = if inner == "." { String::new() } else { format!(".{inner}") };
+        format!("{}{at}: {}", path.trim_start_matches('/').replace('/', "."), e.inner())
+    })
+}
+
+fn inject_template(
+    snap: &Snapshot,
+    obj: &mut Value,
+    paths: workload::TemplatePaths,
+    api_version: &str,
+    kind: &str,
+    opts: &Options,
+    warn: &mut dyn FnMut(String),
+) -> Result<(), String> {
+    let empty = Value::Object(Default::default());
+    let meta: ObjectMeta = decode(obj.pointer(paths.metadata).unwrap_or(&empty), paths.metadata)?;
+    let spec: PodSpec = match obj.pointer(paths.spec) {
+        Some(s) => decode(s, paths.spec)?,
+        None => return Err(format!("{} is required", paths.spec.trim_start_matches('/').replace('/', "."))),
+    };
+    let (deploy, type_meta) = if kind == "Pod" {
+        workload::deploy_meta_from_pod(&meta)
+    } else {
+        (
+            DeployMeta {
+                name: str_at(obj, "/metadata/name").to_string(),
+                namespace: str_at(obj, "/metadata/namespace").to_string(),
+            },
+            TypeMeta {
+                api_version: api_version.to_string(),
+                kind: kind.to_string(),
+            },
+        )
+    };
+    let name = meta.name.clone().filter(|s| !s.is_empty()).unwrap_or(deploy.name.clone());
+    let namespace = meta
+        .namespace
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(deploy.namespace.clone());
+    let full = if deploy.namespace.is_empty() {
+        name
+    } else {
+        format!("{}/{name}", deploy.namespace)
+    };
+    let pod = Pod {
+        metadata: meta,
+        spec: Some(spec),
+        status: None,
+    };
+    let facts = Facts {
+        namespace: &namespace,
+        labels: pod.metadata.labels.as_ref(),
+        annotations: pod.metadata.annotations.as_ref(),
+        host_network: pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false),
+        namespace_labels: None,
+        revision: &snap.values.revision,
+    };
+    let decision = decision::decide(&Rules::kube_inject(), &facts);
+    if !decision.inject {
+        let why = if facts.host_network {
+            "has host networking enabled"
+        } else {
+            "has sidecar injection disabled"
+        };
+        warn(format!("===> Skipping injection because {kind} {full:?} {why}\n"));
+        return Ok(());
+    }
+    let target = Target {
+        type_meta,
+        deploy,
+        native_sidecars: opts.native_sidecars,
+        proxy_envs: Default::default(),
+    };
+    let injected = inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;
+    set(obj, paths.metadata, injected.get("metadata").cloned().unwrap_or(empty.clone()));
+    set(obj, paths.spec, injected.get("spec").cloned().unwrap_or(empty));
+    Ok(())
+}
+
+/// Writes `value` at a JSON pointer, creating the objects on the way.
+fn set(obj: &mut Value, ptr: &str, value: Value) {
+    let mut cur = obj;
+    let parts: Vec<&str> = ptr.trim_start_matches('/').split('/').collect();
+    let Some((last, parents)) = parts.split_last() else { return };
+    for p in parents {
+        if !cur.is_object() {
+            *cur = Value::Object(Default::default());
+        }
+        let Some(m) = cur.as_object_mut() else { return };
+        cur = m.entry(p.to_string()).or_insert_with(|| Value::Object(Default::default()));
+    }
+    if let Some(m) = cur.as_object_mut() {
+        m.insert(last.to_string(), value);
+    }
+}

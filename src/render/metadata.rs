@@ -1,0 +1,182 @@
+//! The labels and annotations the `sidecar` template adds to the pod.
+
+use serde_json::{json, Map, Value};
+
+use super::context::Context;
+use super::init;
+use super::names as n;
+
+/// `a | default b | default c`: the first non-empty.
+fn first_set<'a>(options: &[&'a str]) -> &'a str {
+    options.iter().copied().find(|s| !s.is_empty()).unwrap_or("")
+}
+
+/// Canonical service name, cut to a valid label value (63 chars, no trailing `-`).
+pub fn canonical_name(ctx: &Context<'_>) -> String {
+    let name = first_set(&[
+        ctx.label(n::CANONICAL_NAME),
+        ctx.label("app.kubernetes.io/name"),
+        ctx.label("app"),
+        &ctx.deploy.name,
+    ]);
+    let cut: String = name.chars().take(63).collect();
+    cut.strip_suffix('-').unwrap_or(&cut).to_string()
+}
+
+pub fn labels(ctx: &Context<'_>) -> Value {
+    let mut l = Map::new();
+    l.insert(
+        n::TLS_MODE.into(),
+        json!(first_set(&[ctx.label(n::TLS_MODE), "istio"])),
+    );
+    if ctx
+        .proxy
+        .proxy_metadata
+        .get("ISTIO_META_ENABLE_HBONE")
+        .map(String::as_str)
+        == Some("true")
+    {
+        l.insert(
+            n::TUNNEL.into(),
+            json!(first_set(&[ctx.label(n::TUNNEL), "http"])),
+        );
+    }
+    l.insert(n::CANONICAL_NAME.into(), json!(canonical_name(ctx)));
+    l.insert(
+        n::CANONICAL_REVISION.into(),
+        json!(first_set(&[
+            ctx.label(n::CANONICAL_REVISION),
+            ctx.label("app.kubernetes.io/version"),
+            ctx.label("version"),
+            "latest",
+        ])),
+    );
+    Value::Object(l)
+}
+
+pub fn annotations(ctx: &Context<'_>) -> Value {
+    let mut a = Map::new();
+    a.insert(
+        n::REV_LABEL.into(),
+        json!(first_set(&[ctx.revision, "default"])),
+    );
+    if let Some(first) = ctx.app_containers().first() {
+        if !ctx.isset(n::DEFAULT_LOGS_CONTAINER) {
+            a.insert(n::DEFAULT_LOGS_CONTAINER.into(), json!(first));
+        }
+        if !ctx.isset(n::DEFAULT_CONTAINER) {
+            a.insert(n::DEFAULT_CONTAINER.into(), json!(first));
+        }
+    }
+    if ctx.values.pilot.cni.enabled {
+        cni_annotations(ctx, &mut a);
+    }
+    Value::Object(a)
+}
+
+/// With CNI the traffic settings travel to the CNI plugin as annotations.
+fn cni_annotations(ctx: &Context<'_>, a: &mut Map<String, Value>) {
+    let p = &ctx.values.global.proxy;
+    if ctx.values.pilot.cni.provider == "multus" {
+        a.insert(
+            n::MULTUS_NETWORKS.into(),
+            json!(append_multus_network(
+                ctx.ann(n::MULTUS_NETWORKS),
+                "default/istio-cni"
+            )),
+        );
+    }
+    a.insert(n::INTERCEPTION_MODE.into(), json!(ctx.interception_mode()));
+    let include = ctx.annotation_or(n::INCLUDE_OUTBOUND_IP_RANGES, &p.include_ip_ranges);
+    if !include.is_empty() {
+        a.insert(n::INCLUDE_OUTBOUND_IP_RANGES.into(), json!(include));
+    }
+    let exclude = ctx.annotation_or(n::EXCLUDE_OUTBOUND_IP_RANGES, &p.exclude_ip_ranges);
+    if !exclude.is_empty() {
+        a.insert(n::EXCLUDE_OUTBOUND_IP_RANGES.into(), json!(exclude));
+    }
+    a.insert(
+        n::INCLUDE_INBOUND_PORTS.into(),
+        json!(ctx.annotation_or(n::INCLUDE_INBOUND_PORTS, &p.include_inbound_ports)),
+    );
+    a.insert(
+        n::EXCLUDE_INBOUND_PORTS.into(),
+        json!(init::excluded_inbound(ctx)),
+    );
+    if init::has_include_outbound_ports(ctx) {
+        a.insert(
+            n::INCLUDE_OUTBOUND_PORTS.into(),
+            json!(ctx.annotation_or(n::INCLUDE_OUTBOUND_PORTS, &p.include_outbound_ports)),
+        );
+    }
+    if init::has_exclude_outbound_ports(ctx) {
+        a.insert(
+            n::EXCLUDE_OUTBOUND_PORTS.into(),
+            json!(ctx.annotation_or(n::EXCLUDE_OUTBOUND_PORTS, &p.exclude_outbound_ports)),
+        );
+    }
+    for key in [
+        n::KUBEVIRT_INTERFACES,
+        n::REROUTE_VIRTUAL_INTERFACES,
+        n::EXCLUDE_INTERFACES,
+    ] {
+        let v = ctx.ann(key);
+        if !v.is_empty() {
+            a.insert(key.into(), json!(v));
+        }
+    }
+}
+
+/// Istio's `appendMultusNetwork`: adds the istio-cni network to a Multus networks
+/// annotation (comma list or JSON list) unless it is already there.
+pub fn append_multus_network(existing: &str, network: &str) -> String {
+    if existing.is_empty() {
+        return network.to_string();
+    }
+    if let Some(i) = existing.rfind(']') {
+        let Ok(nets) = serde_json::from_str::<Vec<Map<String, Value>>>(existing) else {
+            return existing.to_string();
+        };
+        let (ns, name) = match network.split_once('/') {
+            Some((ns, name)) => (ns, name),
+            None => ("", network),
+        };
+        let present = nets.iter().any(|net| {
+            net.get("name").and_then(Value::as_str) == Some(name)
+                && net.get("namespace").and_then(Value::as_str).unwrap_or("") == ns
+        });
+        if present {
+            return existing.to_string();
+        }
+        let entry = if ns.is_empty() {
+            format!(r#", {{"name": "{name}"}}"#)
+        } else {
+            format!(r#", {{"name": "{name}", "namespace": "{ns}"}}"#)
+        };
+        return format!("{}{}{}", &existing[..i], entry, &existing[i..]);
+    }
+    if existing.split(',').any(|n| n.trim() == network) {
+        return existing.to_string();
+    }
+    format!("{existing}, {network}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::append_multus_network as add;
+
+    #[test]
+    fn multus_networks() {
+        assert_eq!(add("", "default/istio-cni"), "default/istio-cni");
+        assert_eq!(add("a", "default/istio-cni"), "a, default/istio-cni");
+        assert_eq!(add("a, default/istio-cni", "default/istio-cni"), "a, default/istio-cni");
+        assert_eq!(
+            add(r#"[{"name": "a"}]"#, "default/istio-cni"),
+            r#"[{"name": "a"}, {"name": "istio-cni", "namespace": "default"}]"#
+        );
+        assert_eq!(
+            add(r#"[{"name": "istio-cni", "namespace": "default"}]"#, "default/istio-cni"),
+            r#"[{"name": "istio-cni", "namespace": "default"}]"#
+        );
+    }
+}

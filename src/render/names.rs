@@ -1,0 +1,45 @@
+//! Annotation and label names the built-in templates read.
+// TODO(merge): fold into crate::annotations once that table lands.
+
+pub const INTERCEPTION_MODE: &str = "sidecar.istio.io/interceptionMode";
+pub const NATIVE_SIDECAR: &str = "sidecar.istio.io/nativeSidecar";
+pub const STATUS_PORT: &str = "status.sidecar.istio.io/port";
+pub const PROXY_IMAGE: &str = "sidecar.istio.io/proxyImage";
+pub const PROXY_CPU: &str = "sidecar.istio.io/proxyCPU";
+pub const PROXY_MEMORY: &str = "sidecar.istio.io/proxyMemory";
+pub const PROXY_CPU_LIMIT: &str = "sidecar.istio.io/proxyCPULimit";
+pub const PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit";
+pub const LOG_LEVEL: &str = "sidecar.istio.io/logLevel";
+pub const COMPONENT_LOG_LEVEL: &str = "sidecar.istio.io/componentLogLevel";
+pub const AGENT_LOG_LEVEL: &str = "sidecar.istio.io/agentLogLevel";
+pub const CAP_NET_BIND_SERVICE: &str = "sidecar.istio.io/capNetBindService";
+pub const BOOTSTRAP_OVERRIDE: &str = "sidecar.istio.io/bootstrapOverride";
+pub const USER_VOLUME: &str = "sidecar.istio.io/userVolume";
+pub const USER_VOLUME_MOUNT: &str = "sidecar.istio.io/userVolumeMount";
+pub const INCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/includeOutboundIPRanges";
+pub const EXCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/excludeOutboundIPRanges";
+pub const INCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeInboundPorts";
+pub const EXCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeInboundPorts";
+pub const INCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeOutboundPorts";
+pub const EXCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeOutboundPorts";
+pub const KUBEVIRT_INTERFACES: &str = "traffic.sidecar.istio.io/kubevirtInterfaces";
+pub const REROUTE_VIRTUAL_INTERFACES: &str = "istio.io/reroute-virtual-interfaces";
+pub const EXCLUDE_INTERFACES: &str = "traffic.sidecar.istio.io/excludeInterfaces";
+pub const READINESS_INITIAL_DELAY: &str = "readiness.status.sidecar.istio.io/initialDelaySeconds";
+pub const READINESS_PERIOD: &str = "readiness.status.sidecar.istio.io/periodSeconds";
+pub const READINESS_FAILURE_THRESHOLD: &str = "readiness.status.sidecar.istio.io/failureThreshold";
+pub const MULTUS_NETWORKS: &str = "k8s.v1.cni.cncf.io/networks";
+pub const DATADOG_ENV: &str = "apm.datadoghq.com/env";
+pub const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
+pub const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";
+pub const REV_LABEL: &str = "istio.io/rev";
+pub const TLS_MODE: &str = "security.istio.io/tlsMode";
+pub const TUNNEL: &str = "networking.istio.io/tunnel";
+pub const CANONICAL_NAME: &str = "service.istio.io/canonical-name";
+pub const CANONICAL_REVISION: &str = "service.istio.io/canonical-revision";
+pub const WORKLOAD_NAME_LABEL: &str = "service.istio.io/workload-name";
+pub const PROXY_IMAGE_TYPE: &str = "sidecar.istio.io/proxyImageType";
+pub const INJECT_TEMPLATES: &str = "inject.istio.io/templates";
+pub const PROXY_CONFIG: &str = "proxy.istio.io/config";
+pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
+pub const PROXY_OVERRIDES: &str = "sidecar.istio.io/proxyOverrides";

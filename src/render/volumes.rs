@@ -1,0 +1,154 @@
+//! The sidecar's volumes and the proxy's volume mounts, including the user's extra ones
+//! (`sidecar.istio.io/userVolume`, `sidecar.istio.io/userVolumeMount`: JSON maps of name → spec).
+
+use serde_json::{json, Map, Value};
+
+use super::context::Context;
+use super::names as n;
+use super::RenderError;
+
+const GKE_CA: &str = "GkeWorkloadCertificate";
+
+fn mount(name: &str, path: &str) -> Value {
+    json!({ "name": name, "mountPath": path })
+}
+
+pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
+    let g = &ctx.values.global;
+    let mut m = vec![
+        mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
+        mount("credential-socket", "/var/run/secrets/credential-uds"),
+    ];
+    if g.ca_name == GKE_CA {
+        m.push(json!({ "name": "gke-workload-certificate",
+            "mountPath": "/var/run/secrets/workload-spiffe-credentials", "readOnly": true }));
+    } else {
+        m.push(mount(
+            "workload-certs",
+            "/var/run/secrets/workload-spiffe-credentials",
+        ));
+    }
+    if g.pilot_cert_provider == "istiod" {
+        m.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
+        m.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
+    }
+    m.push(mount("istio-data", "/var/lib/istio/data"));
+    if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
+        m.push(mount("custom-bootstrap-volume", "/etc/istio/custom-bootstrap"));
+    }
+    m.push(mount("istio-envoy", "/etc/istio/proxy"));
+    m.push(mount("istio-token", "/var/run/secrets/tokens"));
+    if g.mount_mtls_certs {
+        m.push(json!({ "name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true }));
+    }
+    m.push(mount("istio-podinfo", "/etc/istio/pod"));
+    if let Some(dir) = lightstep_dir(ctx) {
+        m.push(json!({ "name": "lightstep-certs", "mountPath": dir, "readOnly": true }));
+    }
+    if ctx.isset(n::USER_VOLUME_MOUNT) {
+        m.extend(user_entries(ctx, n::USER_VOLUME_MOUNT)?);
+    }
+    Ok(m)
+}
+
+fn lightstep_dir(ctx: &Context<'_>) -> Option<String> {
+    if ctx.values.global.proxy.tracer == "lightstep" {
+        ctx.proxy.tracing_ca_dir.clone()
+    } else {
+        None
+    }
+}
+
+pub fn volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
+    let g = &ctx.values.global;
+    let mut v = vec![
+        json!({ "name": "workload-socket", "emptyDir": null }),
+        json!({ "name": "credential-socket", "emptyDir": null }),
+    ];
+    if g.ca_name == GKE_CA {
+        v.push(json!({ "name": "gke-workload-certificate",
+            "csi": { "driver": "workloadcertificates.security.cloud.google.com" } }));
+    } else {
+        v.push(json!({ "name": "workload-certs", "emptyDir": null }));
+    }
+    if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
+        v.push(json!({ "name": "custom-bootstrap-volume",
+            "configMap": { "name": ctx.ann(n::BOOTSTRAP_OVERRIDE) } }));
+    }
+    v.push(json!({ "name": "istio-envoy", "emptyDir": { "medium": "Memory" } }));
+    v.push(json!({ "name": "istio-data", "emptyDir": {} }));
+    v.push(json!({ "name": "istio-podinfo", "downwardAPI": { "items": [
+        { "path": "labels", "fieldRef": { "fieldPath": "metadata.labels" } },
+        { "path": "annotations", "fieldRef": { "fieldPath": "metadata.annotations" } },
+    ] } }));
+    v.push(json!({ "name": "istio-token", "projected": { "sources": [
+        { "serviceAccountToken": { "path": "istio-token", "expirationSeconds": 43200,
+            "audience": g.sds.token.aud } },
+    ] } }));
+    if g.pilot_cert_provider == "istiod" {
+        v.push(ca_cert_volume(ctx));
+    }
+    let crl = &ctx.values.pilot.crl_config_map_name;
+    let crl = if crl.is_empty() { "istio-ca-crl" } else { crl };
+    v.push(json!({ "name": "istio-ca-crl", "configMap": { "name": crl, "optional": true } }));
+    if g.mount_mtls_certs {
+        let sa = ctx.spec.service_account_name.as_deref().unwrap_or("");
+        let secret = if sa.is_empty() {
+            "istio.default".to_string()
+        } else {
+            format!("istio.{sa}")
+        };
+        v.push(json!({ "name": "istio-certs",
+            "secret": { "optional": true, "secretName": secret } }));
+    }
+    if ctx.isset(n::USER_VOLUME) {
+        v.extend(user_entries(ctx, n::USER_VOLUME)?);
+    }
+    if lightstep_dir(ctx).is_some() {
+        v.push(json!({ "name": "lightstep-certs",
+            "secret": { "optional": true, "secretName": "lightstep.cacert" } }));
+    }
+    Ok(v)
+}
+
+fn ca_cert_volume(ctx: &Context<'_>) -> Value {
+    let bundle = &ctx.values.global.trust_bundle_name;
+    let ctb = ctx
+        .values
+        .pilot
+        .env
+        .get("ENABLE_CLUSTER_TRUST_BUNDLE_API")
+        .is_some_and(|v| v == &Value::Bool(true));
+    if ctb {
+        let name = if bundle.is_empty() { "root-cert" } else { bundle };
+        json!({ "name": "istiod-ca-cert", "projected": { "sources": [
+            { "clusterTrustBundle": { "name": format!("istio.io:istiod-ca:{name}"),
+                "path": "root-cert.pem" } } ] } })
+    } else {
+        let name = if bundle.is_empty() {
+            "istio-ca-root-cert"
+        } else {
+            bundle
+        };
+        json!({ "name": "istiod-ca-cert", "configMap": { "name": name } })
+    }
+}
+
+/// A `{name: spec}` JSON annotation as entries `{name, ...spec}`, names in sorted order.
+fn user_entries(ctx: &Context<'_>, annotation: &str) -> Result<Vec<Value>, RenderError> {
+    let raw = ctx.ann(annotation);
+    let parsed: std::collections::BTreeMap<String, Map<String, Value>> = serde_json::from_str(raw)
+        .map_err(|e| RenderError::Annotation {
+            name: annotation.to_string(),
+            reason: e.to_string(),
+        })?;
+    Ok(parsed
+        .into_iter()
+        .map(|(name, spec)| {
+            let mut m = Map::new();
+            m.insert("name".into(), Value::String(name));
+            m.extend(spec);
+            Value::Object(m)
+        })
+        .collect())
+}
