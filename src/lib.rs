@@ -6,6 +6,9 @@
 
 pub mod decision;
 pub mod inject;
+pub mod kube_inject;
 pub mod render;
 pub mod selector;
 pub mod settings;
+pub mod workload;
+pub mod yaml;

@@ -7,6 +7,8 @@ mod health;
 pub mod init;
 pub mod metadata;
 pub mod names;
+pub mod probes;
+pub mod prometheus;
 pub mod resources;
 pub mod sidecar;
 mod volumes;
