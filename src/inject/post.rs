@@ -236,8 +236,7 @@ pub fn post_process(
     original: &Pod,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
-    crate::render::prometheus::apply_prometheus_merge(pod, snap.prometheus_merge(), proxy.status_port)
-        .map_err(|e| InjectError::Render(e.to_string()))?;
+    crate::render::prometheus::apply_prometheus_merge(pod, snap.prometheus_merge(), proxy.status_port);
     crate::render::probes::apply_rewrite(
         pod,
         snap.values.sidecar_injector_webhook.rewrite_app_http_probe,
