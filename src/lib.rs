@@ -4,6 +4,7 @@
 //! `kube-inject` and the admission webhook both drive the same core ([`inject`]).
 #![forbid(unsafe_code)]
 
+pub mod annotations;
 pub mod decision;
 pub mod inject;
 pub mod kube_inject;
