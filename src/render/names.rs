@@ -1,45 +1,35 @@
-//! Annotation and label names the built-in templates read.
-// TODO(merge): fold into crate::annotations once that table lands.
+//! The annotation and label names the built-in templates read, under short local names.
+//! The one table of names, stability and validation is `crate::annotations`.
 
-pub const INTERCEPTION_MODE: &str = "sidecar.istio.io/interceptionMode";
-pub const NATIVE_SIDECAR: &str = "sidecar.istio.io/nativeSidecar";
-pub const STATUS_PORT: &str = "status.sidecar.istio.io/port";
-pub const PROXY_IMAGE: &str = "sidecar.istio.io/proxyImage";
-pub const PROXY_CPU: &str = "sidecar.istio.io/proxyCPU";
-pub const PROXY_MEMORY: &str = "sidecar.istio.io/proxyMemory";
-pub const PROXY_CPU_LIMIT: &str = "sidecar.istio.io/proxyCPULimit";
-pub const PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit";
-pub const LOG_LEVEL: &str = "sidecar.istio.io/logLevel";
-pub const COMPONENT_LOG_LEVEL: &str = "sidecar.istio.io/componentLogLevel";
-pub const AGENT_LOG_LEVEL: &str = "sidecar.istio.io/agentLogLevel";
-pub const CAP_NET_BIND_SERVICE: &str = "sidecar.istio.io/capNetBindService";
-pub const BOOTSTRAP_OVERRIDE: &str = "sidecar.istio.io/bootstrapOverride";
-pub const USER_VOLUME: &str = "sidecar.istio.io/userVolume";
-pub const USER_VOLUME_MOUNT: &str = "sidecar.istio.io/userVolumeMount";
-pub const INCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/includeOutboundIPRanges";
-pub const EXCLUDE_OUTBOUND_IP_RANGES: &str = "traffic.sidecar.istio.io/excludeOutboundIPRanges";
-pub const INCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeInboundPorts";
-pub const EXCLUDE_INBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeInboundPorts";
-pub const INCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/includeOutboundPorts";
-pub const EXCLUDE_OUTBOUND_PORTS: &str = "traffic.sidecar.istio.io/excludeOutboundPorts";
-pub const KUBEVIRT_INTERFACES: &str = "traffic.sidecar.istio.io/kubevirtInterfaces";
-pub const REROUTE_VIRTUAL_INTERFACES: &str = "istio.io/reroute-virtual-interfaces";
-pub const EXCLUDE_INTERFACES: &str = "traffic.sidecar.istio.io/excludeInterfaces";
-pub const READINESS_INITIAL_DELAY: &str = "readiness.status.sidecar.istio.io/initialDelaySeconds";
-pub const READINESS_PERIOD: &str = "readiness.status.sidecar.istio.io/periodSeconds";
-pub const READINESS_FAILURE_THRESHOLD: &str = "readiness.status.sidecar.istio.io/failureThreshold";
-pub const MULTUS_NETWORKS: &str = "k8s.v1.cni.cncf.io/networks";
-pub const DATADOG_ENV: &str = "apm.datadoghq.com/env";
-pub const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
-pub const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";
+pub use crate::annotations::{
+    CANONICAL_NAME_LABEL as CANONICAL_NAME, CANONICAL_REVISION_LABEL as CANONICAL_REVISION,
+    DATADOG_APM_ENV as DATADOG_ENV, INJECT_TEMPLATES,
+    KUBECTL_DEFAULT_CONTAINER as DEFAULT_CONTAINER,
+    KUBECTL_DEFAULT_LOGS_CONTAINER as DEFAULT_LOGS_CONTAINER, MULTUS_NETWORKS, PROXY_CONFIG,
+    PROXY_OVERRIDES, REROUTE_VIRTUAL_INTERFACES, SIDECAR_AGENT_LOG_LEVEL as AGENT_LOG_LEVEL,
+    SIDECAR_BOOTSTRAP_OVERRIDE as BOOTSTRAP_OVERRIDE,
+    SIDECAR_CAP_NET_BIND_SERVICE as CAP_NET_BIND_SERVICE,
+    SIDECAR_COMPONENT_LOG_LEVEL as COMPONENT_LOG_LEVEL,
+    SIDECAR_INTERCEPTION_MODE as INTERCEPTION_MODE, SIDECAR_LOG_LEVEL as LOG_LEVEL,
+    SIDECAR_NATIVE_SIDECAR as NATIVE_SIDECAR, SIDECAR_PROXY_CPU as PROXY_CPU,
+    SIDECAR_PROXY_CPU_LIMIT as PROXY_CPU_LIMIT, SIDECAR_PROXY_IMAGE as PROXY_IMAGE,
+    SIDECAR_PROXY_IMAGE_TYPE as PROXY_IMAGE_TYPE, SIDECAR_PROXY_MEMORY as PROXY_MEMORY,
+    SIDECAR_PROXY_MEMORY_LIMIT as PROXY_MEMORY_LIMIT, SIDECAR_STATUS,
+    SIDECAR_STATUS_PORT as STATUS_PORT,
+    SIDECAR_STATUS_READINESS_FAILURE_THRESHOLD as READINESS_FAILURE_THRESHOLD,
+    SIDECAR_STATUS_READINESS_INITIAL_DELAY_SECONDS as READINESS_INITIAL_DELAY,
+    SIDECAR_STATUS_READINESS_PERIOD_SECONDS as READINESS_PERIOD,
+    SIDECAR_TRAFFIC_EXCLUDE_INBOUND_PORTS as EXCLUDE_INBOUND_PORTS,
+    SIDECAR_TRAFFIC_EXCLUDE_INTERFACES as EXCLUDE_INTERFACES,
+    SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_IP_RANGES as EXCLUDE_OUTBOUND_IP_RANGES,
+    SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_PORTS as EXCLUDE_OUTBOUND_PORTS,
+    SIDECAR_TRAFFIC_INCLUDE_INBOUND_PORTS as INCLUDE_INBOUND_PORTS,
+    SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_IP_RANGES as INCLUDE_OUTBOUND_IP_RANGES,
+    SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_PORTS as INCLUDE_OUTBOUND_PORTS,
+    SIDECAR_TRAFFIC_KUBEVIRT_INTERFACES as KUBEVIRT_INTERFACES, SIDECAR_USER_VOLUME as USER_VOLUME,
+    SIDECAR_USER_VOLUME_MOUNT as USER_VOLUME_MOUNT, TLS_MODE_LABEL as TLS_MODE,
+    TUNNEL_LABEL as TUNNEL, WORKLOAD_NAME_LABEL,
+};
+
+/// `istio.io/rev`: the revision annotation the template writes.
 pub const REV_LABEL: &str = "istio.io/rev";
-pub const TLS_MODE: &str = "security.istio.io/tlsMode";
-pub const TUNNEL: &str = "networking.istio.io/tunnel";
-pub const CANONICAL_NAME: &str = "service.istio.io/canonical-name";
-pub const CANONICAL_REVISION: &str = "service.istio.io/canonical-revision";
-pub const WORKLOAD_NAME_LABEL: &str = "service.istio.io/workload-name";
-pub const PROXY_IMAGE_TYPE: &str = "sidecar.istio.io/proxyImageType";
-pub const INJECT_TEMPLATES: &str = "inject.istio.io/templates";
-pub const PROXY_CONFIG: &str = "proxy.istio.io/config";
-pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
-pub const PROXY_OVERRIDES: &str = "sidecar.istio.io/proxyOverrides";
