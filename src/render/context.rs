@@ -44,6 +44,9 @@ pub struct ProxyView {
     pub inbound_policy_localhost: bool,
     /// An OpenTelemetry provider asks for semantic-convention resource attributes.
     pub otel_semconv: bool,
+    /// The whole ProxyConfig and MeshConfig as protojson, for custom templates.
+    pub proxy_config: std::sync::Arc<serde_json::Value>,
+    pub mesh_config: std::sync::Arc<serde_json::Value>,
 }
 
 pub struct Context<'a> {

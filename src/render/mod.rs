@@ -2,6 +2,7 @@
 //! (a partial Pod as JSON) from a [`context::Context`]; the pipeline merges overlays onto the pod.
 
 pub mod context;
+pub mod custom;
 mod env;
 mod health;
 pub mod init;

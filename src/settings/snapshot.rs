@@ -183,6 +183,8 @@ fn proxy_view(mesh: &MeshConfig) -> ProxyView {
         proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
         inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
         otel_semconv: mesh.otel_semantic_conventions(),
+        proxy_config: std::sync::Arc::new(serde_json::to_value(pc).unwrap_or(Value::Null)),
+        mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
     }
 }
 
