@@ -3,3 +3,5 @@
 //! The pipeline is request → decision → render → merge → post-process → patch → response;
 //! `kube-inject` and the admission webhook both drive the same core.
 #![forbid(unsafe_code)]
+
+pub mod goenc;
