@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod decision;
+pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
 pub mod render;
