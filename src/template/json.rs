@@ -62,7 +62,12 @@ fn newline(out: &mut String, style: JsonStyle, level: usize) {
     }
 }
 
-fn write_value(out: &mut String, v: &Value<'_>, style: JsonStyle, level: usize) -> Result<(), String> {
+fn write_value(
+    out: &mut String,
+    v: &Value<'_>,
+    style: JsonStyle,
+    level: usize,
+) -> Result<(), String> {
     if level > MAX_DEPTH {
         return Err(too_deep());
     }
@@ -73,47 +78,69 @@ fn write_value(out: &mut String, v: &Value<'_>, style: JsonStyle, level: usize) 
         Value::Float(f) => match json_float(*f) {
             Some(s) => out.push_str(&s),
             None => {
-                let text = if f.is_nan() { "NaN" } else if *f > 0.0 { "+Inf" } else { "-Inf" };
+                let text = if f.is_nan() {
+                    "NaN"
+                } else if *f > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                };
                 return Err(format!("json: unsupported value: {text}"));
             }
         },
         Value::Str(s) => write_str(out, s, style.escape_html),
-        _ if v.is_list() => {
-            let items = v.list_items().unwrap_or_default();
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, style, level + 1);
-                write_value(out, item, style, level + 1)?;
-            }
-            if !items.is_empty() {
-                newline(out, style, level);
-            }
-            out.push(']');
-        }
-        _ => {
-            let entries = v.map_entries_ordered().unwrap_or_default();
-            out.push('{');
-            for (i, (k, val)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, style, level + 1);
-                write_str(out, k, style.escape_html);
-                out.push(':');
-                if style.indent {
-                    out.push(' ');
-                }
-                write_value(out, val, style, level + 1)?;
-            }
-            if !entries.is_empty() {
-                newline(out, style, level);
-            }
-            out.push('}');
-        }
+        _ if v.is_list() => write_list(out, v, style, level)?,
+        _ => write_map(out, v, style, level)?,
     }
+    Ok(())
+}
+
+fn write_list(
+    out: &mut String,
+    v: &Value<'_>,
+    style: JsonStyle,
+    level: usize,
+) -> Result<(), String> {
+    let items = v.list_items().unwrap_or_default();
+    out.push('[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline(out, style, level + 1);
+        write_value(out, item, style, level + 1)?;
+    }
+    if !items.is_empty() {
+        newline(out, style, level);
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn write_map(
+    out: &mut String,
+    v: &Value<'_>,
+    style: JsonStyle,
+    level: usize,
+) -> Result<(), String> {
+    let entries = v.map_entries_ordered().unwrap_or_default();
+    out.push('{');
+    for (i, (k, val)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        newline(out, style, level + 1);
+        write_str(out, k, style.escape_html);
+        out.push(':');
+        if style.indent {
+            out.push(' ');
+        }
+        write_value(out, val, style, level + 1)?;
+    }
+    if !entries.is_empty() {
+        newline(out, style, level);
+    }
+    out.push('}');
     Ok(())
 }
 
@@ -149,7 +176,10 @@ mod tests {
             to_json(&v, JsonStyle::COMPACT).unwrap(),
             r#"{"name":"http","containerPort":80}"#
         );
-        let m = Value::map([("a".to_string(), Value::Float(f64::NAN))].into(), MapKind::Any);
+        let m = Value::map(
+            [("a".to_string(), Value::Float(f64::NAN))].into(),
+            MapKind::Any,
+        );
         assert_eq!(
             to_json(&m, JsonStyle::COMPACT).unwrap_err(),
             "json: unsupported value: NaN"

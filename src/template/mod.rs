@@ -41,6 +41,8 @@ mod yaml;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_custom;
+#[cfg(test)]
 mod tests_istio;
 
 use serde_json::Value as Json;
@@ -64,7 +66,9 @@ pub enum TemplateError {
         message: String,
     },
     /// Rendering failed at a node.
-    #[error("template: {template}:{line}:{col}: executing \"{executing}\" at <{context}>: {message}")]
+    #[error(
+        "template: {template}:{line}:{col}: executing \"{executing}\" at <{context}>: {message}"
+    )]
     Exec {
         template: String,
         /// The template (or `define`d sub-template) being executed.

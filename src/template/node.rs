@@ -67,7 +67,10 @@ pub(crate) struct Number {
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
     /// `.A.B`
-    Field { pos: Pos, idents: Vec<String> },
+    Field {
+        pos: Pos,
+        idents: Vec<String>,
+    },
     /// `$x.A.B` (`idents` may be empty)
     Variable {
         pos: Pos,
@@ -83,7 +86,10 @@ pub(crate) enum Arg {
     /// `(pipeline)`
     Pipe(Box<Pipe>),
     /// A function name.
-    Ident { pos: Pos, name: String },
+    Ident {
+        pos: Pos,
+        name: String,
+    },
     Dot(Pos),
     Nil(Pos),
     Bool(Pos, bool),

@@ -176,9 +176,11 @@ impl<'d> Value<'d> {
     /// Elements of a list, or None.
     pub(crate) fn list_items(&self) -> Option<Vec<Value<'d>>> {
         match self {
-            Value::Data(Json::Array(a), o) => {
-                Some(a.iter().map(|j| Value::from_json(j, child(*o, ""))).collect())
-            }
+            Value::Data(Json::Array(a), o) => Some(
+                a.iter()
+                    .map(|j| Value::from_json(j, child(*o, "")))
+                    .collect(),
+            ),
             Value::List(l) => Some(l.as_ref().clone()),
             _ => None,
         }
@@ -207,13 +209,11 @@ impl<'d> Value<'d> {
     /// Entries of a map in stored order (struct field order for typed data).
     pub(crate) fn map_entries_ordered(&self) -> Option<Vec<(String, Value<'d>)>> {
         match self {
-            Value::Data(Json::Object(o), origin) if *origin != Origin::Dynamic => {
-                Some(
-                    o.iter()
-                        .map(|(k, j)| (k.clone(), Value::from_json(j, child(*origin, k))))
-                        .collect(),
-                )
-            }
+            Value::Data(Json::Object(o), origin) if *origin != Origin::Dynamic => Some(
+                o.iter()
+                    .map(|(k, j)| (k.clone(), Value::from_json(j, child(*origin, k))))
+                    .collect(),
+            ),
             other => other.map_entries(),
         }
     }
@@ -221,9 +221,9 @@ impl<'d> Value<'d> {
     /// Looks a key up in a map: Some(value) when present, None when absent or not a map.
     pub(crate) fn map_get(&self, key: &str) -> Option<Value<'d>> {
         match self {
-            Value::Data(Json::Object(o), origin) => o
-                .get(key)
-                .map(|j| Value::from_json(j, child(*origin, key))),
+            Value::Data(Json::Object(o), origin) => {
+                o.get(key).map(|j| Value::from_json(j, child(*origin, key)))
+            }
             Value::Map(m, _) => m.try_borrow().ok()?.get(key).cloned(),
             _ => None,
         }
@@ -304,7 +304,13 @@ fn field_candidates(name: &str) -> Vec<String> {
     let camel: String = chars
         .iter()
         .enumerate()
-        .map(|(i, c)| if i < lower_n { c.to_ascii_lowercase() } else { *c })
+        .map(|(i, c)| {
+            if i < lower_n {
+                c.to_ascii_lowercase()
+            } else {
+                *c
+            }
+        })
         .collect();
     let first: String = chars
         .iter()
@@ -397,10 +403,25 @@ mod tests {
         });
         let root = Value::Data(&data, Origin::Root);
         assert_eq!(get(&root, &["TypeMeta", "APIVersion"]).as_str(), Some("v1"));
-        let ca = get(&root, &["ProxyConfig", "GetTracing", "GetTlsSettings", "GetCaCertificates"]);
+        let ca = get(
+            &root,
+            &[
+                "ProxyConfig",
+                "GetTracing",
+                "GetTlsSettings",
+                "GetCaCertificates",
+            ],
+        );
         assert_eq!(ca.as_str(), Some("/a/b"));
-        assert!(get(&root, &["ProxyConfig", "HoldApplicationUntilProxyStarts", "GetValue"]).truth());
-        assert!(matches!(get(&root, &["ProxyConfig", "Missing", "Deeper"]), Value::Zero));
+        assert!(get(
+            &root,
+            &["ProxyConfig", "HoldApplicationUntilProxyStarts", "GetValue"]
+        )
+        .truth());
+        assert!(matches!(
+            get(&root, &["ProxyConfig", "Missing", "Deeper"]),
+            Value::Zero
+        ));
         assert!(matches!(get(&root, &["Values", "global", "n"]), Value::Float(f) if f == 15020.0));
         assert!(get(&root, &["Values", "nope", "deeper"]).is_nil());
         assert!(matches!(field(&root, "Nope"), Field::NoField));

@@ -131,7 +131,9 @@ fn le<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn gt<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(!(less(&a[0], &a[1])? || eq_pair(&a[0], &a[1])?)))
+    Ok(Value::Bool(
+        !(less(&a[0], &a[1])? || eq_pair(&a[0], &a[1])?),
+    ))
 }
 
 fn ge<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -322,7 +324,11 @@ mod tests {
     #[case(Value::Zero, Value::Int(1), Ok(true))]
     #[case(Value::Bool(false), Value::Bool(true), Err("invalid type for comparison".to_string()))]
     #[case(Value::Nil, Value::Int(1), Err("invalid type for comparison".to_string()))]
-    fn ordering(#[case] a: Value<'static>, #[case] b: Value<'static>, #[case] want: Result<bool, String>) {
+    fn ordering(
+        #[case] a: Value<'static>,
+        #[case] b: Value<'static>,
+        #[case] want: Result<bool, String>,
+    ) {
         assert_eq!(run(lt, vec![a, b]).map(|v| v.truth()), want);
     }
 
@@ -335,14 +341,26 @@ mod tests {
             run(index, vec![l.clone(), Value::Int(5)]).unwrap_err(),
             "index out of range: 5"
         );
-        assert_eq!(run(index, vec![Value::Nil]).unwrap_err(), "index of untyped nil");
+        assert_eq!(
+            run(index, vec![Value::Nil]).unwrap_err(),
+            "index of untyped nil"
+        );
         assert!(matches!(run(len, vec![l]).unwrap(), Value::Int(2)));
     }
 
     #[test]
     fn escapers() {
-        assert_eq!(run(html, vec![st("<a href='x'>")]).unwrap().as_str(), Some("&lt;a href=&#39;x&#39;&gt;"));
-        assert_eq!(run(urlquery, vec![st("a b&c")]).unwrap().as_str(), Some("a+b%26c"));
-        assert_eq!(run(js, vec![st("a'<")]).unwrap().as_str(), Some("a\\'\\u003C"));
+        assert_eq!(
+            run(html, vec![st("<a href='x'>")]).unwrap().as_str(),
+            Some("&lt;a href=&#39;x&#39;&gt;")
+        );
+        assert_eq!(
+            run(urlquery, vec![st("a b&c")]).unwrap().as_str(),
+            Some("a+b%26c")
+        );
+        assert_eq!(
+            run(js, vec![st("a'<")]).unwrap().as_str(),
+            Some("a\\'\\u003C")
+        );
     }
 }

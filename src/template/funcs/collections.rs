@@ -58,7 +58,12 @@ pub(super) static FUNCS: &[Func] = &[
     f("merge", &[ANY_MAP], Some(ANY_MAP), merge),
     f("mustMerge", &[ANY_MAP], Some(ANY_MAP), merge),
     f("mergeOverwrite", &[ANY_MAP], Some(ANY_MAP), merge_overwrite),
-    f("mustMergeOverwrite", &[ANY_MAP], Some(ANY_MAP), merge_overwrite),
+    f(
+        "mustMergeOverwrite",
+        &[ANY_MAP],
+        Some(ANY_MAP),
+        merge_overwrite,
+    ),
     f("dig", &[Ty::Any], Some(Ty::Any), dig),
     f("deepEqual", &[Ty::Any, Ty::Any], None, deep_equal),
 ];
@@ -89,7 +94,10 @@ fn prepend<'d>(ctx: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
 }
 
 fn first<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(items(&a[0], "find first")?.into_iter().next().unwrap_or(Value::Nil))
+    Ok(items(&a[0], "find first")?
+        .into_iter()
+        .next()
+        .unwrap_or(Value::Nil))
 }
 
 fn last<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -130,11 +138,17 @@ pub(super) fn deep_eq<'d>(a: &Value<'d>, b: &Value<'d>, depth: usize) -> Result<
         (Value::Float(x), Value::Float(y)) => x == y,
         (Value::Str(x), Value::Str(y)) => x == y,
         _ if a.is_list() && b.is_list() => {
-            let (x, y) = (a.list_items().unwrap_or_default(), b.list_items().unwrap_or_default());
+            let (x, y) = (
+                a.list_items().unwrap_or_default(),
+                b.list_items().unwrap_or_default(),
+            );
             x.len() == y.len() && all_eq(x.iter().zip(y.iter()), depth)?
         }
         _ if a.is_map() && b.is_map() => {
-            let (x, y) = (a.map_entries().unwrap_or_default(), b.map_entries().unwrap_or_default());
+            let (x, y) = (
+                a.map_entries().unwrap_or_default(),
+                b.map_entries().unwrap_or_default(),
+            );
             x.len() == y.len()
                 && x.iter().zip(y.iter()).all(|(p, q)| p.0 == q.0)
                 && all_eq(x.iter().map(|p| &p.1).zip(y.iter().map(|q| &q.1)), depth)?
@@ -193,9 +207,12 @@ fn has<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn slice<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = a[0]
-        .list_items()
-        .ok_or_else(|| format!("list should be type of slice or array but {}", kind_name(&a[0])))?;
+    let l = a[0].list_items().ok_or_else(|| {
+        format!(
+            "list should be type of slice or array but {}",
+            kind_name(&a[0])
+        )
+    })?;
     if l.is_empty() {
         return Ok(Value::Nil);
     }
@@ -292,11 +309,18 @@ fn holds<'d>(v: &Value<'d>, target: &MapRef<'d>, depth: usize) -> Result<bool, S
         return Err(too_deep());
     }
     match v {
-        Value::Map(m, _) if Rc::as_ptr(m).cast::<()>() == Rc::as_ptr(target).cast::<()>() => Ok(true),
+        Value::Map(m, _) if Rc::as_ptr(m).cast::<()>() == Rc::as_ptr(target).cast::<()>() => {
+            Ok(true)
+        }
         Value::Map(..) | Value::List(_) => {
             let children: Vec<Value<'d>> = match v.list_items() {
                 Some(l) => l,
-                None => v.map_entries().unwrap_or_default().into_iter().map(|e| e.1).collect(),
+                None => v
+                    .map_entries()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| e.1)
+                    .collect(),
             };
             for c in &children {
                 if holds(c, target, depth + 1)? {
@@ -339,7 +363,9 @@ fn has_key<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn pluck<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let key = s(&a[0]).to_string();
-    Ok(Value::list(a[1..].iter().filter_map(|d| d.map_get(&key)).collect()))
+    Ok(Value::list(
+        a[1..].iter().filter_map(|d| d.map_get(&key)).collect(),
+    ))
 }
 
 fn keys<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -355,7 +381,11 @@ fn keys<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn values<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::list(
-        a[0].map_entries().unwrap_or_default().into_iter().map(|e| e.1).collect(),
+        a[0].map_entries()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.1)
+            .collect(),
     ))
 }
 
@@ -371,12 +401,21 @@ fn pick<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 /// mergo's deep merge: fills keys `dst` lacks (or holds empty), recursing into
 /// maps present on both sides; `overwrite` lets non-empty `src` values win.
-fn merge_into<'d>(dst: &MapRef<'d>, src: &Value<'d>, overwrite: bool, depth: usize) -> Result<(), String> {
+fn merge_into<'d>(
+    dst: &MapRef<'d>,
+    src: &Value<'d>,
+    overwrite: bool,
+    depth: usize,
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(too_deep());
     }
     for (k, sv) in src.map_entries().unwrap_or_default() {
-        let dv = dst.try_borrow().map_err(|_| "dict is in use")?.get(&k).cloned();
+        let dv = dst
+            .try_borrow()
+            .map_err(|_| "dict is in use")?
+            .get(&k)
+            .cloned();
         match dv {
             Some(d) if d.is_map() && sv.is_map() => {
                 let (inner, kind) = editable(&d)?;
@@ -421,7 +460,10 @@ fn merge_overwrite<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 /// `dig "a" "b" default dict`: walks nested dicts, else returns the default.
 fn dig<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     if a.len() < 3 {
-        return Err(format!("dig needs at least three arguments, got {}", a.len()));
+        return Err(format!(
+            "dig needs at least three arguments, got {}",
+            a.len()
+        ));
     }
     let (dict, rest) = a.split_last().ok_or("dig needs arguments")?;
     let (default, path) = rest.split_last().ok_or("dig needs arguments")?;

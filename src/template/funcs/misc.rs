@@ -1,6 +1,8 @@
 //! sprig's defaults, JSON, math, conversion, reflection and path functions.
 
-use super::{check_len, f, int, kind_name, s, strval, to_f64, to_i64, Args, Ctx, FnResult, Func, Ty};
+use super::{
+    check_len, f, int, kind_name, s, strval, to_f64, to_i64, Args, Ctx, FnResult, Func, Ty,
+};
 use crate::template::json::{to_json, JsonStyle};
 use crate::template::value::Value;
 
@@ -13,24 +15,44 @@ pub(super) static FUNCS: &[Func] = &[
     f("ternary", &[Ty::Any, Ty::Any, Ty::Bool], None, ternary),
     f("fromJson", &[Ty::Str], None, from_json),
     f("mustFromJson", &[Ty::Str], None, must_from_json),
-    f("toJson", &[Ty::Any], None, |_, a| Ok(json_or_empty(&a[0], COMPACT))),
-    f("mustToJson", &[Ty::Any], None, |_, a| json_out(&a[0], COMPACT)),
-    f("toPrettyJson", &[Ty::Any], None, |_, a| Ok(json_or_empty(&a[0], PRETTY))),
-    f("mustToPrettyJson", &[Ty::Any], None, |_, a| json_out(&a[0], PRETTY)),
-    f("toRawJson", &[Ty::Any], None, |_, a| Ok(json_or_empty(&a[0], RAW))),
-    f("mustToRawJson", &[Ty::Any], None, |_, a| json_out(&a[0], RAW)),
+    f("toJson", &[Ty::Any], None, |_, a| {
+        Ok(json_or_empty(&a[0], COMPACT))
+    }),
+    f("mustToJson", &[Ty::Any], None, |_, a| {
+        json_out(&a[0], COMPACT)
+    }),
+    f("toPrettyJson", &[Ty::Any], None, |_, a| {
+        Ok(json_or_empty(&a[0], PRETTY))
+    }),
+    f("mustToPrettyJson", &[Ty::Any], None, |_, a| {
+        json_out(&a[0], PRETTY)
+    }),
+    f("toRawJson", &[Ty::Any], None, |_, a| {
+        Ok(json_or_empty(&a[0], RAW))
+    }),
+    f("mustToRawJson", &[Ty::Any], None, |_, a| {
+        json_out(&a[0], RAW)
+    }),
     f("deepCopy", &[Ty::Any], None, deep_copy),
     f("mustDeepCopy", &[Ty::Any], None, deep_copy),
     f("fail", &[Ty::Str], None, |_, a| Err(s(&a[0]).to_string())),
     f("atoi", &[Ty::Str], None, atoi),
-    f("int", &[Ty::Any], None, |_, a| Ok(Value::Int(to_i64(&a[0])))),
-    f("int64", &[Ty::Any], None, |_, a| Ok(Value::Int(to_i64(&a[0])))),
-    f("float64", &[Ty::Any], None, |_, a| Ok(Value::Float(to_f64(&a[0])))),
+    f("int", &[Ty::Any], None, |_, a| {
+        Ok(Value::Int(to_i64(&a[0])))
+    }),
+    f("int64", &[Ty::Any], None, |_, a| {
+        Ok(Value::Int(to_i64(&a[0])))
+    }),
+    f("float64", &[Ty::Any], None, |_, a| {
+        Ok(Value::Float(to_f64(&a[0])))
+    }),
     f("toStrings", &[Ty::Any], None, to_strings),
     f("join", &[Ty::Str, Ty::Any], None, join),
     f("sortAlpha", &[Ty::Any], None, sort_alpha),
     f("add", &[], Some(Ty::Any), add),
-    f("add1", &[Ty::Any], None, |_, a| Ok(Value::Int(to_i64(&a[0]).wrapping_add(1)))),
+    f("add1", &[Ty::Any], None, |_, a| {
+        Ok(Value::Int(to_i64(&a[0]).wrapping_add(1)))
+    }),
     f("sub", &[Ty::Any, Ty::Any], None, |_, a| {
         Ok(Value::Int(to_i64(&a[0]).wrapping_sub(to_i64(&a[1]))))
     }),
@@ -40,22 +62,40 @@ pub(super) static FUNCS: &[Func] = &[
     f("max", &[Ty::Any], Some(Ty::Any), max),
     f("biggest", &[Ty::Any], Some(Ty::Any), max),
     f("min", &[Ty::Any], Some(Ty::Any), min),
-    f("floor", &[Ty::Any], None, |_, a| Ok(Value::Float(to_f64(&a[0]).floor()))),
-    f("ceil", &[Ty::Any], None, |_, a| Ok(Value::Float(to_f64(&a[0]).ceil()))),
+    f("floor", &[Ty::Any], None, |_, a| {
+        Ok(Value::Float(to_f64(&a[0]).floor()))
+    }),
+    f("ceil", &[Ty::Any], None, |_, a| {
+        Ok(Value::Float(to_f64(&a[0]).ceil()))
+    }),
     f("round", &[Ty::Any, Ty::Int], Some(Ty::Float), round),
-    f("typeOf", &[Ty::Any], None, |_, a| Ok(Value::str(a[0].type_name()))),
-    f("kindOf", &[Ty::Any], None, |_, a| Ok(Value::str(kind_name(&a[0])))),
+    f("typeOf", &[Ty::Any], None, |_, a| {
+        Ok(Value::str(a[0].type_name()))
+    }),
+    f("kindOf", &[Ty::Any], None, |_, a| {
+        Ok(Value::str(kind_name(&a[0])))
+    }),
     f("typeIs", &[Ty::Str, Ty::Any], None, |_, a| {
         Ok(Value::Bool(s(&a[0]) == a[1].type_name()))
     }),
     f("kindIs", &[Ty::Str, Ty::Any], None, |_, a| {
         Ok(Value::Bool(s(&a[0]) == kind_name(&a[1])))
     }),
-    f("base", &[Ty::Str], None, |_, a| Ok(Value::string(base(s(&a[0]))))),
-    f("dir", &[Ty::Str], None, |_, a| Ok(Value::string(dir(s(&a[0]))))),
-    f("clean", &[Ty::Str], None, |_, a| Ok(Value::string(clean(s(&a[0]))))),
-    f("ext", &[Ty::Str], None, |_, a| Ok(Value::string(ext(s(&a[0]))))),
-    f("isAbs", &[Ty::Str], None, |_, a| Ok(Value::Bool(s(&a[0]).starts_with('/')))),
+    f("base", &[Ty::Str], None, |_, a| {
+        Ok(Value::string(base(s(&a[0]))))
+    }),
+    f("dir", &[Ty::Str], None, |_, a| {
+        Ok(Value::string(dir(s(&a[0]))))
+    }),
+    f("clean", &[Ty::Str], None, |_, a| {
+        Ok(Value::string(clean(s(&a[0]))))
+    }),
+    f("ext", &[Ty::Str], None, |_, a| {
+        Ok(Value::string(ext(s(&a[0]))))
+    }),
+    f("isAbs", &[Ty::Str], None, |_, a| {
+        Ok(Value::Bool(s(&a[0]).starts_with('/')))
+    }),
 ];
 
 const COMPACT: JsonStyle = JsonStyle::COMPACT;
@@ -144,7 +184,9 @@ pub(super) fn str_slice(v: &Value<'_>) -> Result<Vec<String>, String> {
 }
 
 fn to_strings<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::list(str_slice(&a[0])?.into_iter().map(Value::string).collect()))
+    Ok(Value::list(
+        str_slice(&a[0])?.into_iter().map(Value::string).collect(),
+    ))
 }
 
 fn join<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -165,11 +207,17 @@ fn sort_alpha<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn add<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Int(a.iter().fold(0i64, |acc, v| acc.wrapping_add(to_i64(v)))))
+    Ok(Value::Int(
+        a.iter().fold(0i64, |acc, v| acc.wrapping_add(to_i64(v))),
+    ))
 }
 
 fn mul<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Int(a[1..].iter().fold(to_i64(&a[0]), |acc, v| acc.wrapping_mul(to_i64(v)))))
+    Ok(Value::Int(
+        a[1..]
+            .iter()
+            .fold(to_i64(&a[0]), |acc, v| acc.wrapping_mul(to_i64(v))),
+    ))
 }
 
 const DIV_ZERO: &str = "runtime error: integer divide by zero";
@@ -259,7 +307,8 @@ fn dir(p: &str) -> String {
 
 fn ext(p: &str) -> String {
     let last = p.rsplit('/').next().unwrap_or(p);
-    last.rfind('.').map_or(String::new(), |i| last[i..].to_string())
+    last.rfind('.')
+        .map_or(String::new(), |i| last[i..].to_string())
 }
 
 #[cfg(test)]
@@ -281,6 +330,9 @@ mod tests {
     #[case("a", "a", ".", "")]
     #[case("/", "/", "/", "")]
     fn paths(#[case] p: &str, #[case] b: &str, #[case] d: &str, #[case] e: &str) {
-        assert_eq!((base(p), dir(p), ext(p)), (b.to_string(), d.to_string(), e.to_string()));
+        assert_eq!(
+            (base(p), dir(p), ext(p)),
+            (b.to_string(), d.to_string(), e.to_string())
+        );
     }
 }

@@ -12,6 +12,7 @@
 mod builtin;
 mod collections;
 mod istio;
+mod istio_extra;
 mod misc;
 mod strings;
 #[cfg(test)]
@@ -84,7 +85,9 @@ impl Ctx<'_, '_> {
 /// Rejects a string result that would exceed the output limit.
 pub(crate) fn check_len(n: usize) -> Result<(), String> {
     if n > MAX_OUTPUT_BYTES {
-        return Err(format!("result of {n} bytes exceeds {MAX_OUTPUT_BYTES} bytes"));
+        return Err(format!(
+            "result of {n} bytes exceeds {MAX_OUTPUT_BYTES} bytes"
+        ));
     }
     Ok(())
 }
@@ -250,7 +253,10 @@ pub(crate) fn kind_name(v: &Value<'_>) -> &'static str {
 /// A `map[string]string` from string pairs.
 pub(crate) fn str_map<'d>(pairs: impl IntoIterator<Item = (String, String)>) -> Value<'d> {
     Value::map(
-        pairs.into_iter().map(|(k, v)| (k, Value::string(v))).collect(),
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::string(v)))
+            .collect(),
         MapKind::Str,
     )
 }

@@ -107,7 +107,10 @@ fn floor_boundary(st: &str, i: usize) -> usize {
 }
 
 fn slice_err(st: &str, start: i64, end: i64) -> String {
-    format!("runtime error: slice bounds out of range [{start}:{end}] with length {}", st.len())
+    format!(
+        "runtime error: slice bounds out of range [{start}:{end}] with length {}",
+        st.len()
+    )
 }
 
 fn substr<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -123,7 +126,10 @@ fn substr<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     if lo < 0 || hi < lo || hi > len {
         return Err(slice_err(st, lo, hi));
     }
-    let (lo, hi) = (floor_boundary(st, lo as usize), floor_boundary(st, hi as usize));
+    let (lo, hi) = (
+        floor_boundary(st, lo as usize),
+        floor_boundary(st, hi as usize),
+    );
     out(st[lo..hi].to_string())
 }
 
@@ -164,7 +170,10 @@ fn abbrev<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     if w < 4 || st.len() as i64 <= w {
         return out(st.to_string());
     }
-    out(format!("{}...", &st[..floor_boundary(st, (w - 3) as usize)]))
+    out(format!(
+        "{}...",
+        &st[..floor_boundary(st, (w - 3) as usize)]
+    ))
 }
 
 fn contains<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -210,7 +219,10 @@ fn cat<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 /// as Go's `% -Ns` does).
 fn indent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let (n, st) = (int(&a[0]).unsigned_abs() as usize, s(&a[1]));
-    check_len(st.len().saturating_add(n.saturating_mul(st.matches('\n').count())))?;
+    check_len(
+        st.len()
+            .saturating_add(n.saturating_mul(st.matches('\n').count())),
+    )?;
     let pad = " ".repeat(n);
     out(st.replace('\n', &format!("\n{pad}")))
 }
@@ -222,7 +234,10 @@ fn nindent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         return Err("strings: negative Repeat count".into());
     }
     let n = n as usize;
-    check_len(st.len().saturating_add(n.saturating_mul(st.matches('\n').count() + 1)))?;
+    check_len(
+        st.len()
+            .saturating_add(n.saturating_mul(st.matches('\n').count() + 1)),
+    )?;
     let pad = " ".repeat(n);
     out(format!("\n{pad}{}", st.replace('\n', &format!("\n{pad}"))))
 }
@@ -250,7 +265,11 @@ fn replace<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn plural<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(if int(&a[2]) == 1 { a[0].clone() } else { a[1].clone() })
+    Ok(if int(&a[2]) == 1 {
+        a[0].clone()
+    } else {
+        a[1].clone()
+    })
 }
 
 fn to_string<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {

@@ -53,7 +53,8 @@ fn convert(v: &Value<'_>, depth: usize) -> Result<Y, String> {
         Value::Bool(b) => Y::Bool(*b),
         Value::Int(i) => Y::Int(i.to_string()),
         Value::Float(f) => {
-            let text = json_float(*f).ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
+            let text = json_float(*f)
+                .ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
             let integral = !text.contains(['.', 'e']);
             let fits = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
             if integral && fits {
@@ -113,6 +114,48 @@ fn is_break(c: char) -> bool {
     matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
+fn is_blank_or_break(c: char) -> bool {
+    matches!(c, ' ' | '\t') || is_break(c)
+}
+
+/// Whether an indicator character forbids the plain style in block context.
+fn has_block_indicator(s: &str, chars: &[char]) -> bool {
+    if s.starts_with("---") || s.starts_with("...") {
+        return true;
+    }
+    let mut preceded_ws = true;
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_ws = chars.get(i + 1).is_none_or(|&n| is_blank_or_break(n));
+        let indicator = if i == 0 {
+            matches!(
+                c,
+                '#' | ','
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '&'
+                    | '*'
+                    | '!'
+                    | '|'
+                    | '>'
+                    | '\''
+                    | '"'
+                    | '%'
+                    | '@'
+                    | '`'
+            ) || (matches!(c, '?' | ':' | '-') && followed_ws)
+        } else {
+            (c == ':' && followed_ws) || (c == '#' && preceded_ws)
+        };
+        if indicator {
+            return true;
+        }
+        preceded_ws = is_blank_or_break(c);
+    }
+    false
+}
+
 fn analyze(s: &str) -> Analysis {
     if s.is_empty() {
         return Analysis {
@@ -123,70 +166,25 @@ fn analyze(s: &str) -> Analysis {
         };
     }
     let chars: Vec<char> = s.chars().collect();
-    let mut block_ind = s.starts_with("---") || s.starts_with("...");
-    let (mut breaks, mut special) = (false, false);
-    let (mut lead_space, mut lead_break, mut trail_space, mut trail_break) = (false, false, false, false);
-    let (mut break_space, mut space_break) = (false, false);
-    let (mut prev_space, mut prev_break, mut preceded_ws) = (false, false, true);
     let n = chars.len();
-    for (i, &c) in chars.iter().enumerate() {
-        let followed_ws = i + 1 >= n || matches!(chars[i + 1], ' ' | '\t') || is_break(chars[i + 1]);
-        if i == 0 {
-            match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%'
-                | '@' | '`' => block_ind = true,
-                '?' | ':' | '-' if followed_ws => block_ind = true,
-                _ => {}
-            }
-        } else {
-            match c {
-                ':' if followed_ws => block_ind = true,
-                '#' if preceded_ws => block_ind = true,
-                _ => {}
-            }
-        }
-        if !yaml_printable(c) || c == '\t' {
-            special = true;
-        }
-        if c == ' ' {
-            lead_space |= i == 0;
-            trail_space |= i + 1 == n;
-            break_space |= prev_break;
-            prev_space = true;
-            prev_break = false;
-        } else if is_break(c) {
-            breaks = true;
-            lead_break |= i == 0;
-            trail_break |= i + 1 == n;
-            space_break |= prev_space;
-            prev_space = false;
-            prev_break = true;
-        } else {
-            prev_space = false;
-            prev_break = false;
-        }
-        preceded_ws = matches!(c, ' ' | '\t') || is_break(c);
-    }
-    let mut a = Analysis {
+    let special = chars.iter().any(|&c| !yaml_printable(c) || c == '\t');
+    let breaks = chars.iter().any(|&c| is_break(c));
+    let (lead, trail) = (chars[0], chars[n - 1]);
+    // A space right after a line break, or right before one.
+    let break_space = chars.windows(2).any(|w| is_break(w[0]) && w[1] == ' ');
+    let space_break = chars.windows(2).any(|w| w[0] == ' ' && is_break(w[1]));
+    let edge_ws = lead == ' ' || is_break(lead) || trail == ' ' || is_break(trail);
+    Analysis {
         multiline: breaks,
-        block_plain: true,
-        single: true,
-        block: true,
-    };
-    if lead_space || lead_break || trail_space || trail_break || breaks || block_ind {
-        a.block_plain = false;
+        block_plain: !(edge_ws
+            || breaks
+            || has_block_indicator(s, &chars)
+            || break_space
+            || space_break
+            || special),
+        single: !(break_space || space_break || special),
+        block: !(trail == ' ' || space_break || special),
     }
-    if trail_space {
-        a.block = false;
-    }
-    if break_space || space_break || special {
-        a.block_plain = false;
-        a.single = false;
-    }
-    if space_break || special {
-        a.block = false;
-    }
-    a
 }
 
 fn choose_style(s: &str, simple_key: bool) -> Style {
@@ -398,7 +396,12 @@ impl Emitter {
                 esc.chars().for_each(|e| self.put(e));
                 spaces = false;
             } else if c == ' ' {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && i > 0 && i + 1 < chars.len() {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i + 1 < chars.len()
+                {
                     self.write_indent(indent);
                     if chars[i + 1] == ' ' {
                         self.put('\\');

@@ -197,17 +197,23 @@ fn is_timestamp(s: &str) -> bool {
 }
 
 fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
-    let Some(h) = num(b, &mut i, 2) else { return false };
+    let Some(h) = num(b, &mut i, 2) else {
+        return false;
+    };
     if b.get(i) != Some(&b':') {
         return false;
     }
     i += 1;
-    let Some(m) = num(b, &mut i, 2) else { return false };
+    let Some(m) = num(b, &mut i, 2) else {
+        return false;
+    };
     if b.get(i) != Some(&b':') {
         return false;
     }
     i += 1;
-    let Some(sec) = num(b, &mut i, 2) else { return false };
+    let Some(sec) = num(b, &mut i, 2) else {
+        return false;
+    };
     if h > 23 || m > 59 || sec > 59 {
         return false;
     }
@@ -228,7 +234,11 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
         Some(b'Z') => i + 1 == b.len(),
         Some(b'+' | b'-') => {
             let z = &b[i + 1..];
-            z.len() == 5 && z[2] == b':' && z.iter().enumerate().all(|(k, c)| k == 2 || c.is_ascii_digit())
+            z.len() == 5
+                && z[2] == b':'
+                && z.iter()
+                    .enumerate()
+                    .all(|(k, c)| k == 2 || c.is_ascii_digit())
         }
         _ => false,
     }
@@ -265,12 +275,16 @@ pub(crate) fn key_less(a: &str, b: &str) -> bool {
         }
         let mut ai = i;
         while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.wrapping_mul(10).wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.wrapping_mul(10).wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
             bi += 1;
         }
         if an != bn {

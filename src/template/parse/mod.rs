@@ -8,9 +8,12 @@
 
 use std::collections::BTreeMap;
 
+mod number;
+mod pipeline;
+
 use super::lexer::{lex, Keyword, Tok, Token};
-use super::node::{Arg, Branch, Command, Node, Number, Pipe, Pos};
-use super::unquote::{unquote, unquote_char};
+use super::node::{Branch, Node, Pos};
+use super::unquote::unquote;
 
 /// Deepest nesting of parentheses and control structures accepted.
 const MAX_NESTING: usize = 100;
@@ -60,10 +63,7 @@ pub(crate) fn parse(text: &str, has_func: &dyn Fn(&str) -> bool) -> PResult<Pars
         has_func,
     };
     let root = p.top()?;
-    Ok(Parsed {
-        root,
-        defs: p.defs,
-    })
+    Ok(Parsed { root, defs: p.defs })
 }
 
 /// Go's `IsEmptyTree`: only whitespace text.
@@ -152,7 +152,10 @@ impl Parser<'_> {
     }
 
     fn unexpected<T>(&self, t: &Token, context: &str) -> PResult<T> {
-        self.err(t.pos, format!("unexpected {} in {context}", describe(&t.tok)))
+        self.err(
+            t.pos,
+            format!("unexpected {} in {context}", describe(&t.tok)),
+        )
     }
 
     fn expect_right_delim(&mut self, context: &str) -> PResult<Pos> {
@@ -227,7 +230,9 @@ impl Parser<'_> {
     fn template_name(&mut self, context: &str) -> PResult<(Pos, String)> {
         let t = self.next_non_space();
         let name = match &t.tok {
-            Tok::Str(q) | Tok::RawStr(q) => unquote(q).map_err(|m| ParseError { pos: t.pos, msg: m })?,
+            Tok::Str(q) | Tok::RawStr(q) => {
+                unquote(q).map_err(|m| ParseError { pos: t.pos, msg: m })?
+            }
             _ => return self.unexpected(&t, context),
         };
         Ok((t.pos, name))
@@ -381,278 +386,12 @@ impl Parser<'_> {
             pipe: Some(pipe),
         })
     }
-
-    /// Parses `$a, $b :=` / `$a =` declarations at the start of a pipeline.
-    fn declarations(&mut self, context: &str, pipe: &mut Pipe) -> PResult<()> {
-        loop {
-            let Tok::Variable(name) = self.peek_non_space().tok.clone() else {
-                return Ok(());
-            };
-            let save = self.i;
-            self.next();
-            let t = self.peek_non_space().clone();
-            match t.tok {
-                Tok::Assign | Tok::Declare => {
-                    self.next();
-                    pipe.is_assign = t.tok == Tok::Assign;
-                    pipe.decl.push(name.clone());
-                    self.vars.push(name);
-                    return Ok(());
-                }
-                Tok::Char(',') => {
-                    self.next();
-                    pipe.decl.push(name.clone());
-                    self.vars.push(name);
-                    if context == "range" && pipe.decl.len() < 2 {
-                        match self.peek_non_space().tok {
-                            Tok::Variable(_) | Tok::RightDelim | Tok::RightParen => continue,
-                            _ => return self.err(t.pos, "range can only initialize variables"),
-                        }
-                    }
-                    return self.err(t.pos, format!("too many declarations in {context}"));
-                }
-                _ => {
-                    self.i = save;
-                    return Ok(());
-                }
-            }
-        }
-    }
-
-    fn pipeline(&mut self, context: &str, end: &Tok) -> PResult<Pipe> {
-        let pos = self.peek_non_space().pos;
-        let mut pipe = Pipe {
-            pos,
-            is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
-        };
-        self.declarations(context, &mut pipe)?;
-        loop {
-            let t = self.next_non_space();
-            if &t.tok == end {
-                self.check_pipeline(&pipe, context, t.pos)?;
-                return Ok(pipe);
-            }
-            match t.tok {
-                Tok::Bool(_)
-                | Tok::Number(_)
-                | Tok::Dot
-                | Tok::Field(_)
-                | Tok::Identifier(_)
-                | Tok::Nil
-                | Tok::RawStr(_)
-                | Tok::Str(_)
-                | Tok::Variable(_)
-                | Tok::LeftParen => {
-                    self.backup();
-                    let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
-                }
-                _ => return self.unexpected(&t, context),
-            }
-        }
-    }
-
-    fn check_pipeline(&self, pipe: &Pipe, context: &str, pos: Pos) -> PResult<()> {
-        if pipe.cmds.is_empty() {
-            return self.err(pos, format!("missing value for {context}"));
-        }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
-            if c.args.first().is_some_and(Arg::is_literal) {
-                return self.err(
-                    c.pos,
-                    format!("non executable command in pipeline stage {}", i + 1),
-                );
-            }
-        }
-        Ok(())
-    }
-
-    fn command(&mut self) -> PResult<Command> {
-        let pos = self.peek_non_space().pos;
-        let mut args = Vec::new();
-        loop {
-            self.skip_space();
-            if let Some(op) = self.operand()? {
-                args.push(op);
-            }
-            let t = self.next();
-            match t.tok {
-                Tok::Space => continue,
-                Tok::RightDelim | Tok::RightParen => self.backup(),
-                Tok::Pipe => {}
-                _ => return self.unexpected(&t, "operand"),
-            }
-            break;
-        }
-        if args.is_empty() {
-            return self.err(pos, "empty command");
-        }
-        Ok(Command { pos, args })
-    }
-
-    fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
-            return Ok(None);
-        };
-        let mut fields = Vec::new();
-        while let Tok::Field(f) = &self.peek().tok {
-            fields.push(f.clone());
-            self.next();
-        }
-        if fields.is_empty() {
-            return Ok(Some(node));
-        }
-        Ok(Some(match node {
-            Arg::Field { pos, mut idents } => {
-                idents.extend(fields);
-                Arg::Field { pos, idents }
-            }
-            Arg::Variable {
-                pos,
-                name,
-                mut idents,
-            } => {
-                idents.extend(fields);
-                Arg::Variable { pos, name, idents }
-            }
-            n if n.is_literal() => {
-                return self.err(n.pos(), format!("unexpected . after term {:?}", n.to_string()))
-            }
-            n => Arg::Chain {
-                pos: n.pos(),
-                node: Box::new(n),
-                idents: fields,
-            },
-        }))
-    }
-
-    fn term(&mut self) -> PResult<Option<Arg>> {
-        let t = self.next_non_space();
-        let pos = t.pos;
-        Ok(Some(match t.tok {
-            Tok::Identifier(name) => {
-                if !(self.has_func)(&name) {
-                    return self.err(pos, format!("function {name:?} not defined"));
-                }
-                Arg::Ident { pos, name }
-            }
-            Tok::Dot => Arg::Dot(pos),
-            Tok::Nil => Arg::Nil(pos),
-            Tok::Variable(name) => {
-                if !self.vars.contains(&name) {
-                    return self.err(pos, format!("undefined variable {name:?}"));
-                }
-                Arg::Variable {
-                    pos,
-                    name,
-                    idents: Vec::new(),
-                }
-            }
-            Tok::Field(f) => Arg::Field {
-                pos,
-                idents: vec![f],
-            },
-            Tok::Bool(b) => Arg::Bool(pos, b),
-            Tok::Number(text) => Arg::Number(pos, number(&text).map_err(|msg| ParseError { pos, msg })?),
-            Tok::LeftParen => {
-                self.enter(pos)?;
-                let p = self.pipeline("parenthesized pipeline", &Tok::RightParen)?;
-                self.depth -= 1;
-                Arg::Pipe(Box::new(p))
-            }
-            Tok::Str(q) | Tok::RawStr(q) => {
-                let text = unquote(&q).map_err(|msg| ParseError { pos, msg })?;
-                Arg::Str {
-                    pos,
-                    quoted: q,
-                    text,
-                }
-            }
-            _ => {
-                self.backup();
-                return Ok(None);
-            }
-        }))
-    }
 }
 
 static EOF_TOKEN: Token = Token {
     tok: Tok::Eof,
     pos: 0,
 };
-
-/// Parses an integer with Go's base prefixes (`0x`, `0o`, `0b`, leading `0`).
-fn parse_go_int(text: &str) -> Option<i128> {
-    let (neg, body) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let body = body.replace('_', "");
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string())
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string())
-    } else {
-        (10, lower)
-    };
-    if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return None;
-    }
-    let v = i128::from_str_radix(&digits, radix).ok()?;
-    Some(if neg { -v } else { v })
-}
-
-/// Go's `newNumber`: every interpretation of a numeric constant.
-pub(crate) fn number(text: &str) -> Result<Number, String> {
-    if text.starts_with('\'') {
-        let c = unquote_char(text)?;
-        return Ok(Number {
-            text: text.to_string(),
-            int: Some(i64::from(u32::from(c))),
-            float: Some(f64::from(u32::from(c))),
-            is_char: true,
-        });
-    }
-    if text.ends_with('i') {
-        return Err(format!("complex constants are not supported: {text:?}"));
-    }
-    let mut n = Number {
-        text: text.to_string(),
-        int: None,
-        float: None,
-        is_char: false,
-    };
-    if let Some(v) = parse_go_int(text) {
-        n.int = i64::try_from(v).ok();
-        if n.int.is_none() {
-            return Err(format!("{text} overflows int"));
-        }
-        n.float = n.int.map(|i| i as f64);
-        return Ok(n);
-    }
-    let is_hex = text.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("0x");
-    match text.replace('_', "").parse::<f64>() {
-        Ok(f) if !is_hex && f.is_finite() => {
-            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
-                return Err(format!("integer overflow: {text:?}"));
-            }
-            n.float = Some(f);
-            if f.fract() == 0.0 && f.abs() < 9.2e18 {
-                n.int = Some(f as i64);
-            }
-            Ok(n)
-        }
-        _ => Err(format!("illegal number syntax: {text:?}")),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -686,8 +425,14 @@ mod tests {
     #[case("{{. | 1}}", "non executable command in pipeline stage 2")]
     #[case("{{if .}}{{else}}{{else}}{{end}}", "expected end; found {{else}}")]
     #[case("{{\"a\".B}}", "unexpected . after term \"\\\"a\\\"\"")]
-    #[case("{{define \"a\"}}x{{end}}{{define \"a\"}}y{{end}}", "template: multiple definition of template \"a\"")]
-    #[case("{{if .}}{{define \"a\"}}{{end}}{{end}}", "unexpected <define> in command")]
+    #[case(
+        "{{define \"a\"}}x{{end}}{{define \"a\"}}y{{end}}",
+        "template: multiple definition of template \"a\""
+    )]
+    #[case(
+        "{{if .}}{{define \"a\"}}{{end}}{{end}}",
+        "unexpected <define> in command"
+    )]
     #[case("{{99999999999999999999}}", "99999999999999999999 overflows int")]
     #[case("{{range $a, $b, $c := .}}{{end}}", "too many declarations in range")]
     fn rejects(#[case] src: &str, #[case] want: &str) {
@@ -698,17 +443,5 @@ mod tests {
     fn nesting_is_bounded() {
         let src = format!("{{{{{}1{}}}}}", "(".repeat(500), ")".repeat(500));
         assert!(p(&src).unwrap_err().msg.contains("nesting deeper"));
-    }
-
-    #[rstest]
-    #[case("0x1F", Some(31), Some(31.0))]
-    #[case("1.0", Some(1), Some(1.0))]
-    #[case("1.5", None, Some(1.5))]
-    #[case("'a'", Some(97), Some(97.0))]
-    #[case("-7", Some(-7), Some(-7.0))]
-    #[case("1e3", Some(1000), Some(1000.0))]
-    fn numbers(#[case] text: &str, #[case] int: Option<i64>, #[case] float: Option<f64>) {
-        let n = number(text).unwrap();
-        assert_eq!((n.int, n.float), (int, float));
     }
 }

@@ -6,99 +6,15 @@
 //! verb that does not fit its operand prints `%!d(string=x)`, as Go does.
 //! Widths are capped so a format string cannot allocate unbounded memory.
 
+mod float;
+
+use float::{fmt_e, fmt_f, go_exp, shortest, special};
+pub(crate) use float::{go_float, json_float};
+
 use super::value::{too_deep, Value, MAX_DEPTH};
 
 /// Largest field width or precision honoured.
 const MAX_WIDTH: usize = 4096;
-
-/// Sign, decimal digits (no leading zeros) and decimal exponent of the first
-/// digit, for the shortest representation that round-trips.
-fn shortest(f: f64) -> (bool, String, i32) {
-    let s = format!("{:e}", f.abs());
-    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
-    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0');
-    let digits = if digits.is_empty() { "0" } else { digits };
-    (
-        f.is_sign_negative(),
-        digits.to_string(),
-        exp.parse().unwrap_or(0),
-    )
-}
-
-fn special(f: f64) -> Option<String> {
-    if f.is_nan() {
-        Some("NaN".into())
-    } else if f.is_infinite() {
-        Some(if f > 0.0 { "+Inf" } else { "-Inf" }.into())
-    } else {
-        None
-    }
-}
-
-fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
-    let mut s = String::from(if neg { "-" } else { "" });
-    s.push_str(&digits[..1]);
-    if digits.len() > 1 {
-        s.push('.');
-        s.push_str(&digits[1..]);
-    }
-    s.push_str(&format!("e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs()));
-    s
-}
-
-fn fmt_f(neg: bool, digits: &str, exp: i32) -> String {
-    let mut s = String::from(if neg { "-" } else { "" });
-    let dp = exp + 1;
-    let nd = digits.len() as i32;
-    if dp <= 0 {
-        s.push_str("0.");
-        s.push_str(&"0".repeat((-dp) as usize));
-        s.push_str(digits);
-    } else if dp >= nd {
-        s.push_str(digits);
-        s.push_str(&"0".repeat((dp - nd) as usize));
-    } else {
-        s.push_str(&digits[..dp as usize]);
-        s.push('.');
-        s.push_str(&digits[dp as usize..]);
-    }
-    s
-}
-
-/// `strconv.FormatFloat(f, 'g', -1, 64)`, which is also `fmt`'s `%v`.
-pub(crate) fn go_float(f: f64) -> String {
-    if let Some(s) = special(f) {
-        return s;
-    }
-    if f == 0.0 {
-        return if f.is_sign_negative() { "-0" } else { "0" }.into();
-    }
-    let (neg, digits, exp) = shortest(f);
-    if !(-4..6).contains(&exp) {
-        fmt_e(neg, &digits, exp)
-    } else {
-        fmt_f(neg, &digits, exp)
-    }
-}
-
-/// Go `encoding/json` number text for a float; None for NaN and infinities.
-pub(crate) fn json_float(f: f64) -> Option<String> {
-    if !f.is_finite() {
-        return None;
-    }
-    if f == 0.0 {
-        return Some(if f.is_sign_negative() { "-0" } else { "0" }.into());
-    }
-    let (neg, digits, exp) = shortest(f);
-    let a = f.abs();
-    if !(1e-6..1e21).contains(&a) {
-        // Go writes e-07 as e-7 but keeps e+21.
-        let s = fmt_e(neg, &digits, exp);
-        return Some(s.replace("e-0", "e-"));
-    }
-    Some(fmt_f(neg, &digits, exp))
-}
 
 /// Go's `unicode.IsPrint`, closely enough: no controls, no format or odd spaces.
 pub(crate) fn is_go_print(c: char) -> bool {
@@ -304,7 +220,10 @@ fn fmt_int(i: i64, spec: &Spec) -> Option<String> {
         'q' => {
             let c = char::from_u32(mag as u32).unwrap_or('\u{FFFD}');
             let q = go_quote(&c.to_string());
-            return Some(format!("'{}'", q[1..q.len() - 1].replace("\\\"", "\"").replace('\'', "\\'")));
+            return Some(format!(
+                "'{}'",
+                q[1..q.len() - 1].replace("\\\"", "\"").replace('\'', "\\'")
+            ));
         }
         'U' => return Some(format!("U+{mag:04X}")),
         _ => return None,
@@ -322,19 +241,12 @@ fn fmt_int(i: i64, spec: &Spec) -> Option<String> {
     } else {
         ""
     };
-    let prefix = if spec.sharp || spec.verb == 'O' { prefix } else { "" };
+    let prefix = if spec.sharp || spec.verb == 'O' {
+        prefix
+    } else {
+        ""
+    };
     Some(format!("{sign}{prefix}{body}"))
-}
-
-fn go_exp(s: String) -> String {
-    // Rust writes 1.5e3; Go writes 1.5e+03.
-    match s.split_once('e') {
-        Some((m, e)) => {
-            let n: i32 = e.parse().unwrap_or(0);
-            format!("{m}e{}{:02}", if n < 0 { '-' } else { '+' }, n.abs())
-        }
-        None => s,
-    }
 }
 
 fn fmt_float(f: f64, spec: &Spec) -> Option<String> {
@@ -437,28 +349,6 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    #[rstest]
-    #[case(15020.0, "15020")]
-    #[case(1000000.0, "1e+06")]
-    #[case(123456.0, "123456")]
-    #[case(0.5, "0.5")]
-    #[case(0.0001, "0.0001")]
-    #[case(0.00001, "1e-05")]
-    #[case(-2.5, "-2.5")]
-    #[case(1.5e300, "1.5e+300")]
-    fn floats(#[case] f: f64, #[case] want: &str) {
-        assert_eq!(go_float(f), want);
-    }
-
-    #[rstest]
-    #[case(1e21, "1e+21")]
-    #[case(1e-7, "1e-7")]
-    #[case(1e20, "100000000000000000000")]
-    #[case(0.25, "0.25")]
-    fn json_floats(#[case] f: f64, #[case] want: &str) {
-        assert_eq!(json_float(f).unwrap(), want);
-    }
-
     fn s(x: &str) -> Value<'static> {
         Value::str(x)
     }
@@ -472,7 +362,7 @@ mod tests {
     #[case("%d %d", vec![Value::Int(1)], "1 %!d(MISSING)")]
     #[case("%d", vec![Value::Int(1), s("x")], "1%!(EXTRA string=x)")]
     #[case("%5d|%-4s|%05d", vec![Value::Int(42), s("ab"), Value::Int(-7)], "   42|ab  |-0007")]
-    #[case("%.2f %e %x", vec![Value::Float(3.14159), Value::Float(1500.0), Value::Int(255)], "3.14 1.500000e+03 ff")]
+    #[case("%.2f %e %x", vec![Value::Float(1.23456), Value::Float(1500.0), Value::Int(255)], "1.23 1.500000e+03 ff")]
     #[case("%v", vec![Value::list(vec![s("a"), Value::Nil, Value::Int(2)])], "[a <nil> 2]")]
     #[case("%q", vec![Value::list(vec![s("a"), s("b")])], "[\"a\" \"b\"]")]
     #[case("%T %T", vec![s("a"), Value::Float(1.0)], "string float64")]
@@ -497,6 +387,9 @@ mod tests {
             [("b".to_string(), Value::Int(2)), ("a".to_string(), s("x"))].into(),
             crate::template::value::MapKind::Any,
         );
-        assert_eq!(sprintln(&[m, Value::Bool(false)]).unwrap(), "map[a:x b:2] false\n");
+        assert_eq!(
+            sprintln(&[m, Value::Bool(false)]).unwrap(),
+            "map[a:x b:2] false\n"
+        );
     }
 }

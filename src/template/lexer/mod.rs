@@ -7,6 +7,8 @@
 //! `$x := 1` from `$x 1`), and `.A.B` is lexed as two field tokens, as in Go.
 //! The whole input is tokenized eagerly into a vector; positions are byte offsets.
 
+mod scan;
+
 /// Keywords of the template language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Keyword {
@@ -249,61 +251,65 @@ impl<'a> Lexer<'a> {
                 self.right_delim(trim);
                 return Ok(());
             }
-            let start = self.pos;
             let Some(c) = self.peek() else {
                 return self.err(open, "unclosed action");
             };
             if is_space(c) {
                 self.space();
-                continue;
-            }
-            self.pos += c.len_utf8();
-            match c {
-                ':' => {
-                    if self.peek() != Some('=') {
-                        return self.err(start, "expected :=");
-                    }
-                    self.pos += 1;
-                    self.push(Tok::Declare, start);
-                }
-                '=' => self.push(Tok::Assign, start),
-                '|' => self.push(Tok::Pipe, start),
-                '"' => self.quote(start)?,
-                '`' => self.raw_quote(start)?,
-                '$' => self.variable(start)?,
-                '\'' => self.char_const(start)?,
-                '.' if self.peek().is_some_and(|d| !d.is_ascii_digit()) => self.field(start)?,
-                '.' | '+' | '-' | '0'..='9' => {
-                    self.pos = start;
-                    self.number(start)?;
-                }
-                '(' => {
-                    self.push(Tok::LeftParen, start);
-                    self.paren_depth += 1;
-                }
-                ')' => {
-                    if self.paren_depth == 0 {
-                        return self.err(start, "unexpected right paren");
-                    }
-                    self.paren_depth -= 1;
-                    self.push(Tok::RightParen, start);
-                }
-                c if is_alnum(c) => {
-                    self.pos = start;
-                    self.identifier(start)?;
-                }
-                c if c.is_ascii() && !c.is_ascii_control() => self.push(Tok::Char(c), start),
-                c => {
-                    return self.err(
-                        start,
-                        format!(
-                            "unrecognized character in action: U+{:04X} {c:?}",
-                            u32::from(c)
-                        ),
-                    )
-                }
+            } else {
+                self.token(c)?;
             }
         }
+    }
+
+    /// Lexes the token starting with `c` (not a space) at the current position.
+    fn token(&mut self, c: char) -> Result<(), LexError> {
+        let start = self.pos;
+        self.pos += c.len_utf8();
+        match c {
+            ':' => {
+                if self.peek() != Some('=') {
+                    return self.err(start, "expected :=");
+                }
+                self.pos += 1;
+                self.push(Tok::Declare, start);
+            }
+            '=' => self.push(Tok::Assign, start),
+            '|' => self.push(Tok::Pipe, start),
+            '"' => self.quote(start)?,
+            '`' => self.raw_quote(start)?,
+            '$' => self.variable(start)?,
+            '\'' => self.char_const(start)?,
+            '.' if self.peek().is_some_and(|d| !d.is_ascii_digit()) => self.field(start)?,
+            '.' | '+' | '-' | '0'..='9' => {
+                self.pos = start;
+                self.number(start)?;
+            }
+            '(' => {
+                self.push(Tok::LeftParen, start);
+                self.paren_depth += 1;
+            }
+            ')' => {
+                if self.paren_depth == 0 {
+                    return self.err(start, "unexpected right paren");
+                }
+                self.paren_depth -= 1;
+                self.push(Tok::RightParen, start);
+            }
+            c if is_alnum(c) => {
+                self.pos = start;
+                self.identifier(start)?;
+            }
+            c if c.is_ascii() && !c.is_ascii_control() => self.push(Tok::Char(c), start),
+            c => {
+                let msg = format!(
+                    "unrecognized character in action: U+{:04X} {c:?}",
+                    u32::from(c)
+                );
+                return self.err(start, msg);
+            }
+        }
+        Ok(())
     }
 
     /// Consumes a run of spaces. The last space before a ` -}}` belongs to the
@@ -324,178 +330,6 @@ impl<'a> Lexer<'a> {
             }
         }
         self.push(Tok::Space, start);
-    }
-
-    fn at_terminator(&self) -> bool {
-        match self.peek() {
-            None => true,
-            Some(c) if is_space(c) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            Some(_) => self.rest().starts_with(RIGHT),
-        }
-    }
-
-    fn bad_char(&self) -> LexError {
-        let c = self.peek().unwrap_or('\0');
-        LexError {
-            pos: self.pos,
-            msg: format!("bad character U+{:04X} {c:?}", u32::from(c)),
-        }
-    }
-
-    fn take_alnum(&mut self) {
-        while self.peek().is_some_and(is_alnum) {
-            self.pos += self.peek().map_or(1, char::len_utf8);
-        }
-    }
-
-    fn identifier(&mut self, start: usize) -> Result<(), LexError> {
-        self.take_alnum();
-        if !self.at_terminator() {
-            return Err(self.bad_char());
-        }
-        let word = &self.input[start..self.pos];
-        let tok = match word {
-            "true" => Tok::Bool(true),
-            "false" => Tok::Bool(false),
-            "nil" => Tok::Nil,
-            _ => match Keyword::from_word(word) {
-                Some(k) => Tok::Keyword(k),
-                None => Tok::Identifier(word.to_string()),
-            },
-        };
-        self.push(tok, start);
-        Ok(())
-    }
-
-    fn field(&mut self, start: usize) -> Result<(), LexError> {
-        if self.at_terminator() {
-            self.push(Tok::Dot, start);
-            return Ok(());
-        }
-        self.take_alnum();
-        if !self.at_terminator() {
-            return Err(self.bad_char());
-        }
-        let name = self.input[start + 1..self.pos].to_string();
-        self.push(Tok::Field(name), start);
-        Ok(())
-    }
-
-    fn variable(&mut self, start: usize) -> Result<(), LexError> {
-        self.take_alnum();
-        if !self.at_terminator() {
-            return Err(self.bad_char());
-        }
-        let name = self.input[start..self.pos].to_string();
-        self.push(Tok::Variable(name), start);
-        Ok(())
-    }
-
-    fn quote(&mut self, start: usize) -> Result<(), LexError> {
-        loop {
-            match self.peek() {
-                Some('\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        None | Some('\n') => break,
-                        Some(c) => self.pos += c.len_utf8(),
-                    }
-                }
-                None | Some('\n') => break,
-                Some('"') => {
-                    self.pos += 1;
-                    let text = self.input[start..self.pos].to_string();
-                    self.push(Tok::Str(text), start);
-                    return Ok(());
-                }
-                Some(c) => self.pos += c.len_utf8(),
-            }
-        }
-        self.err(start, "unterminated quoted string")
-    }
-
-    fn raw_quote(&mut self, start: usize) -> Result<(), LexError> {
-        let Some(end) = self.rest().find('`') else {
-            return self.err(start, "unterminated raw quoted string");
-        };
-        self.pos += end + 1;
-        let text = self.input[start..self.pos].to_string();
-        self.push(Tok::RawStr(text), start);
-        Ok(())
-    }
-
-    fn char_const(&mut self, start: usize) -> Result<(), LexError> {
-        loop {
-            match self.peek() {
-                Some('\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        None | Some('\n') => break,
-                        Some(c) => self.pos += c.len_utf8(),
-                    }
-                }
-                None | Some('\n') => break,
-                Some('\'') => {
-                    self.pos += 1;
-                    let text = self.input[start..self.pos].to_string();
-                    self.push(Tok::Number(text), start);
-                    return Ok(());
-                }
-                Some(c) => self.pos += c.len_utf8(),
-            }
-        }
-        self.err(start, "unterminated character constant")
-    }
-
-    fn accept(&mut self, valid: &str) -> bool {
-        match self.peek() {
-            Some(c) if valid.contains(c) => {
-                self.pos += c.len_utf8();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn accept_run(&mut self, valid: &str) {
-        while self.accept(valid) {}
-    }
-
-    /// Scans a number the way Go's lexer does (validation happens in the parser).
-    fn number(&mut self, start: usize) -> Result<(), LexError> {
-        self.accept("+-");
-        let mut digits = "0123456789_";
-        if self.accept("0") {
-            if self.accept("xX") {
-                digits = "0123456789abcdefABCDEF_";
-            } else if self.accept("oO") {
-                digits = "01234567_";
-            } else if self.accept("bB") {
-                digits = "01_";
-            }
-        }
-        self.accept_run(digits);
-        if self.accept(".") {
-            self.accept_run(digits);
-        }
-        if digits.len() == 11 && self.accept("eE") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        if digits.len() == 23 && self.accept("pP") {
-            self.accept("+-");
-            self.accept_run("0123456789_");
-        }
-        self.accept("i");
-        if self.peek().is_some_and(is_alnum) || matches!(self.peek(), Some('+' | '-')) {
-            self.pos += self.peek().map_or(1, char::len_utf8);
-            let text = &self.input[start..self.pos];
-            return self.err(start, format!("bad number syntax: {text:?}"));
-        }
-        let text = self.input[start..self.pos].to_string();
-        self.push(Tok::Number(text), start);
-        Ok(())
     }
 }
 
