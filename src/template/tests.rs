@@ -267,3 +267,48 @@ fn defined_templates_are_listed() {
     .unwrap();
     assert_eq!(t.defined_templates().collect::<Vec<_>>(), vec!["a", "b"]);
 }
+
+#[test]
+fn deep_recursion_is_an_error_not_a_stack_overflow() {
+    // 97 nested ifs per template level, recursing: the combined nesting cap
+    // stops it long before the 2 MiB test-thread stack runs out.
+    let opens = "{{ if (not (not true)) }}".repeat(97);
+    let closes = "{{ end }}".repeat(97);
+    let src = format!(
+        "{{{{ define \"r\" }}}}{opens}{{{{ template \"r\" . }}}}{closes}{{{{ end }}}}{{{{ template \"r\" . }}}}"
+    );
+    let err = render(&src).unwrap_err();
+    assert!(err.contains("template nesting exceeds 200 levels"), "{err}");
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(99), ")".repeat(99));
+    assert_eq!(render(&parens).unwrap(), "1");
+}
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::{data, Template};
+
+    const PIECES: &[&str] = &[
+        "{{", "}}", "{{- ", " -}}", " ", "\n", "if", "else", "end", "range", "with", "define",
+        "template", "block", "break", "$x", "$", ":=", "=", ".", ".Values", ".global", ".Spec",
+        "|", "(", ")", "\"", "\"a\"", "`", "1", "-3", "0x", "'c'", "index", "printf", "\"%v%d\"",
+        "toYaml", "dict", "list", "set", "and", "or", "len", "/*", "*/", "é", "\t",
+    ];
+
+    proptest! {
+        #[test]
+        fn token_soup_never_panics(parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..48)) {
+            let src: String = parts.concat();
+            if let Ok(t) = Template::parse("p", &src) {
+                let _ = t.render(&data());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(src in "\\PC{0,64}") {
+            if let Ok(t) = Template::parse("p", &src) {
+                let _ = t.render(&data());
+            }
+        }
+    }
+}

@@ -344,6 +344,9 @@ pub(crate) fn field<'d>(recv: &Value<'d>, name: &str) -> Field<'d> {
                 Origin::Root => get(name).map_or(Field::NoField, Field::Found),
                 Origin::Dynamic => Field::Found(get(name).unwrap_or(Value::Nil)),
                 Origin::Typed => {
+                    if let Some(v) = get(name) {
+                        return Field::Found(v);
+                    }
                     let stripped = name
                         .strip_prefix("Get")
                         .filter(|r| r.starts_with(|c: char| c.is_uppercase()));

@@ -76,7 +76,10 @@ impl<'t, 'd> State<'t, 'd> {
             }
             Arg::Pipe(p) => {
                 self.not_a_function(cmd, &final_)?;
-                self.eval_pipeline(dot, p)
+                self.enter(p.pos, cmd)?;
+                let v = self.eval_pipeline(dot, p)?;
+                self.nest -= 1;
+                Ok(v)
             }
             Arg::Nil(pos) => fail(*pos, first, "nil is not a command"),
             Arg::Dot(_) => {
@@ -199,7 +202,12 @@ impl<'t, 'd> State<'t, 'd> {
                 let recv = self.eval_arg(dot, node, Ty::Any)?;
                 self.eval_fields(recv, arg, idents, false)?
             }
-            Arg::Pipe(p) => self.eval_pipeline(dot, p)?,
+            Arg::Pipe(p) => {
+                self.enter(pos, arg)?;
+                let v = self.eval_pipeline(dot, p)?;
+                self.nest -= 1;
+                v
+            }
             Arg::Ident { name, .. } => self.eval_function(dot, pos, name, arg, &[], None)?,
             literal => return self.literal(literal, ty),
         };

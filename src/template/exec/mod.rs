@@ -20,6 +20,10 @@ use super::node::{Branch, Node, Pipe, Pos};
 use super::value::{Origin, Value};
 use super::{Template, TemplateError, MAX_OUTPUT_BYTES, MAX_STEPS, MAX_TEMPLATE_DEPTH};
 
+/// Deepest recursion of control structures, parenthesized pipelines and
+/// template calls combined; keeps the Rust stack bounded whatever the input.
+const MAX_NESTING: usize = 200;
+
 /// Control flow out of a list of statements.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Flow {
@@ -58,6 +62,7 @@ pub(crate) fn execute(tmpl: &Template, data: &Json) -> Result<String, TemplateEr
         vars: vec![("$".to_string(), root.clone())],
         out: String::new(),
         depth: 0,
+        nest: 0,
         steps: 0,
     };
     match st.walk(&root, &tmpl.parsed.root) {
@@ -83,6 +88,7 @@ struct State<'t, 'd> {
     vars: Vec<(String, Value<'d>)>,
     out: String,
     depth: usize,
+    nest: usize,
     steps: u64,
 }
 
@@ -95,6 +101,17 @@ impl<'t, 'd> State<'t, 'd> {
                 context.to_string(),
                 format!("template execution exceeded {MAX_STEPS} steps"),
             );
+        }
+        Ok(())
+    }
+
+    /// Enters a nested construct; the matching `nest -= 1` follows on success
+    /// (on failure the whole state is dropped).
+    fn enter(&mut self, pos: Pos, context: &dyn ToString) -> R<()> {
+        self.nest += 1;
+        if self.nest > MAX_NESTING {
+            let msg = format!("template nesting exceeds {MAX_NESTING} levels");
+            return fail(pos, context.to_string(), msg);
         }
         Ok(())
     }
@@ -150,6 +167,7 @@ impl<'t, 'd> State<'t, 'd> {
     fn walk_if_with(&mut self, dot: &Value<'d>, b: &'t Branch, with: bool) -> R<Flow> {
         let mark = self.vars.len();
         self.step(b.pipe.pos, &b.pipe)?;
+        self.enter(b.pipe.pos, &b.pipe)?;
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let flow = if val.truth() {
             let inner = if with { &val } else { dot };
@@ -160,6 +178,7 @@ impl<'t, 'd> State<'t, 'd> {
             Flow::Normal
         };
         self.vars.truncate(mark);
+        self.nest -= 1;
         Ok(flow)
     }
 
@@ -203,6 +222,7 @@ impl<'t, 'd> State<'t, 'd> {
     fn walk_range(&mut self, dot: &Value<'d>, b: &'t Branch) -> R<Flow> {
         let mark = self.vars.len();
         self.step(b.pipe.pos, &b.pipe)?;
+        self.enter(b.pipe.pos, &b.pipe)?;
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let items = self.range_items(b, &val)?;
         let inner = self.vars.len();
@@ -228,6 +248,7 @@ impl<'t, 'd> State<'t, 'd> {
             }
         }
         self.vars.truncate(mark);
+        self.nest -= 1;
         Ok(flow)
     }
 
@@ -256,7 +277,9 @@ impl<'t, 'd> State<'t, 'd> {
         let vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), new_dot.clone())]);
         let executing = std::mem::replace(&mut self.executing, name);
         self.depth += 1;
+        self.enter(pos, &context)?;
         let result = self.walk(&new_dot, body);
+        self.nest -= 1;
         self.depth -= 1;
         if result.is_ok() {
             // On error, keep the name of the template that failed for the message.
