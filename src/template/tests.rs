@@ -312,3 +312,10 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn template_is_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Template>();
+    assert_send_sync::<TemplateError>();
+}
