@@ -12,5 +12,6 @@ pub mod kube_inject;
 pub mod render;
 pub mod selector;
 pub mod settings;
+pub mod template;
 pub mod workload;
 pub mod yaml;
