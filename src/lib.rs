@@ -13,5 +13,6 @@ pub mod render;
 pub mod selector;
 pub mod settings;
 pub mod template;
+pub mod template;
 pub mod workload;
 pub mod yaml;
