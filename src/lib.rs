@@ -13,6 +13,5 @@ pub mod render;
 pub mod selector;
 pub mod settings;
 pub mod template;
-pub mod template;
 pub mod workload;
 pub mod yaml;
