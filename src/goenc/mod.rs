@@ -18,6 +18,7 @@
 //! them) and a `batch/v1beta1` CronJob as a `batch/v1` one. Other kinds are left untouched.
 
 pub mod quantity;
+mod order;
 mod scalars;
 mod schema;
 mod table;
@@ -112,6 +113,16 @@ pub fn normalize_pod(pod: &mut Value) -> Result<(), GoEncError> {
 }
 
 /// The same for a pod template's `{metadata, spec}` (`PodTemplateSpec`).
+/// A bare Container (Istio marshals the user's sidecar overrides one container at a time).
+pub fn normalize_container(c: &mut Value) -> Result<(), GoEncError> {
+    normalize_as(c, &table::CONTAINER)
+}
+
+/// A normalised Container with its keys in Go's field order, for JSON Istio writes as text.
+pub fn go_order_container(c: &Value) -> Value {
+    order::order_struct(c, &table::CONTAINER)
+}
+
 pub fn normalize_pod_template(tpl: &mut Value) -> Result<(), GoEncError> {
     normalize_as(tpl, &table::POD_TEMPLATE_SPEC)
 }

@@ -66,13 +66,13 @@ pub fn overrides_annotation(containers: &[Value], init_containers: &[Value]) -> 
     if !containers.is_empty() {
         m.insert(
             "containers".into(),
-            Value::Array(containers.iter().map(crate::goenc::go_order).collect()),
+            Value::Array(containers.iter().map(crate::goenc::go_order_container).collect()),
         );
     }
     if !init_containers.is_empty() {
         m.insert(
             "initContainers".into(),
-            Value::Array(init_containers.iter().map(crate::goenc::go_order).collect()),
+            Value::Array(init_containers.iter().map(crate::goenc::go_order_container).collect()),
         );
     }
     Value::Object(m).to_string()
