@@ -139,3 +139,19 @@ fn canonical_output_is_a_fixed_point() {
         assert_eq!(canonicalize(&once).unwrap(), once, "input {input:?}");
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn never_panics(input in "\\PC{0,40}") {
+        let _ = canonicalize(&input);
+    }
+
+    #[test]
+    fn output_is_a_fixed_point(
+        input in "[+-]?[0-9]{0,24}(\\.[0-9]{0,12})?(|n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]{1,3})"
+    ) {
+        if let Ok(once) = canonicalize(&input) {
+            proptest::prop_assert_eq!(canonicalize(&once), Ok(once.clone()), "input {:?}", input);
+        }
+    }
+}
