@@ -3,3 +3,4 @@
 //! The pipeline is request → decision → render → merge → post-process → patch → response;
 //! `kube-inject` and the admission webhook both drive the same core.
 #![forbid(unsafe_code)]
+pub mod merge;
