@@ -9,6 +9,7 @@ pub mod decision;
 pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
+pub mod merge;
 pub mod render;
 pub mod selector;
 pub mod settings;
