@@ -17,8 +17,8 @@
 //! `apps/v1` Deployments (their extra fields, e.g. `rollbackTo`, are dropped, as Istio drops
 //! them) and a `batch/v1beta1` CronJob as a `batch/v1` one. Other kinds are left untouched.
 
-pub mod quantity;
 mod order;
+pub mod quantity;
 mod scalars;
 mod schema;
 mod table;

@@ -8,13 +8,19 @@ use super::schema::{Shape, Struct, Ty};
 /// Reorders an object's keys (recursively) into the struct's declaration order; keys the
 /// table doesn't know keep their relative order after the known ones.
 pub(crate) fn order_struct(v: &Value, def: &'static Struct) -> Value {
-    let Value::Object(m) = v else { return v.clone() };
+    let Value::Object(m) = v else {
+        return v.clone();
+    };
     let mut out = Map::with_capacity(m.len());
     for field in def.fields {
-        let Some(child) = m.get(field.name) else { continue };
+        let Some(child) = m.get(field.name) else {
+            continue;
+        };
         let ordered = match (field.ty, field.shape) {
             (Ty::Struct(inner), Shape::Slice) => match child {
-                Value::Array(items) => Value::Array(items.iter().map(|i| order_struct(i, inner)).collect()),
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|i| order_struct(i, inner)).collect())
+                }
                 other => other.clone(),
             },
             (Ty::Struct(inner), Shape::Map) => match child {
@@ -45,7 +51,11 @@ fn sorted_maps(v: &Value) -> Value {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
             keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_maps(&m[k]))).collect())
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted_maps(&m[k])))
+                    .collect(),
+            )
         }
         other => other.clone(),
     }

@@ -32,9 +32,15 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     e.push(field("SERVICE_ACCOUNT", "spec.serviceAccountName"));
     e.push(field("HOST_IP", "status.hostIP"));
     e.push(resource("ISTIO_CPU_LIMIT", "limits.cpu"));
-    e.push(val("PROXY_CONFIG", format!("{}\n", ctx.proxy.proxy_config_json)));
+    e.push(val(
+        "PROXY_CONFIG",
+        format!("{}\n", ctx.proxy.proxy_config_json),
+    ));
     e.push(val("ISTIO_META_POD_PORTS", pod_ports(ctx)));
-    e.push(val("ISTIO_META_APP_CONTAINERS", ctx.app_containers().join(",")));
+    e.push(val(
+        "ISTIO_META_APP_CONTAINERS",
+        ctx.app_containers().join(","),
+    ));
     e.push(resource("GOMEMLIMIT", "limits.memory"));
     e.push(resource("GOMAXPROCS", "limits.cpu"));
     let cluster = &g.multi_cluster.cluster_name;

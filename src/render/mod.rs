@@ -47,7 +47,10 @@ pub fn truthy(v: &Value) -> bool {
 /// that looks like an integer becomes one.
 pub fn yaml_scalar(v: &Value) -> Value {
     match v {
-        Value::String(s) => s.trim().parse::<i64>().map_or_else(|_| v.clone(), Value::from),
+        Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| v.clone(), Value::from),
         other => other.clone(),
     }
 }
