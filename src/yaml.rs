@@ -219,7 +219,7 @@ fn needs_quotes(s: &str) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`=~".contains(first) {
         // `-x`, `--flag`, `*` … are still plain-safe when nothing follows that makes them syntax,
         // but quoting them is always correct, and go-yaml quotes most of them too.
-        return !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !looks_typed(s));
+        return first != '-' || s.len() <= 1 || s.starts_with("- ") || looks_typed(s);
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
         return true;
