@@ -7,4 +7,5 @@
 pub mod decision;
 pub mod inject;
 pub mod selector;
+pub mod server;
 pub mod settings;
