@@ -63,37 +63,37 @@ impl Metrics {
         let cert_reloads = Family::<ResultLabel, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
-            "Total number of sidecar injection requests.",
+            "Total number of sidecar injection requests",
             requests.clone(),
         );
         registry.register(
             "sidecar_injection_success",
-            "Total number of successful sidecar injection requests (injected or skipped).",
+            "Total number of successful sidecar injection requests (injected or skipped)",
             success.clone(),
         );
         registry.register(
             "sidecar_injection_skip",
-            "Total number of skipped sidecar injection requests, by reason.",
+            "Total number of skipped sidecar injection requests, by reason",
             skip.clone(),
         );
         registry.register(
             "sidecar_injection_failure",
-            "Total number of failed sidecar injection requests, by reason.",
+            "Total number of failed sidecar injection requests, by reason",
             failure.clone(),
         );
         registry.register(
             "sidecar_injection_time_seconds",
-            "Total time taken for injection in seconds.",
+            "Total time taken for injection in seconds",
             time.clone(),
         );
         registry.register(
             "sidecar_injector_settings_reloads",
-            "Reloads of the values and mesh config files, by result.",
+            "Reloads of the values and mesh config files, by result",
             settings_reloads.clone(),
         );
         registry.register(
             "sidecar_injector_cert_reloads",
-            "Reloads of the serving certificate and key, by result.",
+            "Reloads of the serving certificate and key, by result",
             cert_reloads.clone(),
         );
         Metrics {

@@ -86,11 +86,13 @@ impl Settings {
     }
 }
 
-/// Watches `paths` and calls `on_change` whenever their combined contents change, until
-/// shutdown. No files: nothing to watch, the task ends at once.
+/// Watches `paths` and calls `on_change` whenever their combined [`fingerprint`] differs
+/// from `initial`, until shutdown. Take `initial` *before* loading the files, so a change
+/// racing the first load is not missed. No files: nothing to watch, the task ends at once.
 pub fn spawn_file_watch<F>(
     what: &'static str,
     paths: Vec<PathBuf>,
+    initial: u64,
     poll: Duration,
     shutdown: Shutdown,
     mut on_change: F,
@@ -106,7 +108,7 @@ where
         if paths.is_empty() {
             return;
         }
-        let mut last = fingerprint(&paths);
+        let mut last = initial;
         let mut tick = tokio::time::interval(poll.max(Duration::from_millis(50)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -163,7 +165,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 }
 
 /// A hash of every file's bytes (or of the read error, so a file coming back counts).
-fn fingerprint(paths: &[PathBuf]) -> u64 {
+pub fn fingerprint(paths: &[PathBuf]) -> u64 {
     let mut h = DefaultHasher::new();
     for p in paths {
         match std::fs::read(p) {
@@ -204,6 +206,7 @@ mod tests {
         let task = spawn_file_watch(
             "test",
             vec![f.clone()],
+            fingerprint(std::slice::from_ref(&f)),
             Duration::from_millis(50),
             shutdown.clone(),
             move || {

@@ -18,7 +18,7 @@ use super::cli::{KubeMode, ServeArgs};
 use super::conn::{self, Limits};
 use super::kube::ClusterView;
 use super::metrics::Metrics;
-use super::reload::{spawn_file_watch, Settings};
+use super::reload::{fingerprint, spawn_file_watch, Settings};
 use super::shutdown::Shutdown;
 use super::tls::{server_config, CertStore};
 use super::{admission, AppState, NativeSidecars};
@@ -54,13 +54,17 @@ impl Running {
 /// Starts the server; it stops when `shutdown` triggers.
 pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Running> {
     let metrics = Arc::new(Metrics::new());
+    // Fingerprints before the first load: a change racing the load is then seen as one.
+    let settings_print = fingerprint(&settings_paths(&args));
     let settings = build_settings(&args)?;
+    let cert_print = cert_paths(&args).map(|p| fingerprint(&p));
     let (store, ca_file, tempdir) = build_certs(&args).await?;
     let cluster = build_cluster(&args, &shutdown).await?;
     let native = resolve_native(args.native_sidecars, cluster.is_some());
     let webhook_listener = bind("--listen", args.listen).await?;
     let admin_listener = bind("--admin-listen", args.admin_listen).await?;
-    spawn_reloaders(&args, &settings, &store, &metrics, &shutdown);
+    let prints = (settings_print, cert_print.unwrap_or_else(|| fingerprint(&store.paths())));
+    spawn_reloaders(&args, prints, &settings, &store, &metrics, &shutdown);
 
     let state = AppState {
         settings,
@@ -179,8 +183,25 @@ async fn bind(flag: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .with_context(|| format!("binding {flag} {addr}"))
 }
 
+fn settings_paths(args: &ServeArgs) -> Vec<PathBuf> {
+    args.values_file
+        .iter()
+        .chain(args.mesh_config_file.iter())
+        .cloned()
+        .collect()
+}
+
+/// The certificate files given by flag (`--self-signed` makes its own).
+fn cert_paths(args: &ServeArgs) -> Option<Vec<PathBuf>> {
+    match (&args.tls.tls_cert, &args.tls.tls_key) {
+        (Some(c), Some(k)) => Some(vec![c.clone(), k.clone()]),
+        _ => None,
+    }
+}
+
 fn spawn_reloaders(
     args: &ServeArgs,
+    (settings_print, cert_print): (u64, u64),
     settings: &Arc<Settings>,
     store: &Arc<CertStore>,
     metrics: &Arc<Metrics>,
@@ -190,6 +211,7 @@ fn spawn_reloaders(
     spawn_file_watch(
         "settings",
         settings.paths(),
+        settings_print,
         args.reload_poll,
         shutdown.clone(),
         move || {
@@ -200,6 +222,7 @@ fn spawn_reloaders(
     spawn_file_watch(
         "certificate",
         store.paths(),
+        cert_print,
         args.reload_poll,
         shutdown.clone(),
         move || {
