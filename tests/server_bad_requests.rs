@@ -30,8 +30,18 @@ fn huge_body() -> Vec<u8> {
 #[rstest]
 #[case::no_content_type(None, b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type")]
 #[case::text_plain(Some("text/plain"), b"{}".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "want application/json")]
-#[case::yaml(Some("application/yaml"), fixture("deployment-pod.json"), StatusCode::UNSUPPORTED_MEDIA_TYPE, "application/yaml")]
-#[case::empty(Some("application/json"), Vec::new(), StatusCode::BAD_REQUEST, "no body")]
+#[case::yaml(
+    Some("application/yaml"),
+    fixture("deployment-pod.json"),
+    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    "application/yaml"
+)]
+#[case::empty(
+    Some("application/json"),
+    Vec::new(),
+    StatusCode::BAD_REQUEST,
+    "no body"
+)]
 #[case::not_json(Some("application/json"), b"hello".to_vec(), StatusCode::BAD_REQUEST, "not an AdmissionReview")]
 #[case::not_utf8(Some("application/json"), vec![0xff, 0xfe, 0x00], StatusCode::BAD_REQUEST, "not an AdmissionReview")]
 #[case::empty_object(Some("application/json"), b"{}".to_vec(), StatusCode::BAD_REQUEST, "not an AdmissionReview")]
@@ -42,8 +52,18 @@ fn huge_body() -> Vec<u8> {
 #[case::bad_operation(Some("application/json"), br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"EXPLODE"}}"#.to_vec(), StatusCode::BAD_REQUEST, "EXPLODE")]
 #[case::object_not_a_map(Some("application/json"), br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":[1,2]}}"#.to_vec(), StatusCode::BAD_REQUEST, "a Pod object")]
 #[case::truncated(Some("application/json"), fixture("deployment-pod.json")[..1000].to_vec(), StatusCode::BAD_REQUEST, "EOF")]
-#[case::deep_nesting(Some("application/json"), deep_nesting(), StatusCode::BAD_REQUEST, "recursion limit")]
-#[case::too_large(Some("application/json"), huge_body(), StatusCode::PAYLOAD_TOO_LARGE, "limit")]
+#[case::deep_nesting(
+    Some("application/json"),
+    deep_nesting(),
+    StatusCode::BAD_REQUEST,
+    "recursion limit"
+)]
+#[case::too_large(
+    Some("application/json"),
+    huge_body(),
+    StatusCode::PAYLOAD_TOO_LARGE,
+    "limit"
+)]
 #[tokio::test]
 async fn bad_requests(
     #[case] content_type: Option<&str>,
@@ -52,7 +72,14 @@ async fn bad_requests(
     #[case] message: &str,
 ) {
     let st = state();
-    let reply = call(&router(st.clone()), Method::POST, "/inject", content_type, body).await;
+    let reply = call(
+        &router(st.clone()),
+        Method::POST,
+        "/inject",
+        content_type,
+        body,
+    )
+    .await;
     assert_eq!(reply.status, want, "{}", reply.text());
     assert!(
         reply.text().contains(message),
@@ -67,8 +94,14 @@ async fn bad_requests(
         .unwrap()
         .starts_with("text/plain"));
     let metrics = metrics_text(&st);
-    assert!(metrics.contains("sidecar_injection_requests_total 1"), "{metrics}");
-    assert!(metrics.contains("sidecar_injection_failure_total{reason="), "{metrics}");
+    assert!(
+        metrics.contains("sidecar_injection_requests_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("sidecar_injection_failure_total{reason="),
+        "{metrics}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -127,7 +160,9 @@ async fn read_to_close<R: AsyncReadExt + Unpin>(r: &mut R, limit: Duration) -> O
 async fn a_client_that_never_handshakes_is_dropped() {
     let pki = pki();
     let server = start_with(&pki, &["--handshake-timeout", "300ms"]).await;
-    let mut tcp = tokio::net::TcpStream::connect(server.webhook_addr).await.unwrap();
+    let mut tcp = tokio::net::TcpStream::connect(server.webhook_addr)
+        .await
+        .unwrap();
     let started = Instant::now();
     let got = read_to_close(&mut tcp, Duration::from_secs(5)).await;
     assert!(got.is_some(), "connection not closed");
@@ -141,7 +176,9 @@ async fn slow_headers_are_cut_off() {
     let mut tls = tls_connect(server.webhook_addr, &connector(&pki.ca, &[b"http/1.1"]))
         .await
         .unwrap();
-    tls.write_all(b"POST /inject HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    tls.write_all(b"POST /inject HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     let got = read_to_close(&mut tls, Duration::from_secs(5)).await;
     assert!(got.is_some(), "connection not closed");
@@ -156,7 +193,9 @@ async fn idle_keep_alive_connections_are_closed() {
         .await
         .unwrap();
     let started = Instant::now();
-    assert!(read_to_close(&mut tls, Duration::from_secs(5)).await.is_some());
+    assert!(read_to_close(&mut tls, Duration::from_secs(5))
+        .await
+        .is_some());
     assert!(started.elapsed() < Duration::from_secs(3));
 }
 
@@ -172,11 +211,16 @@ async fn a_slow_body_gets_408() {
     )
     .await
     .unwrap();
-    let got = read_to_close(&mut tls, Duration::from_secs(5)).await.unwrap();
+    let got = read_to_close(&mut tls, Duration::from_secs(5))
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     let metrics = server.state.metrics.encode();
-    assert!(metrics.contains("sidecar_injection_failure_total{reason=\"timeout\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("sidecar_injection_failure_total{reason=\"timeout\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +235,9 @@ async fn a_declared_oversized_body_is_refused_before_it_is_sent() {
         MAX_BODY_BYTES + 1
     );
     tls.write_all(head.as_bytes()).await.unwrap();
-    let got = read_to_close(&mut tls, Duration::from_secs(5)).await.unwrap();
+    let got = read_to_close(&mut tls, Duration::from_secs(5))
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&got);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
 }
@@ -208,7 +254,10 @@ async fn connections_over_the_limit_wait_their_turn() {
         tls_connect(server.webhook_addr, &conn),
     )
     .await;
-    assert!(second.is_err(), "second connection was served beyond the limit");
+    assert!(
+        second.is_err(),
+        "second connection was served beyond the limit"
+    );
     drop(first);
     let mut send = tokio::time::timeout(
         Duration::from_secs(5),

@@ -46,9 +46,10 @@ impl Server {
         BufReader::new(child.stdout.as_mut().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let ca_path = line.trim().strip_prefix("CA certificate: ").unwrap_or_else(|| {
-            panic!("unexpected first stdout line {line:?}")
-        });
+        let ca_path = line
+            .trim()
+            .strip_prefix("CA certificate: ")
+            .unwrap_or_else(|| panic!("unexpected first stdout line {line:?}"));
         let ca = std::fs::read_to_string(ca_path).unwrap();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let conn = connector(&ca, &[b"http/1.1"]);
@@ -102,7 +103,10 @@ impl Drop for Server {
 /// Sends the headers and the first part of a review, holding back the rest.
 async fn half_sent(
     server: &Server,
-) -> (tokio_rustls::client::TlsStream<tokio::net::TcpStream>, Vec<u8>) {
+) -> (
+    tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    Vec<u8>,
+) {
     let body = fixture("configmap-create.json");
     let mut tls = tls_connect(server.addr, &connector(&server.ca, &[b"http/1.1"]))
         .await
@@ -131,7 +135,10 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     })
     .await;
     assert!(closed, "still accepting after SIGTERM");
-    assert!(server.child.try_wait().unwrap().is_none(), "exited with a request in flight");
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "exited with a request in flight"
+    );
     // The in-flight request completes.
     tls.write_all(&rest).await.unwrap();
     let mut reply = Vec::new();
@@ -141,8 +148,13 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
         .ok();
     let text = String::from_utf8_lossy(&reply);
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
-    assert!(text.contains("4a6e9cb3-5d77-4f41-b03e-7eab9c4d5f88"), "{text}");
-    let status = server.wait_exit(Duration::from_secs(5)).expect("did not exit");
+    assert!(
+        text.contains("4a6e9cb3-5d77-4f41-b03e-7eab9c4d5f88"),
+        "{text}"
+    );
+    let status = server
+        .wait_exit(Duration::from_secs(5))
+        .expect("did not exit");
     assert!(status.success(), "{status}");
 }
 
@@ -153,10 +165,15 @@ async fn a_stuck_request_cannot_hold_shutdown_past_the_grace_period() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
     server.sigterm();
-    let status = server.wait_exit(Duration::from_secs(5)).expect("did not exit");
+    let status = server
+        .wait_exit(Duration::from_secs(5))
+        .expect("did not exit");
     assert!(status.success(), "{status}");
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(900), "exited before the grace period: {took:?}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "exited before the grace period: {took:?}"
+    );
     assert!(took < Duration::from_secs(4), "{took:?}");
 }
 
@@ -171,14 +188,19 @@ async fn json_logs_carry_the_review_fields() {
     assert_eq!(res.status(), 200);
     drop(send);
     server.sigterm();
-    server.wait_exit(Duration::from_secs(5)).expect("did not exit");
+    server
+        .wait_exit(Duration::from_secs(5))
+        .expect("did not exit");
     let logs = server.stderr();
     let mut found = false;
     for line in logs.lines() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         if v["message"] == "review answered" {
-            assert_eq!(v["span"]["uid"], "4a6e9cb3-5d77-4f41-b03e-7eab9c4d5f88", "{line}");
+            assert_eq!(
+                v["span"]["uid"], "4a6e9cb3-5d77-4f41-b03e-7eab9c4d5f88",
+                "{line}"
+            );
             assert!(v["span"]["decision"].is_string(), "{line}");
             assert!(v["span"].get("patch_bytes").is_some(), "{line}");
             found = true;

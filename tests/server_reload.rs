@@ -31,7 +31,11 @@ impl ConfigMapVolume {
 
     fn publish(&mut self, values: &str, mesh: &str) {
         self.generation += 1;
-        let ts = format!("..2025_06_02_11_00_{:02}.{}", self.generation, 500 + self.generation);
+        let ts = format!(
+            "..2025_06_02_11_00_{:02}.{}",
+            self.generation,
+            500 + self.generation
+        );
         let ts_dir = self.dir.path().join(&ts);
         std::fs::create_dir(&ts_dir).unwrap();
         std::fs::write(ts_dir.join("values.yaml"), values).unwrap();
@@ -78,7 +82,10 @@ async fn a_broken_settings_file_is_refused_and_the_old_snapshot_serves() {
         .enumerate()
     {
         volume.publish(broken, "{}\n");
-        let want = format!("sidecar_injector_settings_reloads_total{{result=\"error\"}} {}", n + 1);
+        let want = format!(
+            "sidecar_injector_settings_reloads_total{{result=\"error\"}} {}",
+            n + 1
+        );
         let st = state.clone();
         let counted = eventually(Duration::from_secs(5), || {
             let text = st.metrics.encode();
@@ -108,7 +115,10 @@ async fn a_broken_settings_file_is_refused_and_the_old_snapshot_serves() {
     .await;
     assert!(swapped);
     let text = state.metrics.encode();
-    assert!(text.contains("sidecar_injector_settings_reloads_total{result=\"ok\"} 1"), "{text}");
+    assert!(
+        text.contains("sidecar_injector_settings_reloads_total{result=\"ok\"} 1"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

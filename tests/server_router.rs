@@ -31,14 +31,19 @@ async fn other_operations_and_kinds_pass_untouched() {
     let st = state();
     let router = router(st.clone());
     for name in ["pod-update.json", "configmap-create.json"] {
-        let response = post_review(&router, "/inject", fixture(name)).await.response();
+        let response = post_review(&router, "/inject", fixture(name))
+            .await
+            .response();
         assert_eq!(response["allowed"], true, "{name}");
         assert!(response.get("patch").is_none(), "{name}");
         assert!(response.get("patchType").is_none(), "{name}");
         assert!(response.get("status").is_none(), "{name}");
     }
     let text = metrics_text(&st);
-    assert!(text.contains("sidecar_injection_requests_total 2"), "{text}");
+    assert!(
+        text.contains("sidecar_injection_requests_total 2"),
+        "{text}"
+    );
     assert!(text.contains("sidecar_injection_success_total 2"), "{text}");
     assert!(
         text.contains("sidecar_injection_skip_total{reason=\"not_pod_create\"} 2"),
@@ -61,7 +66,10 @@ async fn injection_errors_are_denials_with_the_message() {
     assert!(!response["status"]["message"].as_str().unwrap().is_empty());
     assert!(response.get("patch").is_none());
     let text = metrics_text(&st);
-    assert!(text.contains("sidecar_injection_failure_total{reason="), "{text}");
+    assert!(
+        text.contains("sidecar_injection_failure_total{reason="),
+        "{text}"
+    );
     assert!(text.contains("sidecar_injection_success_total 0"), "{text}");
 }
 
@@ -123,7 +131,10 @@ async fn time_is_observed_per_review() {
     post_review(&router, "/inject", fixture("configmap-create.json")).await;
     post_review(&router, "/inject", b"nope".to_vec()).await;
     let text = metrics_text(&st);
-    assert!(text.contains("sidecar_injection_time_seconds_count 2"), "{text}");
+    assert!(
+        text.contains("sidecar_injection_time_seconds_count 2"),
+        "{text}"
+    );
     assert!(
         text.contains("sidecar_injection_failure_total{reason=\"bad_request\"} 1"),
         "{text}"

@@ -34,7 +34,11 @@ impl SecretVolume {
     /// Writes a new timestamped directory and atomically points `..data` at it.
     fn publish(&mut self, cert: &str, key: &str) {
         self.generation += 1;
-        let ts = format!("..2025_06_02_10_15_{:02}.{}", self.generation, 1000 + self.generation);
+        let ts = format!(
+            "..2025_06_02_10_15_{:02}.{}",
+            self.generation,
+            1000 + self.generation
+        );
         let ts_dir = self.dir.path().join(&ts);
         std::fs::create_dir(&ts_dir).unwrap();
         std::fs::write(ts_dir.join("tls.crt"), cert).unwrap();
@@ -114,7 +118,9 @@ async fn http2_is_negotiated_by_alpn() {
             .unwrap();
     tokio::spawn(connection);
     let mut req = inject_request(fixture("configmap-create.json"));
-    *req.uri_mut() = format!("https://{SERVER_NAME}/inject?timeout=10s").parse().unwrap();
+    *req.uri_mut() = format!("https://{SERVER_NAME}/inject?timeout=10s")
+        .parse()
+        .unwrap();
     let res = send.send_request(req).await.unwrap();
     assert_eq!(res.version(), hyper::Version::HTTP_2);
     assert_eq!(into_reply(res).await.response()["allowed"], true);
@@ -163,7 +169,10 @@ async fn a_rotated_secret_is_served_to_new_connections_without_restart() {
     // A long poll: the change must be picked up from the directory events.
     let server = start_on(&volume, &["--reload-poll", "1h"]).await;
     let old_conn = connector(&first.ca_pem, &[b"http/1.1"]);
-    assert_eq!(served_leaf(server.webhook_addr, &old_conn).await, leaf_der(&first));
+    assert_eq!(
+        served_leaf(server.webhook_addr, &old_conn).await,
+        leaf_der(&first)
+    );
     let mut established = h1_client(server.webhook_addr, &old_conn).await;
 
     let second = Issued::new_ca_and_leaf(&names()).unwrap();
@@ -190,7 +199,10 @@ async fn a_rotated_secret_is_served_to_new_connections_without_restart() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let metrics = server.state.metrics.encode();
-    assert!(metrics.contains("sidecar_injector_cert_reloads_total{result=\"ok\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("sidecar_injector_cert_reloads_total{result=\"ok\"} 1"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
@@ -209,7 +221,10 @@ async fn a_broken_rotation_keeps_the_old_certificate() {
     })
     .await;
     assert!(refused, "{}", server.state.metrics.encode());
-    assert_eq!(served_leaf(server.webhook_addr, &conn).await, leaf_der(&first));
+    assert_eq!(
+        served_leaf(server.webhook_addr, &conn).await,
+        leaf_der(&first)
+    );
     // Garbage in the certificate file: refused too.
     volume.publish("not a certificate", &first.key_pem);
     let refused_again = eventually(Duration::from_secs(5), || {
@@ -218,7 +233,10 @@ async fn a_broken_rotation_keeps_the_old_certificate() {
     })
     .await;
     assert!(refused_again, "{}", server.state.metrics.encode());
-    assert_eq!(served_leaf(server.webhook_addr, &conn).await, leaf_der(&first));
+    assert_eq!(
+        served_leaf(server.webhook_addr, &conn).await,
+        leaf_der(&first)
+    );
 }
 
 #[tokio::test]

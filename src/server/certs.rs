@@ -64,7 +64,8 @@ impl Issued {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let mut leaf = CertificateParams::new(names.clone())?;
         if let Some(first) = names.first() {
-            leaf.distinguished_name.push(DnType::CommonName, first.as_str());
+            leaf.distinguished_name
+                .push(DnType::CommonName, first.as_str());
         }
         leaf.is_ca = IsCa::ExplicitNoCa;
         leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];

@@ -18,14 +18,22 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
 
     /// Plain-HTTP address for /healthz, /readyz and /metrics.
-    #[arg(long, env = "SIDECAR_INJECTOR_ADMIN_LISTEN", default_value = "0.0.0.0:15014")]
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_ADMIN_LISTEN",
+        default_value = "0.0.0.0:15014"
+    )]
     pub admin_listen: SocketAddr,
 
     #[command(flatten)]
     pub tls: TlsArgs,
 
     /// Injector values (istioctl --valuesFile format); Istio 1.30.3's defaults when absent.
-    #[arg(long = "valuesFile", alias = "values-file", env = "SIDECAR_INJECTOR_VALUES_FILE")]
+    #[arg(
+        long = "valuesFile",
+        alias = "values-file",
+        env = "SIDECAR_INJECTOR_VALUES_FILE"
+    )]
     pub values_file: Option<PathBuf>,
 
     /// MeshConfig (istioctl --meshConfigFile format); Istio's defaults when absent.
@@ -38,7 +46,12 @@ pub struct ServeArgs {
 
     /// Inject istio-proxy as a native sidecar: true, false, or auto (every node's kubelet
     /// is 1.33+, from the node watch; false with --kube=off).
-    #[arg(long, env = "SIDECAR_INJECTOR_NATIVE_SIDECARS", value_enum, default_value = "auto")]
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_NATIVE_SIDECARS",
+        value_enum,
+        default_value = "auto"
+    )]
     pub native_sidecars: NativeSidecars,
 
     /// Watch namespaces and nodes through the Kubernetes API.
@@ -46,7 +59,12 @@ pub struct ServeArgs {
     pub kube: KubeMode,
 
     /// Log format on stderr.
-    #[arg(long, env = "SIDECAR_INJECTOR_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 
     /// How long SIGTERM waits for in-flight requests before exiting.
@@ -169,11 +187,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Logs to stderr; `RUST_LOG` filters (default `info`). A second call is a no-op.
 pub fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
     use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
     // notify logs routine inotify bookkeeping at info; keep it out of ours.
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,notify=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,notify=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())

@@ -93,7 +93,11 @@ pub async fn serve(
     }
     drop(listener);
     let open = graceful.count();
-    tracing::info!(listener = name, open, "listener closed; draining connections");
+    tracing::info!(
+        listener = name,
+        open,
+        "listener closed; draining connections"
+    );
     tokio::select! {
         _ = graceful.shutdown() => tracing::info!(listener = name, "all connections drained"),
         _ = tokio::time::sleep(limits.grace) => {
@@ -143,9 +147,7 @@ where
             .max_header_list_size(64 * 1024)
             .keep_alive_interval(Some(Duration::from_secs(20)))
             .keep_alive_timeout(Duration::from_secs(20));
-        watcher
-            .watch(builder.serve_connection(io, service))
-            .await?;
+        watcher.watch(builder.serve_connection(io, service)).await?;
     } else {
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder
@@ -153,9 +155,7 @@ where
             .keep_alive(true)
             .header_read_timeout(limits.header_read_timeout)
             .max_buf_size(64 * 1024);
-        watcher
-            .watch(builder.serve_connection(io, service))
-            .await?;
+        watcher.watch(builder.serve_connection(io, service)).await?;
     }
     Ok(())
 }

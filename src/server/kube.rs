@@ -173,7 +173,11 @@ impl NodeVersions {
                 st.nodes = listed;
                 st.synced = true;
                 let old = st.nodes.values().filter(|ok| !**ok).count();
-                tracing::info!(nodes = st.nodes.len(), old_kubelets = old, "node list synced");
+                tracing::info!(
+                    nodes = st.nodes.len(),
+                    old_kubelets = old,
+                    "node list synced"
+                );
             }
         }
     }

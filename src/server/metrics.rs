@@ -126,7 +126,9 @@ impl Metrics {
 
     pub fn cert_reload(&self, ok: bool) {
         let result = if ok { "ok" } else { "error" };
-        self.cert_reloads.get_or_create(&ResultLabel { result }).inc();
+        self.cert_reloads
+            .get_or_create(&ResultLabel { result })
+            .inc();
     }
 
     /// The OpenMetrics text exposition.

@@ -65,7 +65,11 @@ impl Settings {
 
     /// The files to watch.
     pub fn paths(&self) -> Vec<PathBuf> {
-        self.values.iter().chain(self.mesh.iter()).cloned().collect()
+        self.values
+            .iter()
+            .chain(self.mesh.iter())
+            .cloned()
+            .collect()
     }
 
     /// Re-reads the files; on error the old snapshot stays.

@@ -63,7 +63,10 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
     let native = resolve_native(args.native_sidecars, cluster.is_some());
     let webhook_listener = bind("--listen", args.listen).await?;
     let admin_listener = bind("--admin-listen", args.admin_listen).await?;
-    let prints = (settings_print, cert_print.unwrap_or_else(|| fingerprint(&store.paths())));
+    let prints = (
+        settings_print,
+        cert_print.unwrap_or_else(|| fingerprint(&store.paths())),
+    );
     spawn_reloaders(&args, prints, &settings, &store, &metrics, &shutdown);
 
     let state = AppState {
@@ -151,7 +154,9 @@ async fn build_certs(args: &ServeArgs) -> anyhow::Result<Certs> {
         bail!("--self-manage-certs is not implemented yet; use --tls-cert/--tls-key (e.g. cert-manager) or --self-signed");
     }
     let (Some(cert), Some(key)) = (&args.tls.tls_cert, &args.tls.tls_key) else {
-        bail!("--tls-cert and --tls-key are required (or --self-signed for a throwaway certificate)");
+        bail!(
+            "--tls-cert and --tls-key are required (or --self-signed for a throwaway certificate)"
+        );
     };
     Ok((CertStore::load(cert, key)?, None, None))
 }

@@ -192,7 +192,10 @@ mod tests {
         std::fs::write(&empty, "").unwrap();
         let missing = dir.path().join("missing.pem");
         let e = CertStore::load(&empty, &key).unwrap_err().to_string();
-        assert!(e.contains("empty.pem") && e.contains("no PEM CERTIFICATE"), "{e}");
+        assert!(
+            e.contains("empty.pem") && e.contains("no PEM CERTIFICATE"),
+            "{e}"
+        );
         let e = CertStore::load(&cert, &empty).unwrap_err().to_string();
         assert!(e.contains("no PEM private key"), "{e}");
         let e = CertStore::load(&missing, &key).unwrap_err().to_string();

@@ -2,6 +2,8 @@
 //! client, and a server started in-process on loopback.
 #![allow(dead_code)]
 
+pub mod fake_api;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;

@@ -47,7 +47,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    plain(StatusCode::NOT_FOUND, "not found; the webhook path is /inject")
+    plain(
+        StatusCode::NOT_FOUND,
+        "not found; the webhook path is /inject",
+    )
 }
 
 /// Why a request got no AdmissionReview back.
@@ -121,7 +124,10 @@ async fn handle(state: &AppState, request: Request) -> Response {
         Ok((body, patch_bytes)) => {
             let span = tracing::Span::current();
             span.record("patch_bytes", patch_bytes);
-            tracing::info!(allowed = !matches!(answer, Answer::Deny { .. }), "review answered");
+            tracing::info!(
+                allowed = !matches!(answer, Answer::Deny { .. }),
+                "review answered"
+            );
             let mut response = Response::new(Body::from(body));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -133,7 +139,10 @@ async fn handle(state: &AppState, request: Request) -> Response {
             // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
             state.metrics.failed("encode");
             tracing::error!(error = %e, "encoding the AdmissionReview response failed");
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "could not encode the response")
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not encode the response",
+            )
         }
     }
 }
@@ -160,10 +169,7 @@ fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
     span.record("namespace", namespace.as_str());
     span.record("pod", pod_name(pod, &req.name));
     let envs = envs::parse_inject_envs(path);
-    let ns = state
-        .cluster
-        .as_ref()
-        .and_then(|c| c.namespace(&namespace));
+    let ns = state.cluster.as_ref().and_then(|c| c.namespace(&namespace));
     let pod_request = PodRequest {
         namespace: &namespace,
         native_sidecars: state.native_sidecars(node_name(pod)),
@@ -326,8 +332,14 @@ mod tests {
     #[test]
     fn names_for_logs() {
         assert_eq!(pod_name(&json!({"metadata": {"name": "a"}}), "r"), "a");
-        assert_eq!(pod_name(&json!({"metadata": {"generateName": "g-"}}), ""), "g-");
-        assert_eq!(pod_name(&json!({"metadata": {"generateName": "g-"}}), "r"), "r");
+        assert_eq!(
+            pod_name(&json!({"metadata": {"generateName": "g-"}}), ""),
+            "g-"
+        );
+        assert_eq!(
+            pod_name(&json!({"metadata": {"generateName": "g-"}}), "r"),
+            "r"
+        );
         assert_eq!(node_name(&json!({"spec": {"nodeName": "n1"}})), Some("n1"));
         assert_eq!(node_name(&json!({"spec": {"nodeName": ""}})), None);
     }
@@ -336,7 +348,10 @@ mod tests {
     fn content_types() {
         let mut h = HeaderMap::new();
         assert!(check_content_type(&h).is_err());
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         assert!(check_content_type(&h).is_ok());
         h.insert(
             header::CONTENT_TYPE,

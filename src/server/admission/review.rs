@@ -178,7 +178,11 @@ pub enum Answer {
     /// Allowed with this JSON Patch.
     Patch(json_patch::Patch),
     /// Refused; the message is shown to the user (kubectl prints it).
-    Deny { code: u16, reason: &'static str, message: String },
+    Deny {
+        code: u16,
+        reason: &'static str,
+        message: String,
+    },
 }
 
 #[derive(Serialize)]
