@@ -229,6 +229,17 @@ fn bad_starts_exit_non_zero_with_the_reason() {
             "missing.pem",
         ),
         (vec!["--native-sidecars=maybe".into()], "maybe"),
+        (
+            vec![
+                "--kube=off".into(),
+                "--self-manage-certs".into(),
+                "--cert-dir".into(),
+                dir.path().display().to_string(),
+                "--webhook-config-name".into(),
+                "istio-sidecar-injector".into(),
+            ],
+            "needs --kube=on",
+        ),
     ];
     for (args, want) in cases {
         let out = Command::new(BIN)

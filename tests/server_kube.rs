@@ -185,3 +185,150 @@ async fn not_ready_until_both_lists_are_in() {
     synced(&view).await;
     assert_eq!(readyz().await, StatusCode::OK);
 }
+
+// ---------------------------------------------------------------------------
+// --self-manage-certs: keeping the MutatingWebhookConfiguration's caBundle current
+
+mod webhook_config {
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+
+    use base64::Engine;
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
+    use serde_json::{json, Value};
+    use sidecar_injector::server::certmgr::ensure_ca_bundle;
+    use sidecar_injector::server::certs::Ca;
+
+    const PATH: &str =
+        "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/istio-sidecar-injector";
+
+    fn config() -> Value {
+        let hook = |name: &str| {
+            json!({
+                "name": name, "admissionReviewVersions": ["v1"], "sideEffects": "None",
+                "clientConfig": {"service": {"name": "sidecar-injector", "namespace": "istio-system", "path": "/inject"}},
+            })
+        };
+        json!({
+            "apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "istio-sidecar-injector", "resourceVersion": "1"},
+            "webhooks": [hook("rev.namespace.sidecar-injector.istio.io"), hook("rev.object.sidecar-injector.istio.io")],
+        })
+    }
+
+    /// GET and JSON-PATCH on one object, like the API server (test ops included).
+    fn client(store: Arc<Mutex<Value>>, patches: Arc<Mutex<usize>>) -> kube::Client {
+        let service = tower::service_fn(move |req: http::Request<kube::client::Body>| {
+            let (store, patches) = (store.clone(), patches.clone());
+            async move {
+                assert_eq!(req.uri().path(), PATH);
+                let method = req.method().clone();
+                let body = req.into_body().collect().await.unwrap().to_bytes();
+                let mut obj = store.lock().unwrap().clone();
+                let mut status = http::StatusCode::OK;
+                if method == http::Method::PATCH {
+                    *patches.lock().unwrap() += 1;
+                    let patch: json_patch::Patch = serde_json::from_slice(&body).unwrap();
+                    match json_patch::patch(&mut obj, &patch) {
+                        Ok(()) => {
+                            let rv: u64 = obj["metadata"]["resourceVersion"]
+                                .as_str()
+                                .unwrap()
+                                .parse()
+                                .unwrap();
+                            obj["metadata"]["resourceVersion"] = json!((rv + 1).to_string());
+                            *store.lock().unwrap() = obj.clone();
+                        }
+                        Err(e) => {
+                            status = http::StatusCode::UNPROCESSABLE_ENTITY;
+                            obj = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                                         "message": e.to_string(), "reason": "Invalid", "code": 422});
+                        }
+                    }
+                }
+                let mut res =
+                    http::Response::new(Full::new(Bytes::from(serde_json::to_vec(&obj).unwrap())));
+                *res.status_mut() = status;
+                Ok::<_, Infallible>(res)
+            }
+        });
+        kube::Client::new(service, "default")
+    }
+
+    fn bundles(obj: &Value) -> Vec<Vec<u8>> {
+        obj["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(w["clientConfig"]["caBundle"].as_str().unwrap_or(""))
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn contains(bundle: &[u8], ca_pem: &str) -> bool {
+        let want = rustls_pemfile::certs(&mut ca_pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap();
+        rustls_pemfile::certs(&mut &bundle[..]).any(|c| c.unwrap() == want)
+    }
+
+    #[tokio::test]
+    async fn ca_bundle_is_added_kept_and_repaired() {
+        let store = Arc::new(Mutex::new(config()));
+        let patches = Arc::new(Mutex::new(0));
+        let api =
+            kube::Api::<MutatingWebhookConfiguration>::all(client(store.clone(), patches.clone()));
+        let ours = Ca::new(30).unwrap();
+        let name = "istio-sidecar-injector";
+
+        assert!(ensure_ca_bundle(&api, name, &ours.cert_pem).await.unwrap());
+        for b in bundles(&store.lock().unwrap()) {
+            assert!(contains(&b, &ours.cert_pem));
+        }
+        // Already current: no patch.
+        assert!(!ensure_ca_bundle(&api, name, &ours.cert_pem).await.unwrap());
+        assert_eq!(*patches.lock().unwrap(), 1);
+
+        // Another replica adds its CA: both are trusted.
+        let other = Ca::new(30).unwrap();
+        assert!(ensure_ca_bundle(&api, name, &other.cert_pem).await.unwrap());
+        for b in bundles(&store.lock().unwrap()) {
+            assert!(contains(&b, &ours.cert_pem) && contains(&b, &other.cert_pem));
+        }
+
+        // `helm upgrade` resets the bundle: repaired on the next round.
+        store.lock().unwrap()["webhooks"][1]["clientConfig"]
+            .as_object_mut()
+            .unwrap()
+            .remove("caBundle");
+        assert!(ensure_ca_bundle(&api, name, &ours.cert_pem).await.unwrap());
+        let b = bundles(&store.lock().unwrap());
+        assert!(contains(&b[1], &ours.cert_pem));
+    }
+
+    #[tokio::test]
+    async fn a_missing_configuration_is_an_error_naming_it() {
+        let service = tower::service_fn(|_req: http::Request<kube::client::Body>| async {
+            let body = json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                              "message": "not found", "reason": "NotFound", "code": 404});
+            let mut res =
+                http::Response::new(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap())));
+            *res.status_mut() = http::StatusCode::NOT_FOUND;
+            Ok::<_, Infallible>(res)
+        });
+        let api =
+            kube::Api::<MutatingWebhookConfiguration>::all(kube::Client::new(service, "default"));
+        let ca = Ca::new(30).unwrap();
+        let err = ensure_ca_bundle(&api, "istio-sidecar-injector", &ca.cert_pem)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("istio-sidecar-injector"), "{err}");
+    }
+}

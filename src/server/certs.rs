@@ -42,10 +42,40 @@ impl Issued {
     }
 
     pub fn with_validity(names: &[&str], days: u32) -> Result<Issued, rcgen::Error> {
-        let (y0, m0, d0) = day_from_today(-1);
-        let (y1, m1, d1) = day_from_today(i64::from(days));
-        let not_before = rcgen::date_time_ymd(y0, m0, d0);
-        let not_after = rcgen::date_time_ymd(y1, m1, d1);
+        let ca = Ca::new(days)?;
+        let leaf = ca.issue(names, days)?;
+        Ok(Issued {
+            ca_pem: ca.cert_pem.clone(),
+            ca_key_pem: ca.key_pem.clone(),
+            cert_pem: leaf.cert_pem,
+            key_pem: leaf.key_pem,
+        })
+    }
+}
+
+/// A serving certificate and its key, PEM.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+/// A CA kept in memory to issue (and re-issue) serving certificates.
+pub struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    pub cert_pem: String,
+    key_pem: String,
+}
+
+impl std::fmt::Debug for Ca {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ca").finish_non_exhaustive()
+    }
+}
+
+impl Ca {
+    /// A new self-signed CA valid for `days`, allowed to sign end-entity certificates only.
+    pub fn new(days: u32) -> Result<Ca, rcgen::Error> {
         let mut ca = CertificateParams::new(Vec::<String>::new())?;
         ca.distinguished_name
             .push(DnType::CommonName, "sidecar-injector CA");
@@ -55,12 +85,23 @@ impl Issued {
             KeyUsagePurpose::CrlSign,
             KeyUsagePurpose::DigitalSignature,
         ];
-        ca.not_before = not_before;
-        ca.not_after = not_after;
-        let ca_key = KeyPair::generate()?;
-        let ca_key_pem = ca_key.serialize_pem();
-        let issuer = CertifiedIssuer::self_signed(ca, ca_key)?;
+        let (y0, m0, d0) = day_from_today(-1);
+        let (y1, m1, d1) = day_from_today(i64::from(days));
+        ca.not_before = rcgen::date_time_ymd(y0, m0, d0);
+        ca.not_after = rcgen::date_time_ymd(y1, m1, d1);
+        let key = KeyPair::generate()?;
+        let key_pem = key.serialize_pem();
+        let issuer = CertifiedIssuer::self_signed(ca, key)?;
+        let cert_pem = issuer.pem();
+        Ok(Ca {
+            issuer,
+            cert_pem,
+            key_pem,
+        })
+    }
 
+    /// A TLS server certificate for `names` (DNS names or IP addresses), valid for `days`.
+    pub fn issue(&self, names: &[&str], days: u32) -> Result<Leaf, rcgen::Error> {
         let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
         let mut leaf = CertificateParams::new(names.clone())?;
         if let Some(first) = names.first() {
@@ -71,13 +112,13 @@ impl Issued {
         leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         leaf.use_authority_key_identifier_extension = true;
-        leaf.not_before = not_before;
-        leaf.not_after = not_after;
+        let (y0, m0, d0) = day_from_today(-1);
+        let (y1, m1, d1) = day_from_today(i64::from(days));
+        leaf.not_before = rcgen::date_time_ymd(y0, m0, d0);
+        leaf.not_after = rcgen::date_time_ymd(y1, m1, d1);
         let key = KeyPair::generate()?;
-        let cert = leaf.signed_by(&key, &issuer)?;
-        Ok(Issued {
-            ca_pem: issuer.pem(),
-            ca_key_pem,
+        let cert = leaf.signed_by(&key, &self.issuer)?;
+        Ok(Leaf {
             cert_pem: cert.pem(),
             key_pem: key.serialize_pem(),
         })

@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod admission;
+pub mod certmgr;
 pub mod certs;
 pub mod cli;
 pub mod conn;

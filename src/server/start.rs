@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::admin::{self, AdminState, Health};
+use super::certmgr;
 use super::certs::{write_self_signed, SELF_SIGNED_NAMES};
 use super::cli::{KubeMode, ServeArgs};
 use super::conn::{self, Limits};
@@ -58,8 +59,9 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
     let settings_print = fingerprint(&settings_paths(&args));
     let settings = build_settings(&args)?;
     let cert_print = cert_paths(&args).map(|p| fingerprint(&p));
-    let (store, ca_file, tempdir) = build_certs(&args).await?;
-    let cluster = build_cluster(&args, &shutdown).await?;
+    let client = build_client(&args).await?;
+    let (store, ca_file, tempdir) = build_certs(&args, client.as_ref(), &shutdown)?;
+    let cluster = client.map(|c| ClusterView::spawn(c, shutdown.clone()));
     let native = resolve_native(args.native_sidecars, cluster.is_some());
     let webhook_listener = bind("--listen", args.listen).await?;
     let admin_listener = bind("--admin-listen", args.admin_listen).await?;
@@ -76,14 +78,7 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
         cluster: cluster.clone(),
         request_timeout: args.limits.request_timeout,
     };
-    let health = Arc::new(Health::default());
-    let limits = Limits {
-        max_connections: args.limits.max_connections,
-        handshake_timeout: args.limits.handshake_timeout,
-        header_read_timeout: args.limits.header_read_timeout,
-        grace: args.shutdown_grace,
-        ..Limits::default()
-    };
+    let limits = limits_from(&args);
     let webhook_addr = webhook_listener.local_addr()?;
     let admin_addr = admin_listener.local_addr()?;
     let acceptor = TlsAcceptor::from(server_config(store)?);
@@ -95,28 +90,12 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
         limits,
         shutdown.clone(),
     ));
-    let admin_shutdown = Shutdown::new();
-    let admin_router = admin::router(AdminState {
-        health: health.clone(),
+    let admin_state = AdminState {
+        health: Arc::new(Health::default()),
         metrics,
         cluster,
-    });
-    let admin_limits = Limits {
-        grace: Duration::from_secs(1),
-        ..limits
     };
-    let admin = tokio::spawn(conn::serve(
-        "admin",
-        admin_listener,
-        None,
-        admin_router,
-        admin_limits,
-        admin_shutdown.clone(),
-    ));
-    tokio::spawn(async move {
-        shutdown.wait().await;
-        health.set_shutting_down();
-    });
+    let (admin, admin_shutdown) = spawn_admin(admin_listener, admin_state, limits, shutdown);
     tracing::info!(%webhook_addr, %admin_addr, native = ?native, "serving");
     Ok(Running {
         webhook_addr,
@@ -130,6 +109,45 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
     })
 }
 
+fn limits_from(args: &ServeArgs) -> Limits {
+    Limits {
+        max_connections: args.limits.max_connections,
+        handshake_timeout: args.limits.handshake_timeout,
+        header_read_timeout: args.limits.header_read_timeout,
+        grace: args.shutdown_grace,
+        ..Limits::default()
+    }
+}
+
+/// The admin listener runs on its own shutdown signal, triggered once the webhook has
+/// drained; meanwhile `/readyz` reports the shutdown.
+fn spawn_admin(
+    listener: TcpListener,
+    state: AdminState,
+    limits: Limits,
+    shutdown: Shutdown,
+) -> (JoinHandle<()>, Shutdown) {
+    let health = state.health.clone();
+    tokio::spawn(async move {
+        shutdown.wait().await;
+        health.set_shutting_down();
+    });
+    let admin_shutdown = Shutdown::new();
+    let limits = Limits {
+        grace: Duration::from_secs(1),
+        ..limits
+    };
+    let task = tokio::spawn(conn::serve(
+        "admin",
+        listener,
+        None,
+        admin::router(state),
+        limits,
+        admin_shutdown.clone(),
+    ));
+    (task, admin_shutdown)
+}
+
 fn build_settings(args: &ServeArgs) -> anyhow::Result<Arc<Settings>> {
     let settings = Settings::load(args.values_file.clone(), args.mesh_config_file.clone())
         .context("loading --valuesFile / --meshConfigFile")?;
@@ -138,7 +156,11 @@ fn build_settings(args: &ServeArgs) -> anyhow::Result<Arc<Settings>> {
 
 type Certs = (Arc<CertStore>, Option<PathBuf>, Option<tempfile::TempDir>);
 
-async fn build_certs(args: &ServeArgs) -> anyhow::Result<Certs> {
+fn build_certs(
+    args: &ServeArgs,
+    client: Option<&::kube::Client>,
+    shutdown: &Shutdown,
+) -> anyhow::Result<Certs> {
     if args.tls.self_signed {
         let dir = tempfile::Builder::new()
             .prefix("sidecar-injector-")
@@ -151,7 +173,7 @@ async fn build_certs(args: &ServeArgs) -> anyhow::Result<Certs> {
         return Ok((store, Some(files.ca), Some(dir)));
     }
     if args.self_manage.self_manage_certs {
-        bail!("--self-manage-certs is not implemented yet; use --tls-cert/--tls-key (e.g. cert-manager) or --self-signed");
+        return build_self_managed(args, client, shutdown);
     }
     let (Some(cert), Some(key)) = (&args.tls.tls_cert, &args.tls.tls_key) else {
         bail!(
@@ -161,17 +183,40 @@ async fn build_certs(args: &ServeArgs) -> anyhow::Result<Certs> {
     Ok((CertStore::load(cert, key)?, None, None))
 }
 
-async fn build_cluster(
+fn build_self_managed(
     args: &ServeArgs,
+    client: Option<&::kube::Client>,
     shutdown: &Shutdown,
-) -> anyhow::Result<Option<ClusterView>> {
+) -> anyhow::Result<Certs> {
+    let sm = &args.self_manage;
+    let (Some(dir), Some(config)) = (&sm.cert_dir, &sm.webhook_config_name) else {
+        bail!("--self-manage-certs needs --cert-dir and --webhook-config-name");
+    };
+    let Some(client) = client else {
+        bail!("--self-manage-certs needs --kube=on to keep the caBundle of {config} current");
+    };
+    let files = certmgr::prepare(dir, &sm.service_names)
+        .with_context(|| format!("creating certificates in --cert-dir {}", dir.display()))?;
+    let store = CertStore::load(&files.cert, &files.key)?;
+    let ca_file = dir.join("ca.crt");
+    certmgr::spawn(
+        client.clone(),
+        config.clone(),
+        sm.service_names.clone(),
+        files,
+        shutdown.clone(),
+    );
+    Ok((store, Some(ca_file), None))
+}
+
+async fn build_client(args: &ServeArgs) -> anyhow::Result<Option<::kube::Client>> {
     if args.kube == KubeMode::Off {
         return Ok(None);
     }
     let client = ::kube::Client::try_default()
         .await
         .context("connecting to the Kubernetes API (use --kube=off to run without it)")?;
-    Ok(Some(ClusterView::spawn(client, shutdown.clone())))
+    Ok(Some(client))
 }
 
 fn resolve_native(mode: NativeSidecars, have_cluster: bool) -> NativeSidecars {
