@@ -119,11 +119,23 @@ async fn handle(state: &AppState, request: Request) -> Response {
             return plain(rejection.status(), &rejection.to_string());
         }
     };
-    let answer = answer(state, parts.uri.path(), &mut review.request);
-    match encode_answer(review.api_version, &review.request.uid, &answer) {
-        Ok((body, patch_bytes)) => {
-            let span = tracing::Span::current();
-            span.record("patch_bytes", patch_bytes);
+    // Injection is CPU work (a millisecond or two per pod): run it on the blocking pool so
+    // it never stalls the reactor that serves every other connection.
+    let (worker_state, path, span) = (
+        state.clone(),
+        parts.uri.path().to_string(),
+        tracing::Span::current(),
+    );
+    let work = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| {
+            let answer = answer(&worker_state, &path, &mut review.request);
+            let encoded = encode_answer(review.api_version, &review.request.uid, &answer);
+            (answer, encoded)
+        })
+    });
+    match work.await {
+        Ok((answer, Ok((body, patch_bytes)))) => {
+            tracing::Span::current().record("patch_bytes", patch_bytes);
             tracing::info!(
                 allowed = !matches!(answer, Answer::Deny { .. }),
                 "review answered"
@@ -135,13 +147,22 @@ async fn handle(state: &AppState, request: Request) -> Response {
             );
             response
         }
-        Err(e) => {
+        Ok((_, Err(e))) => {
             // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
             state.metrics.failed("encode");
             tracing::error!(error = %e, "encoding the AdmissionReview response failed");
             plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "could not encode the response",
+            )
+        }
+        Err(e) => {
+            // A panic in the core: this review fails, the server goes on.
+            state.metrics.failed("panic");
+            tracing::error!(error = %e, "injection panicked");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "injection failed unexpectedly",
             )
         }
     }
