@@ -78,7 +78,6 @@ pub struct Facts<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
-    AlreadyInjected,
     HostNetwork,
     SystemNamespace(String),
     NamespaceDisabled,
@@ -97,7 +96,6 @@ pub enum Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::AlreadyInjected => write!(f, "pod already carries sidecar.istio.io/status"),
             Reason::HostNetwork => write!(f, "pod uses hostNetwork"),
             Reason::SystemNamespace(ns) => write!(f, "namespace {ns} is a system namespace"),
             Reason::NamespaceDisabled => write!(f, "namespace label {NS_INJECTION_LABEL}=disabled"),
@@ -147,7 +145,6 @@ impl Decision {
     /// A short snake_case label for metrics.
     pub fn metric_label(&self) -> &'static str {
         match self.main_reason() {
-            Some(Reason::AlreadyInjected) => "already_injected",
             Some(Reason::HostNetwork) => "host_network",
             Some(Reason::SystemNamespace(_)) => "system_namespace",
             Some(Reason::NamespaceDisabled) => "namespace_disabled",

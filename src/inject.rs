@@ -113,23 +113,10 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
 }
 
 /// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
-/// already carries `sidecar.istio.io/status` is never injected twice.
-pub fn decide(
-    snap: &Snapshot,
-    pod: &Pod,
-    namespace_labels: Option<&BTreeMap<String, String>>,
-) -> Decision {
+/// already carries `sidecar.istio.io/status` is decided like any other: Istio re-renders it
+/// (stripping what it injected before), which makes a re-invocation on our own output a no-op.
+pub fn decide(snap: &Snapshot, pod: &Pod, namespace_labels: Option<&BTreeMap<String, String>>) -> Decision {
     let meta = &pod.metadata;
-    if meta
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key(n::SIDECAR_STATUS))
-    {
-        return Decision {
-            inject: false,
-            reasons: vec![decision::Reason::AlreadyInjected],
-        };
-    }
     let facts = Facts {
         namespace: meta.namespace.as_deref().unwrap_or(""),
         labels: meta.labels.as_ref(),
