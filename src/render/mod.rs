@@ -3,6 +3,8 @@
 
 pub mod context;
 mod env;
+pub mod gateway;
+pub mod grpc;
 mod health;
 pub mod init;
 pub mod metadata;
@@ -11,6 +13,8 @@ pub mod probes;
 pub mod prometheus;
 pub mod resources;
 pub mod sidecar;
+#[cfg(test)]
+mod test_support;
 mod volumes;
 
 use serde_json::Value;
