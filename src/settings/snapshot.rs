@@ -47,7 +47,7 @@ impl Snapshot {
                 what: "mesh config",
                 reason: e.to_string(),
             })?,
-            None => MeshConfig::istio_default(),
+            None => MeshConfig::default(),
         };
         let rules = compile_rules(&values)?;
         let mut custom = BTreeMap::new();
