@@ -31,7 +31,7 @@ impl Fixture {
             ..Default::default()
         };
         Fixture {
-            values: Values::from_yaml(Some(values)).unwrap(),
+            values: Values::from_yaml((!values.is_empty()).then_some(values)).unwrap(),
             meta: ObjectMeta::default(),
             spec: PodSpec {
                 containers: vec![app],
