@@ -105,7 +105,8 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         proxy_envs: req.proxy_envs.clone(),
     };
     let mut original = to_json(&typed)?;
-    crate::goenc::normalize_pod(&mut original).map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut original)
+        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     let injected = inject_pod(snap, &typed, &target)?;
     let patch = json_patch::diff(&original, &injected);
     Ok(Outcome::Injected { decision, patch })
@@ -113,7 +114,11 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
 
 /// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
 /// already carries `sidecar.istio.io/status` is never injected twice.
-pub fn decide(snap: &Snapshot, pod: &Pod, namespace_labels: Option<&BTreeMap<String, String>>) -> Decision {
+pub fn decide(
+    snap: &Snapshot,
+    pod: &Pod,
+    namespace_labels: Option<&BTreeMap<String, String>>,
+) -> Decision {
     let meta = &pod.metadata;
     if meta
         .annotations
@@ -129,7 +134,11 @@ pub fn decide(snap: &Snapshot, pod: &Pod, namespace_labels: Option<&BTreeMap<Str
         namespace: meta.namespace.as_deref().unwrap_or(""),
         labels: meta.labels.as_ref(),
         annotations: meta.annotations.as_ref(),
-        host_network: pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false),
+        host_network: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false),
         namespace_labels,
         revision: &snap.values.revision,
     };

@@ -109,8 +109,16 @@ fn inject_object(
 fn decode<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.path().to_string();
-        let at = if inner == "." { String::new() } else { format!(".{inner}") };
-        format!("{}{at}: {}", path.trim_start_matches('/').replace('/', "."), e.inner())
+        let at = if inner == "." {
+            String::new()
+        } else {
+            format!(".{inner}")
+        };
+        format!(
+            "{}{at}: {}",
+            path.trim_start_matches('/').replace('/', "."),
+            e.inner()
+        )
     })
 }
 
@@ -124,10 +132,18 @@ fn inject_template(
     warn: &mut dyn FnMut(String),
 ) -> Result<(), String> {
     let empty = Value::Object(Default::default());
-    let meta: ObjectMeta = decode(obj.pointer(paths.metadata).unwrap_or(&empty), paths.metadata)?;
+    let meta: ObjectMeta = decode(
+        obj.pointer(paths.metadata).unwrap_or(&empty),
+        paths.metadata,
+    )?;
     let spec: PodSpec = match obj.pointer(paths.spec) {
         Some(s) => decode(s, paths.spec)?,
-        None => return Err(format!("{} is required", paths.spec.trim_start_matches('/').replace('/', "."))),
+        None => {
+            return Err(format!(
+                "{} is required",
+                paths.spec.trim_start_matches('/').replace('/', ".")
+            ))
+        }
     };
     let (deploy, type_meta) = if kind == "Pod" {
         workload::deploy_meta_from_pod(&meta)
@@ -143,7 +159,11 @@ fn inject_template(
             },
         )
     };
-    let name = meta.name.clone().filter(|s| !s.is_empty()).unwrap_or(deploy.name.clone());
+    let name = meta
+        .name
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(deploy.name.clone());
     let namespace = meta
         .namespace
         .clone()
@@ -163,7 +183,11 @@ fn inject_template(
         namespace: &namespace,
         labels: pod.metadata.labels.as_ref(),
         annotations: pod.metadata.annotations.as_ref(),
-        host_network: pod.spec.as_ref().and_then(|s| s.host_network).unwrap_or(false),
+        host_network: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false),
         namespace_labels: None,
         revision: &snap.values.revision,
     };
@@ -174,7 +198,9 @@ fn inject_template(
         } else {
             "has sidecar injection disabled"
         };
-        warn(format!("===> Skipping injection because {kind} {full:?} {why}\n"));
+        warn(format!(
+            "===> Skipping injection because {kind} {full:?} {why}\n"
+        ));
         return Ok(());
     }
     let target = Target {
@@ -183,9 +209,18 @@ fn inject_template(
         native_sidecars: opts.native_sidecars,
         proxy_envs: Default::default(),
     };
-    let injected = inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;
-    set(obj, paths.metadata, injected.get("metadata").cloned().unwrap_or(empty.clone()));
-    set(obj, paths.spec, injected.get("spec").cloned().unwrap_or(empty));
+    let injected =
+        inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;
+    set(
+        obj,
+        paths.metadata,
+        injected.get("metadata").cloned().unwrap_or(empty.clone()),
+    );
+    set(
+        obj,
+        paths.spec,
+        injected.get("spec").cloned().unwrap_or(empty),
+    );
     Ok(())
 }
 
@@ -193,13 +228,17 @@ fn inject_template(
 fn set(obj: &mut Value, ptr: &str, value: Value) {
     let mut cur = obj;
     let parts: Vec<&str> = ptr.trim_start_matches('/').split('/').collect();
-    let Some((last, parents)) = parts.split_last() else { return };
+    let Some((last, parents)) = parts.split_last() else {
+        return;
+    };
     for p in parents {
         if !cur.is_object() {
             *cur = Value::Object(Default::default());
         }
         let Some(m) = cur.as_object_mut() else { return };
-        cur = m.entry(p.to_string()).or_insert_with(|| Value::Object(Default::default()));
+        cur = m
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Default::default()));
     }
     if let Some(m) = cur.as_object_mut() {
         m.insert(last.to_string(), value);

@@ -6,10 +6,13 @@
 
 pub mod annotations;
 pub mod decision;
+pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
+pub mod merge;
 pub mod render;
 pub mod selector;
 pub mod settings;
+pub mod template;
 pub mod workload;
 pub mod yaml;

@@ -12,7 +12,11 @@ use sidecar_injector::kube_inject::{self, Options};
 use sidecar_injector::settings::Snapshot;
 
 #[derive(Parser)]
-#[command(name = "sidecar-injector", version, about = "Istio sidecar injection: admission webhook and kube-inject")]
+#[command(
+    name = "sidecar-injector",
+    version,
+    about = "Istio sidecar injection: admission webhook and kube-inject"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,7 +65,10 @@ fn main() -> ExitCode {
 }
 
 fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
-    let mut snap = Snapshot::load(args.values_file.as_deref(), args.mesh_config_file.as_deref())?;
+    let mut snap = Snapshot::load(
+        args.values_file.as_deref(),
+        args.mesh_config_file.as_deref(),
+    )?;
     if let Some(rev) = &args.revision {
         snap.set_revision(rev);
     }
@@ -71,7 +78,9 @@ fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
 fn read_input(name: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     if name == "-" {
-        std::io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
     } else {
         text = std::fs::read_to_string(name).with_context(|| format!("reading {name}"))?;
     }
@@ -88,8 +97,12 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
     let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
         .with_context(|| format!("injecting {}", args.filename))?;
     match &args.output {
-        Some(path) => std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?,
-        None => std::io::stdout().write_all(out.as_bytes()).context("writing standard output")?,
+        Some(path) => {
+            std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout()
+            .write_all(out.as_bytes())
+            .context("writing standard output")?,
     }
     Ok(())
 }

@@ -121,7 +121,11 @@ mod tests {
     use super::*;
     use rstest::rstest;
 
-    fn pod(generate: &str, owner: Option<(&str, &str, &str)>, labels: &[(&str, &str)]) -> ObjectMeta {
+    fn pod(
+        generate: &str,
+        owner: Option<(&str, &str, &str)>,
+        labels: &[(&str, &str)],
+    ) -> ObjectMeta {
         serde_json::from_value(serde_json::json!({
             "generateName": generate,
             "namespace": "shop",
@@ -142,7 +146,10 @@ mod tests {
     #[case(pod("r-abc-", Some(("apps/v1", "ReplicaSet", "r-abc")), &[("rollouts-pod-template-hash", "abc")]), "r", "v1alpha1", "Rollout")]
     fn owners(#[case] meta: ObjectMeta, #[case] name: &str, #[case] av: &str, #[case] kind: &str) {
         let (d, t) = deploy_meta_from_pod(&meta);
-        assert_eq!((d.name.as_str(), t.api_version.as_str(), t.kind.as_str()), (name, av, kind));
+        assert_eq!(
+            (d.name.as_str(), t.api_version.as_str(), t.kind.as_str()),
+            (name, av, kind)
+        );
         assert_eq!(d.namespace, "shop");
     }
 

@@ -219,7 +219,7 @@ fn needs_quotes(s: &str) -> bool {
     if "-?:,[]{}#&*!|>'\"%@`=~".contains(first) {
         // `-x`, `--flag`, `*` … are still plain-safe when nothing follows that makes them syntax,
         // but quoting them is always correct, and go-yaml quotes most of them too.
-        return !(first == '-' && s.len() > 1 && !s.starts_with("- ") && !looks_typed(s));
+        return first != '-' || s.len() <= 1 || s.starts_with("- ") || looks_typed(s);
     }
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
         return true;
@@ -242,9 +242,9 @@ fn looks_typed(s: &str) -> bool {
     }
     // Anything made only of digits, signs, dots, exponents, `_`, `:` or a radix prefix could be
     // a number (ints, floats, base-60, 0x/0o/0b) or a timestamp: quote it.
-    let numeric_chars = t
-        .chars()
-        .all(|c| c.is_ascii_hexdigit() || matches!(c, '.' | '_' | ':' | '+' | '-' | 'x' | 'o' | 'X' | 'O'));
+    let numeric_chars = t.chars().all(|c| {
+        c.is_ascii_hexdigit() || matches!(c, '.' | '_' | ':' | '+' | '-' | 'x' | 'o' | 'X' | 'O')
+    });
     let starts_numeric = t.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     starts_numeric && numeric_chars
 }

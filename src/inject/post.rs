@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use super::{status, InjectError};
 use crate::render::context::ProxyView;
 use crate::render::names as n;
-use crate::render::{ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER};
+use crate::render::{
+    ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
+};
 use crate::settings::Snapshot;
 
 /// Istio's `stripPod` + `reinsertOverrides`: the pod the templates see when it was injected before.
@@ -25,7 +27,8 @@ pub fn strip_pod(snap: &Snapshot, pod: &Pod) -> Pod {
         return pod;
     };
     if let Some(spec) = pod.spec.as_mut() {
-        spec.containers.retain(|c| !prev.containers.contains(&c.name));
+        spec.containers
+            .retain(|c| !prev.containers.contains(&c.name));
         if let Some(inits) = spec.init_containers.as_mut() {
             inits.retain(|c| !prev.init_containers.contains(&c.name));
         }
@@ -46,17 +49,27 @@ struct Overrides {
 }
 
 fn overrides_of(pod: &Pod) -> Result<Overrides, InjectError> {
-    match pod.metadata.annotations.as_ref().and_then(|a| a.get(n::PROXY_OVERRIDES)) {
+    match pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(n::PROXY_OVERRIDES))
+    {
         None => Ok(Overrides::default()),
         Some(s) => serde_json::from_str(s).map_err(|e| {
-            InjectError::InvalidAnnotation(format!("invalid annotation {}: {e}", n::PROXY_OVERRIDES))
+            InjectError::InvalidAnnotation(format!(
+                "invalid annotation {}: {e}",
+                n::PROXY_OVERRIDES
+            ))
         }),
     }
 }
 
 fn reinsert_overrides(pod: &mut Pod) {
     let Ok(o) = overrides_of(pod) else { return };
-    let Some(spec) = pod.spec.as_mut() else { return };
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
     for c in o.containers {
         if !spec.containers.iter().any(|x| x.name == c.name) {
             spec.containers.push(c);
@@ -84,11 +97,18 @@ fn names(v: &Value, key: &str) -> Vec<String> {
 /// With native sidecars the template puts `istio-proxy` under initContainers; a user's own
 /// `istio-proxy` in `containers` moves there too so the two merge.
 pub fn move_proxy_to_init(pod: &mut Value, template: &Value) {
-    if !names(template, "initContainers").iter().any(|c| c == PROXY_CONTAINER) {
+    if !names(template, "initContainers")
+        .iter()
+        .any(|c| c == PROXY_CONTAINER)
+    {
         return;
     }
-    let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else { return };
-    let Some(containers) = spec.get_mut("containers").and_then(Value::as_array_mut) else { return };
+    let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let Some(containers) = spec.get_mut("containers").and_then(Value::as_array_mut) else {
+        return;
+    };
     let Some(i) = containers
         .iter()
         .position(|c| c.get("name").and_then(Value::as_str) == Some(PROXY_CONTAINER))
@@ -104,7 +124,11 @@ pub fn move_proxy_to_init(pod: &mut Value, template: &Value) {
 
 /// Istio's `reapplyOverwrittenContainers`: a container the user defined with the same name as an
 /// injected one (typically `istio-proxy`) is merged back over the injected one.
-pub fn reapply_overrides(merged: &mut Value, original: &Pod, template: &Pod) -> Result<(), InjectError> {
+pub fn reapply_overrides(
+    merged: &mut Value,
+    original: &Pod,
+    template: &Pod,
+) -> Result<(), InjectError> {
     let existing = overrides_of(original)?;
     let already = original
         .metadata
@@ -115,17 +139,35 @@ pub fn reapply_overrides(merged: &mut Value, original: &Pod, template: &Pod) -> 
     let spec = original.spec.clone().unwrap_or_default();
     let tspec = template.spec.clone().unwrap_or_default();
     let mut applied: (Vec<Value>, Vec<Value>) = (Vec::new(), Vec::new());
-    for (init, list) in [(false, &tspec.containers), (true, tspec.init_containers.as_ref().unwrap_or(&Vec::new()))] {
+    for (init, list) in [
+        (false, &tspec.containers),
+        (true, tspec.init_containers.as_ref().unwrap_or(&Vec::new())),
+    ] {
         for c in list {
-            let prev = already.as_ref().map(|s| if init { &s.init_containers } else { &s.containers });
+            let prev = already.as_ref().map(|s| {
+                if init {
+                    &s.init_containers
+                } else {
+                    &s.containers
+                }
+            });
             if prev.is_some_and(|p| p.contains(&c.name)) {
                 continue;
             }
-            let from_ann = if init { &existing.init_containers } else { &existing.containers };
+            let from_ann = if init {
+                &existing.init_containers
+            } else {
+                &existing.containers
+            };
             let found = from_ann.iter().find(|x| x.name == c.name).or_else(|| {
                 let own = spec.containers.iter().find(|x| x.name == c.name);
                 if init {
-                    own.or_else(|| spec.init_containers.iter().flatten().find(|x| x.name == c.name))
+                    own.or_else(|| {
+                        spec.init_containers
+                            .iter()
+                            .flatten()
+                            .find(|x| x.name == c.name)
+                    })
                 } else {
                     own
                 }
@@ -135,21 +177,29 @@ pub fn reapply_overrides(merged: &mut Value, original: &Pod, template: &Pod) -> 
             if overlay.image.as_deref() == Some("auto") {
                 overlay.image = None;
             }
-            let mut ov = serde_json::to_value(&overlay).map_err(|e| InjectError::Render(e.to_string()))?;
-            crate::goenc::normalize_container(&mut ov).map_err(|e| InjectError::Render(e.to_string()))?;
+            let mut ov =
+                serde_json::to_value(&overlay).map_err(|e| InjectError::Render(e.to_string()))?;
+            crate::goenc::normalize_container(&mut ov)
+                .map_err(|e| InjectError::Render(e.to_string()))?;
             let patch = if init {
                 json!({ "spec": { "initContainers": [ov.clone()] } })
             } else {
                 json!({ "spec": { "containers": [ov.clone()] } })
             };
             super::merge(merged, &patch)?;
-            if init { applied.1.push(ov) } else { applied.0.push(ov) }
+            if init {
+                applied.1.push(ov)
+            } else {
+                applied.0.push(ov)
+            }
         }
     }
     if already.is_none() && (!applied.0.is_empty() || !applied.1.is_empty()) {
         let text = status::overrides_annotation(&applied.0, &applied.1);
         let meta = merged.as_object_mut().and_then(|m| {
-            m.entry("metadata").or_insert_with(|| json!({})).as_object_mut()
+            m.entry("metadata")
+                .or_insert_with(|| json!({}))
+                .as_object_mut()
         });
         if let Some(meta) = meta {
             let ann = meta.entry("annotations").or_insert_with(|| json!({}));
@@ -165,19 +215,26 @@ pub fn reapply_overrides(merged: &mut Value, original: &Pod, template: &Pod) -> 
 /// Istio's `adjustInitContainerUser`: a user-set `runAsUser` on `istio-proxy` becomes
 /// iptables' `-u` (and the validation container's user) so traffic capture skips the right UID.
 fn adjust_init_container_user(merged: &mut Value, original: &Pod) -> Result<(), InjectError> {
-    let Some(user) = find_container(original, PROXY_CONTAINER) else { return Ok(()) };
-    let Some(sc) = user.security_context.as_ref() else { return Ok(()) };
+    let Some(user) = find_container(original, PROXY_CONTAINER) else {
+        return Ok(());
+    };
+    let Some(sc) = user.security_context.as_ref() else {
+        return Ok(());
+    };
     if sc.run_as_user.is_none() && sc.run_as_group.is_none() {
         return Ok(());
     }
-    let mut pod: Pod = serde_json::from_value(merged.clone()).map_err(|e| InjectError::Render(e.to_string()))?;
+    let mut pod: Pod =
+        serde_json::from_value(merged.clone()).map_err(|e| InjectError::Render(e.to_string()))?;
     let tproxy = pod
         .metadata
         .annotations
         .as_ref()
         .and_then(|a| a.get(n::INTERCEPTION_MODE))
         .is_some_and(|m| m == "TPROXY");
-    let Some(spec) = pod.spec.as_mut() else { return Ok(()) };
+    let Some(spec) = pod.spec.as_mut() else {
+        return Ok(());
+    };
     if tproxy && sc.run_as_user.is_some() {
         let proxy = spec
             .containers
@@ -236,7 +293,11 @@ pub fn post_process(
     original: &Pod,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
-    crate::render::prometheus::apply_prometheus_merge(pod, snap.prometheus_merge(), proxy.status_port);
+    crate::render::prometheus::apply_prometheus_merge(
+        pod,
+        snap.prometheus_merge(),
+        proxy.status_port,
+    );
     crate::render::probes::apply_rewrite(
         pod,
         snap.values.sidecar_injector_webhook.rewrite_app_http_probe,
@@ -258,7 +319,12 @@ pub fn post_process(
     }
     pod.metadata.labels.get_or_insert_with(BTreeMap::new);
     let hold = proxy.hold_application_until_proxy_starts
-        || snap.values.global.proxy.hold_application_until_proxy_starts.unwrap_or(false);
+        || snap
+            .values
+            .global
+            .proxy
+            .hold_application_until_proxy_starts
+            .unwrap_or(false);
     let _ = original;
     reorder(pod, hold);
     Ok(())
@@ -270,7 +336,9 @@ fn overwrite_cluster_info(pod: &mut Pod, envs: &BTreeMap<String, String>) {
     if envs.is_empty() {
         return;
     }
-    let Some(spec) = pod.spec.as_mut() else { return };
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
     let proxy = spec
         .containers
         .iter_mut()
@@ -304,15 +372,24 @@ fn move_container(list: &mut Vec<Container>, name: &str, place: Place) {
 /// Istio's `reorderPod`: the proxy last (first when the app waits for it); with native
 /// sidecars init → proxy → the rest, otherwise validation first and iptables last.
 fn reorder(pod: &mut Pod, hold: bool) {
-    let Some(spec) = pod.spec.as_mut() else { return };
+    let Some(spec) = pod.spec.as_mut() else {
+        return;
+    };
     move_container(
         &mut spec.containers,
         PROXY_CONTAINER,
         if hold { Place::First } else { Place::Last },
     );
-    let Some(inits) = spec.init_containers.as_mut() else { return };
+    let Some(inits) = spec.init_containers.as_mut() else {
+        return;
+    };
     if inits.iter().any(|c| c.name == PROXY_CONTAINER) {
-        for name in [ENABLE_CORE_DUMP_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER, INIT_CONTAINER] {
+        for name in [
+            ENABLE_CORE_DUMP_CONTAINER,
+            PROXY_CONTAINER,
+            VALIDATION_CONTAINER,
+            INIT_CONTAINER,
+        ] {
             move_container(inits, name, Place::First);
         }
     } else {

@@ -36,7 +36,12 @@ pub fn injection_status(template: &Pod, revision: &str) -> String {
     let mut m = Map::new();
     m.insert(
         "initContainers".into(),
-        name_list(spec.init_containers.iter().flatten().map(|c| c.name.as_str())),
+        name_list(
+            spec.init_containers
+                .iter()
+                .flatten()
+                .map(|c| c.name.as_str()),
+        ),
     );
     m.insert(
         "containers".into(),
@@ -55,7 +60,11 @@ pub fn injection_status(template: &Pod, revision: &str) -> String {
                 .map(|c| c.name.as_str()),
         ),
     );
-    let rev = if revision.is_empty() { "default" } else { revision };
+    let rev = if revision.is_empty() {
+        "default"
+    } else {
+        revision
+    };
     m.insert("revision".into(), Value::String(rev.into()));
     Value::Object(m).to_string()
 }
@@ -66,13 +75,23 @@ pub fn overrides_annotation(containers: &[Value], init_containers: &[Value]) -> 
     if !containers.is_empty() {
         m.insert(
             "containers".into(),
-            Value::Array(containers.iter().map(crate::goenc::go_order).collect()),
+            Value::Array(
+                containers
+                    .iter()
+                    .map(crate::goenc::go_order_container)
+                    .collect(),
+            ),
         );
     }
     if !init_containers.is_empty() {
         m.insert(
             "initContainers".into(),
-            Value::Array(init_containers.iter().map(crate::goenc::go_order).collect()),
+            Value::Array(
+                init_containers
+                    .iter()
+                    .map(crate::goenc::go_order_container)
+                    .collect(),
+            ),
         );
     }
     Value::Object(m).to_string()

@@ -44,6 +44,9 @@ pub struct ProxyView {
     pub inbound_policy_localhost: bool,
     /// An OpenTelemetry provider asks for semantic-convention resource attributes.
     pub otel_semconv: bool,
+    /// The whole ProxyConfig and MeshConfig as protojson, for custom templates.
+    pub proxy_config: std::sync::Arc<serde_json::Value>,
+    pub mesh_config: std::sync::Arc<serde_json::Value>,
 }
 
 pub struct Context<'a> {
@@ -105,10 +108,7 @@ impl Context<'_> {
 
     /// The effective interception mode (annotation over ProxyConfig).
     pub fn interception_mode(&self) -> String {
-        self.annotation_or(
-            names::INTERCEPTION_MODE,
-            &self.proxy.interception_mode,
-        )
+        self.annotation_or(names::INTERCEPTION_MODE, &self.proxy.interception_mode)
     }
 
     pub fn tproxy(&self) -> bool {
@@ -125,10 +125,7 @@ impl Context<'_> {
 
     /// The effective status port as a string (annotation over values).
     pub fn status_port(&self) -> String {
-        self.annotation_or_value(
-            names::STATUS_PORT,
-            &self.values.global.proxy.status_port,
-        )
+        self.annotation_or_value(names::STATUS_PORT, &self.values.global.proxy.status_port)
     }
 
     /// Names of the app containers (everything but `istio-proxy`).

@@ -18,7 +18,10 @@ fn int_setting(ctx: &Context<'_>, annotation: &str, default: &Value) -> Result<V
         })
 }
 
-pub fn insert_proxy_probes(ctx: &Context<'_>, c: &mut Map<String, Value>) -> Result<(), RenderError> {
+pub fn insert_proxy_probes(
+    ctx: &Context<'_>,
+    c: &mut Map<String, Value>,
+) -> Result<(), RenderError> {
     let p = &ctx.values.global.proxy;
     let get = json!({ "path": "/healthz/ready", "port": 15021 });
     if p.startup_probe.enabled {

@@ -43,12 +43,14 @@ pub fn excluded_inbound(ctx: &Context<'_>) -> String {
 
 /// Whether `-q` / the includeOutboundPorts annotation is emitted.
 pub fn has_include_outbound_ports(ctx: &Context<'_>) -> bool {
-    ctx.isset(n::INCLUDE_OUTBOUND_PORTS) || !ctx.values.global.proxy.include_outbound_ports.is_empty()
+    ctx.isset(n::INCLUDE_OUTBOUND_PORTS)
+        || !ctx.values.global.proxy.include_outbound_ports.is_empty()
 }
 
 /// Whether `-o` / the excludeOutboundPorts annotation is emitted.
 pub fn has_exclude_outbound_ports(ctx: &Context<'_>) -> bool {
-    ctx.isset(n::EXCLUDE_OUTBOUND_PORTS) || !ctx.values.global.proxy.exclude_outbound_ports.is_empty()
+    ctx.isset(n::EXCLUDE_OUTBOUND_PORTS)
+        || !ctx.values.global.proxy.exclude_outbound_ports.is_empty()
 }
 
 fn port_or(port: i32, default: &str) -> String {

@@ -8,7 +8,11 @@ use super::names as n;
 
 /// `a | default b | default c`: the first non-empty.
 fn first_set<'a>(options: &[&'a str]) -> &'a str {
-    options.iter().copied().find(|s| !s.is_empty()).unwrap_or("")
+    options
+        .iter()
+        .copied()
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
 }
 
 /// Canonical service name as the labels and workload give it (the gateway and grpc templates
@@ -192,13 +196,19 @@ mod tests {
     fn multus_networks() {
         assert_eq!(add("", "default/istio-cni"), "default/istio-cni");
         assert_eq!(add("a", "default/istio-cni"), "a, default/istio-cni");
-        assert_eq!(add("a, default/istio-cni", "default/istio-cni"), "a, default/istio-cni");
+        assert_eq!(
+            add("a, default/istio-cni", "default/istio-cni"),
+            "a, default/istio-cni"
+        );
         assert_eq!(
             add(r#"[{"name": "a"}]"#, "default/istio-cni"),
             r#"[{"name": "a"}, {"name": "istio-cni", "namespace": "default"}]"#
         );
         assert_eq!(
-            add(r#"[{"name": "istio-cni", "namespace": "default"}]"#, "default/istio-cni"),
+            add(
+                r#"[{"name": "istio-cni", "namespace": "default"}]"#,
+                "default/istio-cni"
+            ),
             r#"[{"name": "istio-cni", "namespace": "default"}]"#
         );
     }

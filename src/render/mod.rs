@@ -2,6 +2,7 @@
 //! (a partial Pod as JSON) from a [`context::Context`]; the pipeline merges overlays onto the pod.
 
 pub mod context;
+pub mod custom;
 mod env;
 pub mod gateway;
 pub mod grpc;
@@ -50,7 +51,10 @@ pub fn truthy(v: &Value) -> bool {
 /// that looks like an integer becomes one.
 pub fn yaml_scalar(v: &Value) -> Value {
     match v {
-        Value::String(s) => s.trim().parse::<i64>().map_or_else(|_| v.clone(), Value::from),
+        Value::String(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| v.clone(), Value::from),
         other => other.clone(),
     }
 }

@@ -8,9 +8,14 @@ use super::names as n;
 use super::RenderError;
 
 pub fn proxy_resources(ctx: &Context<'_>) -> Result<Value, RenderError> {
-    let any = [n::PROXY_CPU, n::PROXY_MEMORY, n::PROXY_CPU_LIMIT, n::PROXY_MEMORY_LIMIT]
-        .iter()
-        .any(|a| ctx.isset(a));
+    let any = [
+        n::PROXY_CPU,
+        n::PROXY_MEMORY,
+        n::PROXY_CPU_LIMIT,
+        n::PROXY_MEMORY_LIMIT,
+    ]
+    .iter()
+    .any(|a| ctx.isset(a));
     if any {
         let mut r = Map::new();
         for (key, cpu, mem) in [
@@ -74,6 +79,9 @@ mod tests {
         let v = json!({"limits": {"cpu": null, "memory": "1Gi"}, "requests": {"cpu": null}});
         assert_eq!(omit_nil(&v), Some(json!({"limits": {"memory": "1Gi"}})));
         assert_eq!(omit_nil(&json!({"requests": {"cpu": null}})), None);
-        assert_eq!(omit_nil(&json!({"requests": {"cpu": "0"}})), Some(json!({"requests": {"cpu": "0"}})));
+        assert_eq!(
+            omit_nil(&json!({"requests": {"cpu": "0"}})),
+            Some(json!({"requests": {"cpu": "0"}}))
+        );
     }
 }

@@ -33,7 +33,10 @@ pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
     if !native {
         spec.insert("containers".into(), json!([proxy]));
     }
-    spec.insert("volumes".into(), Value::Array(super::volumes::volumes(ctx)?));
+    spec.insert(
+        "volumes".into(),
+        Value::Array(super::volumes::volumes(ctx)?),
+    );
     let secrets = &ctx.values.global.image_pull_secrets;
     if !secrets.is_empty() {
         let list: Vec<Value> = secrets.iter().map(|s| json!({ "name": s })).collect();
@@ -218,7 +221,12 @@ pub(super) fn agent_args(ctx: &Context<'_>, role: &str) -> Vec<String> {
 fn proxy_security_context(ctx: &Context<'_>) -> Value {
     let p = &ctx.values.global.proxy;
     let mut sc = Map::new();
-    if ctx.proxy.proxy_metadata.get("IPTABLES_TRACE_LOGGING").map(String::as_str) == Some("true")
+    if ctx
+        .proxy
+        .proxy_metadata
+        .get("IPTABLES_TRACE_LOGGING")
+        .map(String::as_str)
+        == Some("true")
     {
         sc.insert("allowPrivilegeEscalation".into(), json!(true));
         sc.insert(
@@ -232,7 +240,8 @@ fn proxy_security_context(ctx: &Context<'_>) -> Value {
         sc.insert("runAsUser".into(), json!(0));
     } else {
         let tproxy = ctx.tproxy();
-        let cap_bind = ctx.annotation_or(n::CAP_NET_BIND_SERVICE, &ctx.values.cap_net_bind_service())
+        let cap_bind = ctx
+            .annotation_or(n::CAP_NET_BIND_SERVICE, &ctx.values.cap_net_bind_service())
             == "true";
         sc.insert("allowPrivilegeEscalation".into(), json!(p.privileged));
         let mut caps = Map::new();

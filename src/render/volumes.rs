@@ -26,7 +26,10 @@ pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     }
     m.push(mount("istio-data", "/var/lib/istio/data"));
     if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
-        m.push(mount("custom-bootstrap-volume", "/etc/istio/custom-bootstrap"));
+        m.push(mount(
+            "custom-bootstrap-volume",
+            "/etc/istio/custom-bootstrap",
+        ));
     }
     m.push(mount("istio-envoy", "/etc/istio/proxy"));
     m.push(mount("istio-token", "/var/run/secrets/tokens"));
@@ -149,7 +152,11 @@ pub(super) fn ca_cert_volume(ctx: &Context<'_>) -> Value {
         .get("ENABLE_CLUSTER_TRUST_BUNDLE_API")
         .is_some_and(|v| v == &Value::Bool(true));
     if ctb {
-        let name = if bundle.is_empty() { "root-cert" } else { bundle };
+        let name = if bundle.is_empty() {
+            "root-cert"
+        } else {
+            bundle
+        };
         json!({ "name": "istiod-ca-cert", "projected": { "sources": [
             { "clusterTrustBundle": { "name": format!("istio.io:istiod-ca:{name}"),
                 "path": "root-cert.pem" } } ] } })

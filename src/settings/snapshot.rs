@@ -43,18 +43,22 @@ impl Snapshot {
     pub fn from_strs(values: Option<&str>, mesh: Option<&str>) -> Result<Snapshot, SettingsError> {
         let values = Values::from_yaml(values)?;
         let mesh = match mesh {
-            Some(text) => mesh::MeshConfig::from_yaml(text).map_err(|e| SettingsError::Invalid {
-                what: "mesh config",
-                reason: e.to_string(),
-            })?,
+            Some(text) => {
+                mesh::MeshConfig::from_yaml(text).map_err(|e| SettingsError::Invalid {
+                    what: "mesh config",
+                    reason: e.to_string(),
+                })?
+            }
             None => MeshConfig::default(),
         };
         let rules = compile_rules(&values)?;
         let mut custom = BTreeMap::new();
         for (name, text) in &values.sidecar_injector_webhook.templates {
-            let t = crate::template::Template::parse(name, text).map_err(|e| SettingsError::Invalid {
-                what: "injection template",
-                reason: format!("{name}: {e}"),
+            let t = crate::template::Template::parse(name, text).map_err(|e| {
+                SettingsError::Invalid {
+                    what: "injection template",
+                    reason: format!("{name}: {e}"),
+                }
             })?;
             custom.insert(name.clone(), t);
         }
@@ -81,9 +85,13 @@ impl Snapshot {
         match annotation {
             None => Ok(Cow::Borrowed(&self.default_proxy)),
             Some(text) => {
-                let merged = mesh::apply_proxy_config_annotation(&self.mesh, text).map_err(|e| {
-                    InjectError::InvalidAnnotation(format!("invalid annotation {}: {e}", n::PROXY_CONFIG))
-                })?;
+                let merged =
+                    mesh::apply_proxy_config_annotation(&self.mesh, text).map_err(|e| {
+                        InjectError::InvalidAnnotation(format!(
+                            "invalid annotation {}: {e}",
+                            n::PROXY_CONFIG
+                        ))
+                    })?;
                 Ok(Cow::Owned(proxy_view(&merged)))
             }
         }
@@ -91,14 +99,27 @@ impl Snapshot {
 
     /// Istio's `ProxyImage`: hub/image:tag, with the image type (variant) from values, the
     /// ProxyConfig, or the `sidecar.istio.io/proxyImageType` annotation.
-    pub fn proxy_image(&self, proxy_image_type: Option<&str>, annotations: &BTreeMap<String, String>) -> String {
+    pub fn proxy_image(
+        &self,
+        proxy_image_type: Option<&str>,
+        annotations: &BTreeMap<String, String>,
+    ) -> String {
         let g = &self.values.global;
         let mut image_type = proxy_image_type.unwrap_or(&g.variant).to_string();
         if let Some(t) = annotations.get(n::PROXY_IMAGE_TYPE) {
             image_type = t.clone();
         }
-        let name = if g.proxy.image.is_empty() { "proxyv2" } else { &g.proxy.image };
-        format!("{}/{}:{}", g.hub, name, tag_with_type(&self.values.tag(), &image_type))
+        let name = if g.proxy.image.is_empty() {
+            "proxyv2"
+        } else {
+            &g.proxy.image
+        };
+        format!(
+            "{}/{}:{}",
+            g.hub,
+            name,
+            tag_with_type(&self.values.tag(), &image_type)
+        )
     }
 
     /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates`, else `sidecar`.
@@ -148,7 +169,8 @@ impl Snapshot {
 
 fn compile_rules(values: &Values) -> Result<Rules, SettingsError> {
     let w = &values.sidecar_injector_webhook;
-    let compile = |list: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector], what: &str| {
+    let compile = |list: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector],
+                   what: &str| {
         list.iter()
             .enumerate()
             .filter_map(|(i, s)| match Selector::compile(s) {
@@ -173,19 +195,24 @@ fn proxy_view(mesh: &MeshConfig) -> ProxyView {
     let pc = mesh.default_config();
     ProxyView {
         interception_mode: pc.interception_mode().to_string(),
-        hold_application_until_proxy_starts: pc.hold_application_until_proxy_starts().unwrap_or(false),
+        hold_application_until_proxy_starts: pc
+            .hold_application_until_proxy_starts()
+            .unwrap_or(false),
         proxy_metadata: pc.proxy_metadata().clone(),
         proxy_config_json: mesh::proxy_config_json(pc),
         status_port: pc.status_port(),
         image_type: pc.image_type().map(str::to_string),
-        tracing_ca_dir: pc
-            .tracing_tls_ca_certificates()
-            .map(|p| p.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"))),
+        tracing_ca_dir: pc.tracing_tls_ca_certificates().map(|p| {
+            p.rsplit_once('/')
+                .map_or(String::new(), |(d, _)| format!("{d}/"))
+        }),
         mesh_trust_domain: mesh.trust_domain().to_string(),
         proxy_listen_port: mesh.proxy_listen_port(),
         proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
         inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
         otel_semconv: mesh.otel_semantic_conventions(),
+        proxy_config: std::sync::Arc::new(serde_json::to_value(pc).unwrap_or(Value::Null)),
+        mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
     }
 }
 
@@ -223,7 +250,10 @@ mod tests {
     fn image_types_replace_known_suffixes() {
         assert_eq!(tag_with_type("1.30.3", ""), "1.30.3");
         assert_eq!(tag_with_type("1.30.3", "distroless"), "1.30.3-distroless");
-        assert_eq!(tag_with_type("1.30.3-debug", "distroless"), "1.30.3-distroless");
+        assert_eq!(
+            tag_with_type("1.30.3-debug", "distroless"),
+            "1.30.3-distroless"
+        );
         assert_eq!(tag_with_type("1.30.3-debug", "default"), "1.30.3");
     }
 }

@@ -1,0 +1,493 @@
+//! `toYaml` output byte-compatible with Go's `sigs.k8s.io/yaml.Marshal`.
+//!
+//! That library marshals to JSON, reads the JSON back with go-yaml v2 and
+//! re-emits it, so: every map is sorted (go-yaml's natural key order), numbers
+//! are ints when the JSON text is integral, block style with 2-space indent,
+//! sequences inside mappings are not indented, empty collections are `{}`/`[]`,
+//! strings that would read back as another type are double-quoted, strings
+//! with newlines use literal style (`|-`), and long plain or quoted scalars are
+//! folded at column 80 as go-yaml v2 does. The emitter below follows go-yaml's
+//! `emitterc.go` closely for exactly these cases; there are no anchors, tags,
+//! comments or flow styles to handle.
+
+mod resolve;
+
+use super::format::{go_float, json_float};
+use super::value::{too_deep, Value, MAX_DEPTH};
+use resolve::{is_base60_float, key_cmp, resolves_to_str};
+
+/// A value as go-yaml sees it after the JSON round trip.
+enum Y {
+    Null,
+    Bool(bool),
+    /// Integer text.
+    Int(String),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Y>),
+    Map(Vec<(String, Y)>),
+}
+
+/// Marshals a value; errors are the JSON encoder's (NaN, too deep).
+pub(crate) fn to_yaml(v: &Value<'_>) -> Result<String, String> {
+    let y = convert(v, 0)?;
+    let mut e = Emitter {
+        out: String::new(),
+        column: 0,
+        whitespace: true,
+        indention: true,
+    };
+    e.value(&y, -1, false);
+    if e.column != 0 {
+        e.out.push('\n');
+    }
+    Ok(e.out)
+}
+
+fn convert(v: &Value<'_>, depth: usize) -> Result<Y, String> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    Ok(match v {
+        Value::Nil | Value::Zero => Y::Null,
+        Value::Bool(b) => Y::Bool(*b),
+        Value::Int(i) => Y::Int(i.to_string()),
+        Value::Float(f) => {
+            let text = json_float(*f)
+                .ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
+            let integral = !text.contains(['.', 'e']);
+            let fits = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
+            if integral && fits {
+                Y::Int(text)
+            } else {
+                Y::Float(*f)
+            }
+        }
+        Value::Str(s) => Y::Str(s.to_string()),
+        _ if v.is_list() => Y::Seq(
+            v.list_items()
+                .unwrap_or_default()
+                .iter()
+                .map(|i| convert(i, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => {
+            let mut entries = v
+                .map_entries()
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), convert(v, depth + 1)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
+            Y::Map(entries)
+        }
+    })
+}
+
+const BEST_WIDTH: usize = 80;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// What go-yaml's `yaml_emitter_analyze_scalar` learns about a string.
+struct Analysis {
+    multiline: bool,
+    block_plain: bool,
+    single: bool,
+    block: bool,
+}
+
+fn yaml_printable(c: char) -> bool {
+    let u = u32::from(c);
+    c == '\n'
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank_or_break(c: char) -> bool {
+    matches!(c, ' ' | '\t') || is_break(c)
+}
+
+/// Whether an indicator character forbids the plain style in block context.
+fn has_block_indicator(s: &str, chars: &[char]) -> bool {
+    if s.starts_with("---") || s.starts_with("...") {
+        return true;
+    }
+    let mut preceded_ws = true;
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_ws = chars.get(i + 1).is_none_or(|&n| is_blank_or_break(n));
+        let indicator = if i == 0 {
+            matches!(
+                c,
+                '#' | ','
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '&'
+                    | '*'
+                    | '!'
+                    | '|'
+                    | '>'
+                    | '\''
+                    | '"'
+                    | '%'
+                    | '@'
+                    | '`'
+            ) || (matches!(c, '?' | ':' | '-') && followed_ws)
+        } else {
+            (c == ':' && followed_ws) || (c == '#' && preceded_ws)
+        };
+        if indicator {
+            return true;
+        }
+        preceded_ws = is_blank_or_break(c);
+    }
+    false
+}
+
+fn analyze(s: &str) -> Analysis {
+    if s.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain: true,
+            single: true,
+            block: false,
+        };
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let special = chars.iter().any(|&c| !yaml_printable(c) || c == '\t');
+    let breaks = chars.iter().any(|&c| is_break(c));
+    let (lead, trail) = (chars[0], chars[n - 1]);
+    // A space right after a line break, or right before one.
+    let break_space = chars.windows(2).any(|w| is_break(w[0]) && w[1] == ' ');
+    let space_break = chars.windows(2).any(|w| w[0] == ' ' && is_break(w[1]));
+    let edge_ws = lead == ' ' || is_break(lead) || trail == ' ' || is_break(trail);
+    Analysis {
+        multiline: breaks,
+        block_plain: !(edge_ws
+            || breaks
+            || has_block_indicator(s, &chars)
+            || break_space
+            || space_break
+            || special),
+        single: !(break_space || space_break || special),
+        block: !(trail == ' ' || space_break || special),
+    }
+}
+
+fn choose_style(s: &str, simple_key: bool) -> Style {
+    let mut style = if s.contains('\n') {
+        Style::Literal
+    } else if resolves_to_str(s) && !is_base60_float(s) {
+        Style::Plain
+    } else {
+        Style::Double
+    };
+    let a = analyze(s);
+    if simple_key && a.multiline {
+        style = Style::Double;
+    }
+    if style == Style::Plain && (!a.block_plain || (s.is_empty() && simple_key)) {
+        style = Style::Single;
+    }
+    if style == Style::Single && !a.single {
+        style = Style::Double;
+    }
+    if style == Style::Literal && (!a.block || simple_key) {
+        style = Style::Double;
+    }
+    style
+}
+
+struct Emitter {
+    out: String,
+    column: usize,
+    whitespace: bool,
+    indention: bool,
+}
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        if c == '\n' {
+            self.column = 0;
+        } else {
+            self.column += 1;
+        }
+    }
+
+    fn write_indent(&mut self, indent: usize) {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put('\n');
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn indicator(&mut self, s: &str, need_ws: bool, is_ws: bool, is_indention: bool) {
+        if need_ws && !self.whitespace {
+            self.put(' ');
+        }
+        s.chars().for_each(|c| self.put(c));
+        self.whitespace = is_ws;
+        self.indention = self.indention && is_indention;
+    }
+
+    /// Emits a node whose parent block is at `parent` (-1 at the root).
+    fn value(&mut self, y: &Y, parent: isize, mapping_context: bool) {
+        let child = if parent < 0 { 0 } else { parent as usize + 2 };
+        match y {
+            Y::Map(entries) if entries.is_empty() => self.indicator("{}", true, false, false),
+            Y::Seq(items) if items.is_empty() => self.indicator("[]", true, false, false),
+            Y::Map(entries) => {
+                for (k, v) in entries {
+                    self.write_indent(child);
+                    self.scalar_str(k, child + 2, true);
+                    self.indicator(":", false, false, false);
+                    self.value(v, child as isize, true);
+                }
+            }
+            Y::Seq(items) => {
+                let indent = if mapping_context && !self.indention {
+                    parent.max(0) as usize
+                } else {
+                    child
+                };
+                for item in items {
+                    self.write_indent(indent);
+                    self.indicator("-", true, false, true);
+                    self.value(item, indent as isize, false);
+                }
+            }
+            Y::Null => self.plain("null", child, true),
+            Y::Bool(b) => self.plain(if *b { "true" } else { "false" }, child, true),
+            Y::Int(t) => self.plain(t, child, true),
+            Y::Float(f) => {
+                let s = match go_float(*f).as_str() {
+                    "+Inf" => ".inf".to_string(),
+                    "-Inf" => "-.inf".to_string(),
+                    "NaN" => ".nan".to_string(),
+                    s => s.to_string(),
+                };
+                self.plain(&s, child, true);
+            }
+            Y::Str(s) => {
+                let indent = if parent < 0 { 2 } else { parent as usize + 2 };
+                self.scalar_str(s, indent, false);
+            }
+        }
+    }
+
+    fn scalar_str(&mut self, s: &str, indent: usize, simple_key: bool) {
+        match choose_style(s, simple_key) {
+            Style::Plain => self.plain(s, indent, !simple_key),
+            Style::Single => self.single(s, indent, !simple_key),
+            Style::Double => self.double(s, indent, !simple_key),
+            Style::Literal => self.literal(s, indent),
+        }
+    }
+
+    fn plain(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        if !s.is_empty() && !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let next_space = chars.get(i + 1) == Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+            }
+        }
+        if !s.is_empty() {
+            self.whitespace = false;
+        }
+        self.indention = false;
+    }
+
+    fn single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.indicator("'", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let (mut spaces, mut breaks) = (false, false);
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let inner = i > 0 && i + 1 < chars.len() && chars[i + 1] != ' ';
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && inner {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put('\n');
+                }
+                self.put('\n');
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.indicator("'", false, false, false);
+    }
+
+    fn double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.indicator("\"", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if !yaml_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                let u = u32::from(c);
+                let esc = match c {
+                    '\0' => "0".to_string(),
+                    '\u{07}' => "a".into(),
+                    '\u{08}' => "b".into(),
+                    '\t' => "t".into(),
+                    '\n' => "n".into(),
+                    '\u{0B}' => "v".into(),
+                    '\u{0C}' => "f".into(),
+                    '\r' => "r".into(),
+                    '\u{1B}' => "e".into(),
+                    '"' => "\"".into(),
+                    '\\' => "\\".into(),
+                    '\u{85}' => "N".into(),
+                    '\u{A0}' => "_".into(),
+                    '\u{2028}' => "L".into(),
+                    '\u{2029}' => "P".into(),
+                    _ if u <= 0xFF => format!("x{u:02X}"),
+                    _ if u <= 0xFFFF => format!("u{u:04X}"),
+                    _ => format!("U{u:08X}"),
+                };
+                esc.chars().for_each(|e| self.put(e));
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > BEST_WIDTH
+                    && i > 0
+                    && i + 1 < chars.len()
+                {
+                    self.write_indent(indent);
+                    if chars[i + 1] == ' ' {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.indicator("\"", false, false, false);
+    }
+
+    fn literal(&mut self, s: &str, indent: usize) {
+        self.indicator("|", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+            self.indicator("2", false, false, false);
+        }
+        let chomp = match chars.as_slice() {
+            [] => Some("-"),
+            [.., last] if !is_break(*last) => Some("-"),
+            [_] => Some("+"),
+            [.., before, _] if is_break(*before) => Some("+"),
+            _ => None,
+        };
+        if let Some(h) = chomp {
+            self.indicator(h, false, false, false);
+        }
+        self.put('\n');
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for &c in &chars {
+            if is_break(c) {
+                self.put('\n');
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::value::Origin;
+    use rstest::rstest;
+    use serde_json::json;
+
+    fn y(j: serde_json::Value) -> String {
+        to_yaml(&Value::from_json(&j, Origin::Dynamic)).unwrap()
+    }
+
+    #[rstest]
+    #[case(json!({"b": 1, "a": {"c": [1, 2]}}), "a:\n  c:\n  - 1\n  - 2\nb: 1\n")]
+    #[case(json!({"limits": {"cpu": "2000m", "memory": "1024Mi"}}), "limits:\n  cpu: 2000m\n  memory: 1024Mi\n")]
+    #[case(json!({"e": {}, "l": [], "n": null, "t": true}), "e: {}\nl: []\n\"n\": null\nt: true\n")]
+    #[case(json!([{"a": 1, "b": [[1, 2]]}]), "- a: 1\n  b:\n  - - 1\n    - 2\n")]
+    #[case(json!({"s": "true", "p": "80", "q": "", "x": "a: b", "c": "- x"}), "c: '- x'\np: \"80\"\nq: \"\"\ns: \"true\"\nx: 'a: b'\n")]
+    #[case(json!({"m": "line1\nline2", "k": "end\n"}), "k: |\n  end\nm: |-\n  line1\n  line2\n")]
+    #[case(json!({"f": 0.5, "g": 1e21, "i": 1000000.0}), "f: 0.5\ng: 1e+21\ni: 1000000\n")]
+    #[case(json!({"t": "a\tb", "u": "é"}), "t: \"a\\tb\"\nu: é\n")]
+    #[case(json!("x"), "x\n")]
+    #[case(json!(null), "null\n")]
+    #[case(json!({"": 1}), "\"\": 1\n")]
+    fn emits(#[case] v: serde_json::Value, #[case] want: &str) {
+        assert_eq!(y(v), want);
+    }
+
+    #[test]
+    fn folds_long_plain_scalars_at_80_columns() {
+        let words = vec!["word"; 30].join(" ");
+        let out = y(json!({ "k": words }));
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].len() > 80 && lines[1].starts_with("  word"));
+    }
+}
