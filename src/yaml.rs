@@ -185,7 +185,8 @@ fn quote_str(s: &str) -> String {
     if !needs_quotes(s) {
         return s.to_string();
     }
-    if s.chars().any(|c| c.is_control()) {
+    // go-yaml double-quotes what would otherwise read as another type, single-quotes the rest.
+    if s.is_empty() || looks_typed(s) || s.chars().any(|c| c.is_control()) {
         return double_quoted(s);
     }
     format!("'{}'", s.replace('\'', "''"))

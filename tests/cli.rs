@@ -1,0 +1,107 @@
+//! The `kube-inject` command as a user runs it: files and stdin, errors and exit codes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sidecar-injector"))
+}
+
+#[test]
+fn bundled_example_injects_with_default_settings() {
+    let out = bin()
+        .args(["kube-inject", "-f", "examples/hello.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("docker.io/istio/proxyv2:1.30.3"), "{text}");
+    assert!(text.contains("name: istio-proxy"));
+    assert_eq!(
+        text.matches("\n---\n").count() + usize::from(text.starts_with("---")),
+        2
+    );
+}
+
+#[test]
+fn reads_stdin_and_writes_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out.yaml");
+    let mut child = bin()
+        .args(["kube-inject", "-f", "-", "-o"])
+        .arg(&out_path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: b}]\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(out_path).unwrap();
+    assert!(text.contains("istio-init"), "{text}");
+}
+
+#[test]
+fn a_bad_document_names_the_document_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.yaml");
+    std::fs::write(
+        &input,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        ports:\n        - containerPort: eighty\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["kube-inject", "-f"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("document 1 (Deployment web)"), "{err}");
+    assert!(err.contains("containerPort"), "{err}");
+}
+
+#[test]
+fn an_invalid_annotation_is_refused_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.yaml");
+    std::fs::write(
+        &input,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    traffic.sidecar.istio.io/includeOutboundIPRanges: 10.0.0.0/33\nspec:\n  containers: [{name: a, image: b}]\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["kube-inject", "-f"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("includeOutboundIPRanges"), "{err}");
+    assert!(err.contains("10.0.0.0/33"), "{err}");
+}
+
+#[test]
+fn a_missing_values_file_is_a_clear_error() {
+    let out = bin()
+        .args([
+            "kube-inject",
+            "-f",
+            "examples/hello.yaml",
+            "--valuesFile",
+            "/nonexistent/values.yaml",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/values.yaml"));
+}
