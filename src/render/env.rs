@@ -65,7 +65,10 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
 /// `PILOT_CERT_PROVIDER`, `CA_ADDR` and the pod's identity from the downward API, in the
 /// order every built-in proxy template writes them.
 pub(super) fn push_pod_identity(ctx: &Context<'_>, e: &mut Vec<Value>) {
-    e.push(val("PILOT_CERT_PROVIDER", &ctx.values.global.pilot_cert_provider));
+    e.push(val(
+        "PILOT_CERT_PROVIDER",
+        &ctx.values.global.pilot_cert_provider,
+    ));
     e.push(val("CA_ADDR", ca_addr(ctx)));
     e.push(field("POD_NAME", "metadata.name"));
     e.push(field("POD_NAMESPACE", "metadata.namespace"));
@@ -85,7 +88,11 @@ pub(super) fn app_containers(ctx: &Context<'_>) -> Value {
 
 pub(super) fn cluster_id(ctx: &Context<'_>) -> Value {
     let cluster = &ctx.values.global.multi_cluster.cluster_name;
-    let cluster = if cluster.is_empty() { "Kubernetes" } else { cluster };
+    let cluster = if cluster.is_empty() {
+        "Kubernetes"
+    } else {
+        cluster
+    };
     val("ISTIO_META_CLUSTER_ID", cluster)
 }
 

@@ -91,7 +91,10 @@ pub(super) fn workload_certs_mount(ctx: &Context<'_>) -> Value {
         json!({ "name": "gke-workload-certificate",
             "mountPath": "/var/run/secrets/workload-spiffe-credentials", "readOnly": true })
     } else {
-        mount("workload-certs", "/var/run/secrets/workload-spiffe-credentials")
+        mount(
+            "workload-certs",
+            "/var/run/secrets/workload-spiffe-credentials",
+        )
     }
 }
 
