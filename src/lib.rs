@@ -12,6 +12,7 @@ pub mod kube_inject;
 pub mod merge;
 pub mod render;
 pub mod selector;
+pub mod server;
 pub mod settings;
 pub mod template;
 pub mod workload;

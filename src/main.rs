@@ -26,6 +26,8 @@ struct Cli {
 enum Command {
     /// Inject the sidecar into the workloads of a YAML file, like `istioctl kube-inject`.
     KubeInject(KubeInjectArgs),
+    /// Serve the mutating admission webhook over HTTPS.
+    Serve(sidecar_injector::server::ServeArgs),
 }
 
 #[derive(clap::Args)]
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::KubeInject(args) => run_kube_inject(args),
+        Command::Serve(args) => run_serve(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,6 +65,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
+    tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(sidecar_injector::server::run(args))
 }
 
 fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {

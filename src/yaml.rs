@@ -299,7 +299,7 @@ mod tests {
         let out = to_string(&v);
         assert_eq!(
             out,
-            "p: |-\n  [\n      {\"a\":1}\n  ]\nspec:\n  containers:\n  - args:\n    - x\n    - '15001'\n    name: a\n  empty: {}\n  none: []\nv: |\n  {}\n"
+            "p: |-\n  [\n      {\"a\":1}\n  ]\nspec:\n  containers:\n  - args:\n    - x\n    - \"15001\"\n    name: a\n  empty: {}\n  none: []\nv: |\n  {}\n"
         );
         let back: Value = serde_yaml::from_str(&out).unwrap();
         assert_eq!(back, v);

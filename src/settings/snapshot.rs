@@ -85,14 +85,30 @@ impl Snapshot {
         match annotation {
             None => Ok(Cow::Borrowed(&self.default_proxy)),
             Some(text) => {
-                let merged =
-                    mesh::apply_proxy_config_annotation(&self.mesh, text).map_err(|e| {
+                let pc = mesh::merge_proxy_config_annotation(self.mesh.default_config(), text)
+                    .map_err(|e| {
                         InjectError::InvalidAnnotation(format!(
                             "invalid annotation {}: {e}",
                             n::PROXY_CONFIG
                         ))
                     })?;
-                Ok(Cow::Owned(proxy_view(&merged)))
+                let pc = &pc;
+                // Only the ProxyConfig changed: everything read from the mesh stays shared.
+                Ok(Cow::Owned(ProxyView {
+                    interception_mode: pc.interception_mode().to_string(),
+                    hold_application_until_proxy_starts: pc
+                        .hold_application_until_proxy_starts()
+                        .unwrap_or(false),
+                    proxy_metadata: pc.proxy_metadata().clone(),
+                    proxy_config_json: mesh::proxy_config_json(pc),
+                    status_port: pc.status_port(),
+                    image_type: pc.image_type().map(str::to_string),
+                    tracing_ca_dir: tracing_ca_dir(pc),
+                    proxy_config: std::sync::Arc::new(
+                        serde_json::to_value(pc).unwrap_or(Value::Null),
+                    ),
+                    ..self.default_proxy.clone()
+                }))
             }
         }
     }
@@ -214,6 +230,14 @@ fn proxy_view(mesh: &MeshConfig) -> ProxyView {
         proxy_config: std::sync::Arc::new(serde_json::to_value(pc).unwrap_or(Value::Null)),
         mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
     }
+}
+
+/// Istio's `directory` of the tracing CA file (with the trailing slash `path.Split` keeps).
+fn tracing_ca_dir(pc: &mesh::ProxyConfig) -> Option<String> {
+    pc.tracing_tls_ca_certificates().map(|p| {
+        p.rsplit_once('/')
+            .map_or(String::new(), |(d, _)| format!("{d}/"))
+    })
 }
 
 /// Istio's `updateImageTypeIfPresent`: a known type suffix on the tag is replaced; `default` means none.

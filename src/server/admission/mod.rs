@@ -1,0 +1,385 @@
+//! The `/inject` handler: HTTP checks → AdmissionReview → `inject::mutate` → response.
+//!
+//! The handler is thin and every failure becomes an answer in one place:
+//! - a request that is not usable HTTP-wise gets a plain-text 4xx (415 wrong content type,
+//!   413 body over the limit, 400 not an AdmissionReview, 408 body not read in time);
+//! - a usable review always gets HTTP 200 and an AdmissionReview echoing the uid: allowed
+//!   with a JSON Patch (injected), allowed without one (skipped, not a Pod CREATE, already
+//!   injected), or, as Istio does, `allowed: false` with the error message when the pod
+//!   cannot be injected (an invalid annotation, a render failure), so `kubectl` shows why.
+//!
+//! The body is read under the request deadline (slow senders cannot hold a worker), parsed
+//! once into the pod `Value` (without `managedFields`), and the pod is handed to the core by
+//! reference; the only change we make to it is filling an empty `metadata.namespace` from
+//! the request, as Istio does for pods created by controllers.
+
+pub mod envs;
+pub mod review;
+
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+use tracing::field::Empty;
+use tracing::Instrument;
+
+use self::review::{encode_answer, parse_review, Answer, IncomingRequest, PodObject};
+use super::AppState;
+use crate::inject::{mutate, InjectError, Outcome, PodRequest};
+
+/// Kubernetes caps request bodies at 3 MiB in etcd, but an AdmissionReview carries the object
+/// (and on updates the old one) plus envelope; 7 MiB leaves room without inviting abuse.
+pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
+
+/// The webhook's routes: `/inject`, `/inject/` and Istio's `/inject/k1/v1/...` forms.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/inject", post(inject))
+        .route("/inject/", post(inject))
+        .route("/inject/{*params}", post(inject))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    plain(
+        StatusCode::NOT_FOUND,
+        "not found; the webhook path is /inject",
+    )
+}
+
+/// Why a request got no AdmissionReview back.
+#[derive(Debug, thiserror::Error)]
+enum Rejection {
+    #[error("invalid Content-Type {0:?}, want application/json")]
+    ContentType(String),
+    #[error("the request body is over the {MAX_BODY_BYTES}-byte limit")]
+    TooLarge,
+    #[error("the request body was not received within the request timeout")]
+    Timeout,
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl Rejection {
+    fn status(&self) -> StatusCode {
+        match self {
+            Rejection::ContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn metric_label(&self) -> &'static str {
+        match self {
+            Rejection::ContentType(_) => "content_type",
+            Rejection::TooLarge => "body_too_large",
+            Rejection::Timeout => "timeout",
+            Rejection::BadRequest(_) => "bad_request",
+        }
+    }
+}
+
+async fn inject(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    state.metrics.requests.inc();
+    let span = tracing::info_span!(
+        "review",
+        path = %request.uri().path(),
+        uid = Empty,
+        namespace = Empty,
+        pod = Empty,
+        decision = Empty,
+        patch_bytes = Empty,
+    );
+    let response = handle(&state, request).instrument(span).await;
+    state.metrics.time.observe(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn handle(state: &AppState, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let result = async {
+        check_content_type(&parts.headers)?;
+        let bytes = read_body(body, &parts.headers, state).await?;
+        parse_review(&bytes).map_err(Rejection::BadRequest)
+    }
+    .await;
+    let mut review = match result {
+        Ok(r) => r,
+        Err(rejection) => {
+            state.metrics.failed(rejection.metric_label());
+            tracing::warn!(status = rejection.status().as_u16(), error = %rejection, "request rejected");
+            return plain(rejection.status(), &rejection.to_string());
+        }
+    };
+    // Injection is CPU work (a millisecond or two per pod): run it on the blocking pool so
+    // it never stalls the reactor that serves every other connection.
+    let (worker_state, path, span) = (
+        state.clone(),
+        parts.uri.path().to_string(),
+        tracing::Span::current(),
+    );
+    let work = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| {
+            let answer = answer(&worker_state, &path, &mut review.request);
+            let encoded = encode_answer(review.api_version, &review.request.uid, &answer);
+            (answer, encoded)
+        })
+    });
+    match work.await {
+        Ok((answer, Ok((body, patch_bytes)))) => {
+            tracing::Span::current().record("patch_bytes", patch_bytes);
+            tracing::info!(
+                allowed = !matches!(answer, Answer::Deny { .. }),
+                "review answered"
+            );
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        Ok((_, Err(e))) => {
+            // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
+            state.metrics.failed("encode");
+            tracing::error!(error = %e, "encoding the AdmissionReview response failed");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "could not encode the response",
+            )
+        }
+        Err(e) => {
+            // A panic in the core: this review fails, the server goes on.
+            state.metrics.failed("panic");
+            tracing::error!(error = %e, "injection panicked");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "injection failed unexpectedly",
+            )
+        }
+    }
+}
+
+/// Decides the answer for a parsed review and counts it.
+fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
+    let span = tracing::Span::current();
+    span.record("uid", req.uid.as_str());
+    if !req.is_pod_create() {
+        span.record("decision", "not a Pod CREATE");
+        state.metrics.skipped("not_pod_create");
+        return Answer::Allow;
+    }
+    let Some(PodObject(pod)) = req.object.as_mut() else {
+        state.metrics.failed("invalid_pod");
+        return Answer::Deny {
+            code: 400,
+            reason: "BadRequest",
+            message: "the AdmissionReview request has no object: a Pod CREATE must carry the pod"
+                .into(),
+        };
+    };
+    let namespace = fill_namespace(pod, req.namespace.as_deref());
+    span.record("namespace", namespace.as_str());
+    span.record("pod", pod_name(pod, &req.name));
+    let envs = envs::parse_inject_envs(path);
+    let ns = state.cluster.as_ref().and_then(|c| c.namespace(&namespace));
+    let pod_request = PodRequest {
+        namespace: &namespace,
+        native_sidecars: state.native_sidecars(node_name(pod)),
+        proxy_envs: &envs,
+        namespace_labels: ns.as_ref().and_then(|n| n.metadata.labels.as_ref()),
+    };
+    let snapshot = state.settings.current();
+    match mutate(&snapshot, pod, &pod_request) {
+        Ok(Outcome::Skipped(decision)) => {
+            span.record("decision", format!("skipped: {}", reasons(&decision)));
+            state.metrics.skipped(decision.metric_label());
+            Answer::Allow
+        }
+        Ok(Outcome::Injected { decision, patch }) => {
+            span.record("decision", format!("injected: {}", reasons(&decision)));
+            state.metrics.success.inc();
+            if patch.0.is_empty() {
+                Answer::Allow
+            } else {
+                Answer::Patch(patch)
+            }
+        }
+        Err(e) => {
+            span.record("decision", format!("error: {e}"));
+            state.metrics.failed(e.metric_label());
+            deny(&e)
+        }
+    }
+}
+
+fn deny(e: &InjectError) -> Answer {
+    let (code, reason) = match e {
+        InjectError::InvalidPod(_) | InjectError::InvalidAnnotation(_) => (400, "BadRequest"),
+        InjectError::Render(_) => (500, "InternalError"),
+    };
+    Answer::Deny {
+        code,
+        reason,
+        message: e.to_string(),
+    }
+}
+
+fn reasons(d: &crate::decision::Decision) -> String {
+    let parts: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
+    parts.join("; ")
+}
+
+/// The pod's namespace, taken from the request when the pod has none (pods made by
+/// controllers arrive without one); written into the pod so the core sees it too.
+fn fill_namespace(pod: &mut Value, request_ns: Option<&str>) -> String {
+    let own = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if !own.is_empty() {
+        return own.to_string();
+    }
+    let ns = request_ns.unwrap_or("").to_string();
+    if !ns.is_empty() {
+        if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.insert("namespace".into(), Value::String(ns.clone()));
+        }
+    }
+    ns
+}
+
+/// For logs: the name, or the `generateName` prefix a controller gave.
+fn pod_name<'a>(pod: &'a Value, request_name: &'a str) -> &'a str {
+    let meta = pod.get("metadata");
+    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
+    match field("name") {
+        Some(n) if !n.is_empty() => n,
+        _ if !request_name.is_empty() => request_name,
+        _ => field("generateName").unwrap_or(""),
+    }
+}
+
+fn node_name(pod: &Value) -> Option<&str> {
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+}
+
+fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    let media = value.split(';').next().unwrap_or("").trim();
+    if media.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(Rejection::ContentType(value))
+    }
+}
+
+async fn read_body(body: Body, headers: &HeaderMap, state: &AppState) -> Result<Bytes, Rejection> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(Rejection::TooLarge);
+    }
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let bytes = match tokio::time::timeout(state.request_timeout, read).await {
+        Err(_) => return Err(Rejection::Timeout),
+        Ok(Err(e)) if is_length_limit(&e) => return Err(Rejection::TooLarge),
+        Ok(Err(e)) => {
+            return Err(Rejection::BadRequest(format!(
+                "reading the request body failed: {e}"
+            )))
+        }
+        Ok(Ok(b)) => b,
+    };
+    if bytes.is_empty() {
+        return Err(Rejection::BadRequest("no body found".into()));
+    }
+    Ok(bytes)
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+fn plain(status: StatusCode, message: &str) -> Response {
+    let mut text = message.to_string();
+    text.push('\n');
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn namespace_fill() {
+        let mut pod = json!({"metadata": {"name": "p"}});
+        assert_eq!(fill_namespace(&mut pod, Some("shop")), "shop");
+        assert_eq!(pod["metadata"]["namespace"], "shop");
+        let mut pod = json!({"metadata": {"namespace": "own"}});
+        assert_eq!(fill_namespace(&mut pod, Some("shop")), "own");
+        let mut pod = json!({"metadata": {"namespace": ""}});
+        assert_eq!(fill_namespace(&mut pod, None), "");
+    }
+
+    #[test]
+    fn names_for_logs() {
+        assert_eq!(pod_name(&json!({"metadata": {"name": "a"}}), "r"), "a");
+        assert_eq!(
+            pod_name(&json!({"metadata": {"generateName": "g-"}}), ""),
+            "g-"
+        );
+        assert_eq!(
+            pod_name(&json!({"metadata": {"generateName": "g-"}}), "r"),
+            "r"
+        );
+        assert_eq!(node_name(&json!({"spec": {"nodeName": "n1"}})), Some("n1"));
+        assert_eq!(node_name(&json!({"spec": {"nodeName": ""}})), None);
+    }
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        assert!(check_content_type(&h).is_err());
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        assert!(check_content_type(&h).is_ok());
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert!(check_content_type(&h).is_ok());
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(check_content_type(&h).is_err());
+    }
+}

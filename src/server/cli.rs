@@ -1,0 +1,286 @@
+//! The `serve` flags (each with a `SIDECAR_INJECTOR_*` environment variable) and [`run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, ValueEnum};
+
+use super::shutdown::Shutdown;
+use super::start::start;
+use super::NativeSidecars;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// HTTPS address for the webhook.
+    #[arg(long, env = "SIDECAR_INJECTOR_LISTEN", default_value = "0.0.0.0:15017")]
+    pub listen: SocketAddr,
+
+    /// Plain-HTTP address for /healthz, /readyz and /metrics.
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_ADMIN_LISTEN",
+        default_value = "0.0.0.0:15014"
+    )]
+    pub admin_listen: SocketAddr,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Injector values (istioctl --valuesFile format); Istio 1.30.3's defaults when absent.
+    #[arg(
+        long = "valuesFile",
+        alias = "values-file",
+        env = "SIDECAR_INJECTOR_VALUES_FILE"
+    )]
+    pub values_file: Option<PathBuf>,
+
+    /// MeshConfig (istioctl --meshConfigFile format); Istio's defaults when absent.
+    #[arg(
+        long = "meshConfigFile",
+        alias = "mesh-config-file",
+        env = "SIDECAR_INJECTOR_MESH_CONFIG_FILE"
+    )]
+    pub mesh_config_file: Option<PathBuf>,
+
+    /// Inject istio-proxy as a native sidecar: true, false, or auto (every node's kubelet
+    /// is 1.33+, from the node watch; false with --kube=off).
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_NATIVE_SIDECARS",
+        value_enum,
+        default_value = "auto"
+    )]
+    pub native_sidecars: NativeSidecars,
+
+    /// Watch namespaces and nodes through the Kubernetes API.
+    #[arg(long, env = "SIDECAR_INJECTOR_KUBE", value_enum, default_value = "on")]
+    pub kube: KubeMode,
+
+    /// Log format on stderr.
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+
+    /// How long SIGTERM waits for in-flight requests before exiting.
+    #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+
+    /// Poll interval for settings and certificate files (file events are watched too).
+    #[arg(long, env = "SIDECAR_INJECTOR_RELOAD_POLL", default_value = "10s", value_parser = parse_duration)]
+    pub reload_poll: Duration,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    #[command(flatten)]
+    pub self_manage: SelfManageArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// Serving certificate chain (PEM); reloaded when it changes.
+    #[arg(long, env = "SIDECAR_INJECTOR_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Serving private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "SIDECAR_INJECTOR_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Generate a throwaway CA and a certificate for localhost, 127.0.0.1 and
+    /// sidecar-injector.istio-system.svc; print the CA path. For trying things out.
+    #[arg(long, env = "SIDECAR_INJECTOR_SELF_SIGNED", conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub self_signed: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Connections served at once; more wait in the listen backlog.
+    #[arg(long, env = "SIDECAR_INJECTOR_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Time for a client to send request headers (HTTP/1.1; also the keep-alive idle limit).
+    #[arg(long, env = "SIDECAR_INJECTOR_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// Time for a client to send the request body.
+    #[arg(long, env = "SIDECAR_INJECTOR_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Time for the TLS handshake.
+    #[arg(long, env = "SIDECAR_INJECTOR_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SelfManageArgs {
+    /// Create our own CA and serving certificate in --cert-dir and keep the
+    /// MutatingWebhookConfiguration's caBundle current (needs --kube=on).
+    #[arg(long, env = "SIDECAR_INJECTOR_SELF_MANAGE_CERTS", requires_all = ["cert_dir", "webhook_config_name"], conflicts_with_all = ["tls_cert", "tls_key", "self_signed"])]
+    pub self_manage_certs: bool,
+
+    /// Where self-managed certificates live (an emptyDir is fine).
+    #[arg(long, env = "SIDECAR_INJECTOR_CERT_DIR")]
+    pub cert_dir: Option<PathBuf>,
+
+    /// The MutatingWebhookConfiguration whose caBundle we keep current.
+    #[arg(long, env = "SIDECAR_INJECTOR_WEBHOOK_CONFIG_NAME")]
+    pub webhook_config_name: Option<String>,
+
+    /// DNS names of the webhook Service for the self-managed certificate.
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_SERVICE_NAMES",
+        value_delimiter = ',',
+        default_value = "sidecar-injector.istio-system.svc"
+    )]
+    pub service_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KubeMode {
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Only for parsing `serve` flags on their own (tests, embedding).
+#[derive(Debug, Parser)]
+#[command(name = "serve")]
+struct ServeOnly {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+impl ServeArgs {
+    /// Parses `serve`'s flags (the first item is the program name, as for clap).
+    pub fn try_parse_from<I, T>(args: I) -> Result<ServeArgs, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        ServeOnly::try_parse_from(args).map(|s| s.args)
+    }
+}
+
+/// `sidecar-injector serve`: runs until SIGTERM/SIGINT, then drains and returns.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let shutdown = Shutdown::new();
+    shutdown
+        .spawn_signal_listener()
+        .context("installing the SIGTERM handler")?;
+    let running = start(args, shutdown).await?;
+    running.wait().await;
+    Ok(())
+}
+
+/// Logs to stderr; `RUST_LOG` filters (default `info`). A second call is a no-op.
+pub fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    // notify logs routine inotify bookkeeping at info; keep it out of ours.
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,notify=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+}
+
+/// `500ms`, `20s`, `2m`, `1h`, or bare seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 20s or 2m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?} (ms, s, m, h)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("20s", 20_000)]
+    #[case("500ms", 500)]
+    #[case("2m", 120_000)]
+    #[case("1.5s", 1_500)]
+    #[case("7", 7_000)]
+    fn durations(#[case] text: &str, #[case] ms: u128) {
+        assert_eq!(parse_duration(text).unwrap().as_millis(), ms);
+    }
+
+    #[rstest]
+    #[case("")]
+    #[case("s")]
+    #[case("10 parsecs")]
+    #[case("-1s")]
+    fn bad_durations(#[case] text: &str) {
+        assert!(parse_duration(text).is_err());
+    }
+
+    #[test]
+    fn compat_harness_command_line_parses() {
+        let a = ServeArgs::try_parse_from([
+            "serve",
+            "--listen",
+            "127.0.0.1:9443",
+            "--admin-listen",
+            "127.0.0.1:9444",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--valuesFile",
+            "v.yaml",
+            "--meshConfigFile",
+            "m.yaml",
+            "--kube=off",
+            "--native-sidecars=true",
+        ])
+        .unwrap();
+        assert_eq!(a.listen.port(), 9443);
+        assert_eq!(a.kube, KubeMode::Off);
+        assert_eq!(a.native_sidecars, NativeSidecars::On);
+        assert_eq!(a.values_file.unwrap().to_str(), Some("v.yaml"));
+        assert_eq!(a.shutdown_grace, Duration::from_secs(20));
+    }
+
+    #[test]
+    fn self_signed_conflicts_with_files() {
+        assert!(ServeArgs::try_parse_from(["serve", "--self-signed", "--tls-cert", "c"]).is_err());
+        assert!(ServeArgs::try_parse_from(["serve", "--self-manage-certs"]).is_err());
+    }
+}
