@@ -6,15 +6,15 @@ use super::context::Context;
 use super::names as n;
 use super::RenderError;
 
-fn field(name: &str, path: &str) -> Value {
+pub(super) fn field(name: &str, path: &str) -> Value {
     json!({ "name": name, "valueFrom": { "fieldRef": { "fieldPath": path } } })
 }
 
-fn resource(name: &str, res: &str) -> Value {
+pub(super) fn resource(name: &str, res: &str) -> Value {
     json!({ "name": name, "valueFrom": { "resourceFieldRef": { "resource": res, "divisor": "1" } } })
 }
 
-fn val(name: &str, value: impl Into<String>) -> Value {
+pub(super) fn val(name: &str, value: impl Into<String>) -> Value {
     json!({ "name": name, "value": value.into() })
 }
 
@@ -24,43 +24,21 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if ctx.proxy.inbound_policy_localhost {
         e.push(val("REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION", "true"));
     }
-    e.push(val("PILOT_CERT_PROVIDER", &g.pilot_cert_provider));
-    e.push(val("CA_ADDR", ca_addr(ctx)));
-    e.push(field("POD_NAME", "metadata.name"));
-    e.push(field("POD_NAMESPACE", "metadata.namespace"));
-    e.push(field("INSTANCE_IP", "status.podIP"));
-    e.push(field("SERVICE_ACCOUNT", "spec.serviceAccountName"));
-    e.push(field("HOST_IP", "status.hostIP"));
+    push_pod_identity(ctx, &mut e);
     e.push(resource("ISTIO_CPU_LIMIT", "limits.cpu"));
-    e.push(val(
-        "PROXY_CONFIG",
-        format!("{}\n", ctx.proxy.proxy_config_json),
-    ));
+    e.push(proxy_config(ctx));
     e.push(val("ISTIO_META_POD_PORTS", pod_ports(ctx)));
-    e.push(val(
-        "ISTIO_META_APP_CONTAINERS",
-        ctx.app_containers().join(","),
-    ));
+    e.push(app_containers(ctx));
     e.push(resource("GOMEMLIMIT", "limits.memory"));
     e.push(resource("GOMAXPROCS", "limits.cpu"));
-    let cluster = &g.multi_cluster.cluster_name;
-    e.push(val(
-        "ISTIO_META_CLUSTER_ID",
-        if cluster.is_empty() {
-            "Kubernetes"
-        } else {
-            cluster
-        },
-    ));
+    e.push(cluster_id(ctx));
     e.push(field("ISTIO_META_NODE_NAME", "spec.nodeName"));
     let mode = match ctx.ann(n::INTERCEPTION_MODE) {
         "" => ctx.proxy.interception_mode.clone(),
         m => m.to_string(),
     };
     e.push(val("ISTIO_META_INTERCEPTION_MODE", mode));
-    if !g.network.is_empty() {
-        e.push(val("ISTIO_META_NETWORK", &g.network));
-    }
+    push_network(ctx, &mut e);
     let workload = match ctx.label(n::WORKLOAD_NAME_LABEL) {
         "" => ctx.deploy.name.as_str(),
         w => w,
@@ -68,15 +46,90 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if !workload.is_empty() {
         e.push(val("ISTIO_META_WORKLOAD_NAME", workload));
     }
+    push_owner(ctx, &mut e);
+    push_bootstrap_override(ctx, &mut e);
+    push_mesh_id(ctx, &mut e);
+    if g.proxy.tracer == "datadog" && ctx.isset(n::DATADOG_ENV) {
+        e.extend(datadog_env(ctx)?);
+    }
+    if ctx.proxy.otel_semconv {
+        let attrs = otel_resource_attributes(ctx);
+        if !attrs.is_empty() {
+            e.push(val("OTEL_RESOURCE_ATTRIBUTES", attrs));
+        }
+    }
+    push_proxy_metadata(ctx, &mut e);
+    Ok(e)
+}
+
+/// `PILOT_CERT_PROVIDER`, `CA_ADDR` and the pod's identity from the downward API, in the
+/// order every built-in proxy template writes them.
+pub(super) fn push_pod_identity(ctx: &Context<'_>, e: &mut Vec<Value>) {
+    e.push(val(
+        "PILOT_CERT_PROVIDER",
+        &ctx.values.global.pilot_cert_provider,
+    ));
+    e.push(val("CA_ADDR", ca_addr(ctx)));
+    e.push(field("POD_NAME", "metadata.name"));
+    e.push(field("POD_NAMESPACE", "metadata.namespace"));
+    e.push(field("INSTANCE_IP", "status.podIP"));
+    e.push(field("SERVICE_ACCOUNT", "spec.serviceAccountName"));
+    e.push(field("HOST_IP", "status.hostIP"));
+}
+
+/// `PROXY_CONFIG`: the ProxyConfig JSON, written as a YAML block scalar (hence the newline).
+pub(super) fn proxy_config(ctx: &Context<'_>) -> Value {
+    val("PROXY_CONFIG", format!("{}\n", ctx.proxy.proxy_config_json))
+}
+
+pub(super) fn app_containers(ctx: &Context<'_>) -> Value {
+    val("ISTIO_META_APP_CONTAINERS", ctx.app_containers().join(","))
+}
+
+pub(super) fn cluster_id(ctx: &Context<'_>) -> Value {
+    let cluster = &ctx.values.global.multi_cluster.cluster_name;
+    let cluster = if cluster.is_empty() {
+        "Kubernetes"
+    } else {
+        cluster
+    };
+    val("ISTIO_META_CLUSTER_ID", cluster)
+}
+
+pub(super) fn push_network(ctx: &Context<'_>, e: &mut Vec<Value>) {
+    let network = &ctx.values.global.network;
+    if !network.is_empty() {
+        e.push(val("ISTIO_META_NETWORK", network));
+    }
+}
+
+/// `ISTIO_META_WORKLOAD_NAME` from the workload alone (the gateway and grpc templates ignore
+/// the workload-name label).
+pub(super) fn push_deployment_workload(ctx: &Context<'_>, e: &mut Vec<Value>) {
+    if !ctx.deploy.name.is_empty() {
+        e.push(val("ISTIO_META_WORKLOAD_NAME", &ctx.deploy.name));
+    }
+}
+
+pub(super) fn push_owner(ctx: &Context<'_>, e: &mut Vec<Value>) {
     if !ctx.type_meta.api_version.is_empty() && !ctx.deploy.name.is_empty() {
         e.push(val("ISTIO_META_OWNER", owner(ctx)));
     }
+}
+
+pub(super) fn push_bootstrap_override(ctx: &Context<'_>, e: &mut Vec<Value>) {
     if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
         e.push(val(
             "ISTIO_BOOTSTRAP_OVERRIDE",
             "/etc/istio/custom-bootstrap/custom_bootstrap.json",
         ));
     }
+}
+
+/// `ISTIO_META_MESH_ID` (meshID, else the trust domain) and `TRUST_DOMAIN` (mesh config's,
+/// else the values').
+pub(super) fn push_mesh_id(ctx: &Context<'_>, e: &mut Vec<Value>) {
+    let g = &ctx.values.global;
     let trust_domain = if ctx.proxy.mesh_trust_domain.is_empty() {
         g.trust_domain.as_str()
     } else {
@@ -90,19 +143,13 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if !trust_domain.is_empty() {
         e.push(val("TRUST_DOMAIN", trust_domain));
     }
-    if g.proxy.tracer == "datadog" && ctx.isset(n::DATADOG_ENV) {
-        e.extend(datadog_env(ctx)?);
-    }
-    if ctx.proxy.otel_semconv {
-        let attrs = otel_resource_attributes(ctx);
-        if !attrs.is_empty() {
-            e.push(val("OTEL_RESOURCE_ATTRIBUTES", attrs));
-        }
-    }
+}
+
+/// `proxyMetadata` as env entries, in key order (Go ranges over maps sorted).
+pub(super) fn push_proxy_metadata(ctx: &Context<'_>, e: &mut Vec<Value>) {
     for (k, v) in &ctx.proxy.proxy_metadata {
         e.push(val(k, v));
     }
-    Ok(e)
 }
 
 fn ca_addr(ctx: &Context<'_>) -> String {
@@ -135,7 +182,7 @@ fn owner(ctx: &Context<'_>) -> String {
 
 /// `ISTIO_META_POD_PORTS`: every app container port as Go's JSON of `ContainerPort`, one per
 /// line, in the template's peculiar layout (`[`, `    {..}`, `    ,{..}`, `]`).
-fn pod_ports(ctx: &Context<'_>) -> String {
+pub(super) fn pod_ports(ctx: &Context<'_>) -> String {
     let mut out = String::from("[");
     let mut first = true;
     for c in &ctx.spec.containers {

@@ -36,15 +36,18 @@ pub fn insert_proxy_probes(
             }),
         );
     }
-    c.insert(
-        "readinessProbe".into(),
-        json!({
-            "httpGet": get,
-            "initialDelaySeconds": int_setting(ctx, n::READINESS_INITIAL_DELAY, &p.readiness_initial_delay_seconds)?,
-            "periodSeconds": int_setting(ctx, n::READINESS_PERIOD, &p.readiness_period_seconds)?,
-            "timeoutSeconds": 3,
-            "failureThreshold": int_setting(ctx, n::READINESS_FAILURE_THRESHOLD, &p.readiness_failure_threshold)?,
-        }),
-    );
+    c.insert("readinessProbe".into(), readiness_probe(ctx, 15021)?);
     Ok(())
+}
+
+/// The agent's readiness probe on `port`, timings from the readiness annotations over values.
+pub fn readiness_probe(ctx: &Context<'_>, port: i32) -> Result<Value, RenderError> {
+    let p = &ctx.values.global.proxy;
+    Ok(json!({
+        "httpGet": { "path": "/healthz/ready", "port": port },
+        "initialDelaySeconds": int_setting(ctx, n::READINESS_INITIAL_DELAY, &p.readiness_initial_delay_seconds)?,
+        "periodSeconds": int_setting(ctx, n::READINESS_PERIOD, &p.readiness_period_seconds)?,
+        "timeoutSeconds": 3,
+        "failureThreshold": int_setting(ctx, n::READINESS_FAILURE_THRESHOLD, &p.readiness_failure_threshold)?,
+    }))
 }

@@ -15,16 +15,40 @@ fn first_set<'a>(options: &[&'a str]) -> &'a str {
         .unwrap_or("")
 }
 
-/// Canonical service name, cut to a valid label value (63 chars, no trailing `-`).
-pub fn canonical_name(ctx: &Context<'_>) -> String {
-    let name = first_set(&[
+/// Canonical service name as the labels and workload give it (the gateway and grpc templates
+/// use it as is).
+pub fn canonical_name_full<'c>(ctx: &'c Context<'_>) -> &'c str {
+    first_set(&[
         ctx.label(n::CANONICAL_NAME),
         ctx.label("app.kubernetes.io/name"),
         ctx.label("app"),
         &ctx.deploy.name,
-    ]);
-    let cut: String = name.chars().take(63).collect();
+    ])
+}
+
+/// Canonical service name, cut to a valid label value (63 chars, no trailing `-`).
+pub fn canonical_name(ctx: &Context<'_>) -> String {
+    let cut: String = canonical_name_full(ctx).chars().take(63).collect();
     cut.strip_suffix('-').unwrap_or(&cut).to_string()
+}
+
+/// Canonical revision: the labels' version, else `latest`.
+pub fn canonical_revision<'c>(ctx: &'c Context<'_>) -> &'c str {
+    first_set(&[
+        ctx.label(n::CANONICAL_REVISION),
+        ctx.label("app.kubernetes.io/version"),
+        ctx.label("version"),
+        "latest",
+    ])
+}
+
+/// The canonical name and revision labels, the name not cut to a label value (the gateway and
+/// grpc-agent templates skip that step).
+pub fn canonical_labels_uncut(ctx: &Context<'_>) -> Value {
+    json!({
+        (n::CANONICAL_NAME): canonical_name_full(ctx),
+        (n::CANONICAL_REVISION): canonical_revision(ctx),
+    })
 }
 
 pub fn labels(ctx: &Context<'_>) -> Value {
@@ -46,19 +70,21 @@ pub fn labels(ctx: &Context<'_>) -> Value {
         );
     }
     l.insert(n::CANONICAL_NAME.into(), json!(canonical_name(ctx)));
-    l.insert(
-        n::CANONICAL_REVISION.into(),
-        json!(first_set(&[
-            ctx.label(n::CANONICAL_REVISION),
-            ctx.label("app.kubernetes.io/version"),
-            ctx.label("version"),
-            "latest",
-        ])),
-    );
+    l.insert(n::CANONICAL_REVISION.into(), json!(canonical_revision(ctx)));
     Value::Object(l)
 }
 
 pub fn annotations(ctx: &Context<'_>) -> Value {
+    let mut a = base_annotations(ctx);
+    if ctx.values.pilot.cni.enabled {
+        cni_annotations(ctx, &mut a);
+    }
+    Value::Object(a)
+}
+
+/// `istio.io/rev` and the kubectl default-container annotations (first app container, unless
+/// the pod names one): what every built-in proxy template writes.
+pub fn base_annotations(ctx: &Context<'_>) -> Map<String, Value> {
     let mut a = Map::new();
     a.insert(
         n::REV_LABEL.into(),
@@ -72,10 +98,7 @@ pub fn annotations(ctx: &Context<'_>) -> Value {
             a.insert(n::DEFAULT_CONTAINER.into(), json!(first));
         }
     }
-    if ctx.values.pilot.cni.enabled {
-        cni_annotations(ctx, &mut a);
-    }
-    Value::Object(a)
+    a
 }
 
 /// With CNI the traffic settings travel to the CNI plugin as annotations.

@@ -4,6 +4,8 @@
 pub mod context;
 pub mod custom;
 mod env;
+pub mod gateway;
+pub mod grpc;
 mod health;
 pub mod init;
 pub mod metadata;
@@ -12,6 +14,8 @@ pub mod probes;
 pub mod prometheus;
 pub mod resources;
 pub mod sidecar;
+#[cfg(test)]
+mod test_support;
 mod volumes;
 
 use serde_json::Value;

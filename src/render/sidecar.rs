@@ -52,7 +52,7 @@ pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
 }
 
 /// `image:` for a container: an annotation or value holding a full reference wins.
-fn image(ctx: &Context<'_>, default_name: &str) -> String {
+pub(super) fn image(ctx: &Context<'_>, default_name: &str) -> String {
     let wanted = ctx.annotation_or(n::PROXY_IMAGE, default_name);
     if wanted.contains('/') {
         wanted
@@ -179,11 +179,21 @@ fn proxy_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
 }
 
 fn proxy_args(ctx: &Context<'_>) -> Vec<String> {
+    let mut args = agent_args(ctx, "sidecar");
+    let outlier = &ctx.values.global.proxy.outlier_log_path;
+    if !outlier.is_empty() {
+        args.push(format!("--outlierLogPath={outlier}"));
+    }
+    args
+}
+
+/// `pilot-agent proxy <role>` and the logging/STS flags every built-in proxy template passes.
+pub(super) fn agent_args(ctx: &Context<'_>, role: &str) -> Vec<String> {
     let g = &ctx.values.global;
     let p = &g.proxy;
     let mut args = vec![
         "proxy".to_string(),
-        "sidecar".to_string(),
+        role.to_string(),
         "--domain".to_string(),
         format!("$(POD_NAMESPACE).svc.{}", p.cluster_domain),
         format!(
@@ -204,9 +214,6 @@ fn proxy_args(ctx: &Context<'_>) -> Vec<String> {
     }
     if g.log_as_json {
         args.push("--log_as_json".into());
-    }
-    if !p.outlier_log_path.is_empty() {
-        args.push(format!("--outlierLogPath={}", p.outlier_log_path));
     }
     args
 }

@@ -9,7 +9,7 @@ use super::RenderError;
 
 const GKE_CA: &str = "GkeWorkloadCertificate";
 
-fn mount(name: &str, path: &str) -> Value {
+pub(super) fn mount(name: &str, path: &str) -> Value {
     json!({ "name": name, "mountPath": path })
 }
 
@@ -18,16 +18,8 @@ pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     let mut m = vec![
         mount("workload-socket", "/var/run/secrets/workload-spiffe-uds"),
         mount("credential-socket", "/var/run/secrets/credential-uds"),
+        workload_certs_mount(ctx),
     ];
-    if g.ca_name == GKE_CA {
-        m.push(json!({ "name": "gke-workload-certificate",
-            "mountPath": "/var/run/secrets/workload-spiffe-credentials", "readOnly": true }));
-    } else {
-        m.push(mount(
-            "workload-certs",
-            "/var/run/secrets/workload-spiffe-credentials",
-        ));
-    }
     if g.pilot_cert_provider == "istiod" {
         m.push(mount("istiod-ca-cert", "/var/run/secrets/istio"));
         m.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
@@ -42,7 +34,7 @@ pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     m.push(mount("istio-envoy", "/etc/istio/proxy"));
     m.push(mount("istio-token", "/var/run/secrets/tokens"));
     if g.mount_mtls_certs {
-        m.push(json!({ "name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true }));
+        m.push(mtls_certs_mount());
     }
     m.push(mount("istio-podinfo", "/etc/istio/pod"));
     if let Some(dir) = lightstep_dir(ctx) {
@@ -68,26 +60,12 @@ pub fn volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
         json!({ "name": "workload-socket", "emptyDir": null }),
         json!({ "name": "credential-socket", "emptyDir": null }),
     ];
-    if g.ca_name == GKE_CA {
-        v.push(json!({ "name": "gke-workload-certificate",
-            "csi": { "driver": "workloadcertificates.security.cloud.google.com" } }));
-    } else {
-        v.push(json!({ "name": "workload-certs", "emptyDir": null }));
-    }
-    if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
-        v.push(json!({ "name": "custom-bootstrap-volume",
-            "configMap": { "name": ctx.ann(n::BOOTSTRAP_OVERRIDE) } }));
-    }
+    v.push(workload_certs_volume(ctx, Value::Null));
+    v.extend(bootstrap_volume(ctx));
     v.push(json!({ "name": "istio-envoy", "emptyDir": { "medium": "Memory" } }));
     v.push(json!({ "name": "istio-data", "emptyDir": {} }));
-    v.push(json!({ "name": "istio-podinfo", "downwardAPI": { "items": [
-        { "path": "labels", "fieldRef": { "fieldPath": "metadata.labels" } },
-        { "path": "annotations", "fieldRef": { "fieldPath": "metadata.annotations" } },
-    ] } }));
-    v.push(json!({ "name": "istio-token", "projected": { "sources": [
-        { "serviceAccountToken": { "path": "istio-token", "expirationSeconds": 43200,
-            "audience": g.sds.token.aud } },
-    ] } }));
+    v.push(podinfo_volume());
+    v.push(token_volume(ctx));
     if g.pilot_cert_provider == "istiod" {
         v.push(ca_cert_volume(ctx));
     }
@@ -95,14 +73,7 @@ pub fn volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     let crl = if crl.is_empty() { "istio-ca-crl" } else { crl };
     v.push(json!({ "name": "istio-ca-crl", "configMap": { "name": crl, "optional": true } }));
     if g.mount_mtls_certs {
-        let sa = ctx.spec.service_account_name.as_deref().unwrap_or("");
-        let secret = if sa.is_empty() {
-            "istio.default".to_string()
-        } else {
-            format!("istio.{sa}")
-        };
-        v.push(json!({ "name": "istio-certs",
-            "secret": { "optional": true, "secretName": secret } }));
+        v.push(mtls_certs_volume(ctx));
     }
     if ctx.isset(n::USER_VOLUME) {
         v.extend(user_entries(ctx, n::USER_VOLUME)?);
@@ -114,7 +85,68 @@ pub fn volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     Ok(v)
 }
 
-fn ca_cert_volume(ctx: &Context<'_>) -> Value {
+/// The mount of the workload certificate directory: GKE's CSI volume or our own.
+pub(super) fn workload_certs_mount(ctx: &Context<'_>) -> Value {
+    if ctx.values.global.ca_name == GKE_CA {
+        json!({ "name": "gke-workload-certificate",
+            "mountPath": "/var/run/secrets/workload-spiffe-credentials", "readOnly": true })
+    } else {
+        mount(
+            "workload-certs",
+            "/var/run/secrets/workload-spiffe-credentials",
+        )
+    }
+}
+
+/// The workload certificate volume; `empty_dir` is what the template writes after `emptyDir:`
+/// (templates differ: nothing, i.e. null, or `{}`).
+pub(super) fn workload_certs_volume(ctx: &Context<'_>, empty_dir: Value) -> Value {
+    if ctx.values.global.ca_name == GKE_CA {
+        json!({ "name": "gke-workload-certificate",
+            "csi": { "driver": "workloadcertificates.security.cloud.google.com" } })
+    } else {
+        json!({ "name": "workload-certs", "emptyDir": empty_dir })
+    }
+}
+
+/// `sidecar.istio.io/bootstrapOverride` names a ConfigMap with the Envoy bootstrap.
+pub(super) fn bootstrap_volume(ctx: &Context<'_>) -> Option<Value> {
+    ctx.isset(n::BOOTSTRAP_OVERRIDE).then(|| {
+        json!({ "name": "custom-bootstrap-volume",
+            "configMap": { "name": ctx.ann(n::BOOTSTRAP_OVERRIDE) } })
+    })
+}
+
+pub(super) fn podinfo_volume() -> Value {
+    json!({ "name": "istio-podinfo", "downwardAPI": { "items": [
+        { "path": "labels", "fieldRef": { "fieldPath": "metadata.labels" } },
+        { "path": "annotations", "fieldRef": { "fieldPath": "metadata.annotations" } },
+    ] } })
+}
+
+pub(super) fn token_volume(ctx: &Context<'_>) -> Value {
+    json!({ "name": "istio-token", "projected": { "sources": [
+        { "serviceAccountToken": { "path": "istio-token", "expirationSeconds": 43200,
+            "audience": ctx.values.global.sds.token.aud } },
+    ] } })
+}
+
+pub(super) fn mtls_certs_mount() -> Value {
+    json!({ "name": "istio-certs", "mountPath": "/etc/certs/", "readOnly": true })
+}
+
+/// `global.mountMtlsCerts`: the pod's service account's `istio.<sa>` secret.
+pub(super) fn mtls_certs_volume(ctx: &Context<'_>) -> Value {
+    let sa = ctx.spec.service_account_name.as_deref().unwrap_or("");
+    let secret = if sa.is_empty() {
+        "istio.default".to_string()
+    } else {
+        format!("istio.{sa}")
+    };
+    json!({ "name": "istio-certs", "secret": { "optional": true, "secretName": secret } })
+}
+
+pub(super) fn ca_cert_volume(ctx: &Context<'_>) -> Value {
     let bundle = &ctx.values.global.trust_bundle_name;
     let ctb = ctx
         .values
@@ -142,7 +174,7 @@ fn ca_cert_volume(ctx: &Context<'_>) -> Value {
 }
 
 /// A `{name: spec}` JSON annotation as entries `{name, ...spec}`, names in sorted order.
-fn user_entries(ctx: &Context<'_>, annotation: &str) -> Result<Vec<Value>, RenderError> {
+pub(super) fn user_entries(ctx: &Context<'_>, annotation: &str) -> Result<Vec<Value>, RenderError> {
     let raw = ctx.ann(annotation);
     let parsed: std::collections::BTreeMap<String, Map<String, Value>> = serde_json::from_str(raw)
         .map_err(|e| RenderError::Annotation {

@@ -21,7 +21,7 @@ use crate::render::RenderError;
 use crate::selector::Selector;
 
 /// Templates Istio ships in its injector config, rendered here as code.
-const BUILT_IN: [&str; 1] = ["sidecar"];
+const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
 
 #[derive(Debug)]
 pub struct Snapshot {
@@ -158,6 +158,9 @@ impl Snapshot {
         }
         match name {
             "sidecar" => crate::render::sidecar::render(ctx),
+            "gateway" => crate::render::gateway::render(ctx),
+            "grpc-simple" => crate::render::grpc::render_simple(ctx),
+            "grpc-agent" => crate::render::grpc::render_agent(ctx),
             _ => {
                 let mut known: Vec<&str> = BUILT_IN.to_vec();
                 known.extend(self.custom.keys().map(String::as_str));
