@@ -78,16 +78,26 @@ pub struct Facts<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
+    /// The pod carries the very `sidecar.istio.io/status` this injection would write.
+    AlreadyInjected,
     HostNetwork,
     SystemNamespace(String),
     NamespaceDisabled,
-    NamespaceOtherRevision { namespace_rev: String },
+    NamespaceOtherRevision {
+        namespace_rev: String,
+    },
     NamespaceNotLabelled,
     NamespaceEnabled,
     NamespaceRevision(String),
     NamespacesByDefault,
-    PodSays { source: &'static str, value: bool },
-    PodValueInvalid { source: &'static str, value: String },
+    PodSays {
+        source: &'static str,
+        value: bool,
+    },
+    PodValueInvalid {
+        source: &'static str,
+        value: String,
+    },
     NeverSelector(usize),
     AlwaysSelector(usize),
     Policy(Policy),
@@ -96,6 +106,7 @@ pub enum Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Reason::AlreadyInjected => write!(f, "pod is already injected with these settings"),
             Reason::HostNetwork => write!(f, "pod uses hostNetwork"),
             Reason::SystemNamespace(ns) => write!(f, "namespace {ns} is a system namespace"),
             Reason::NamespaceDisabled => write!(f, "namespace label {NS_INJECTION_LABEL}=disabled"),
@@ -145,6 +156,7 @@ impl Decision {
     /// A short snake_case label for metrics.
     pub fn metric_label(&self) -> &'static str {
         match self.main_reason() {
+            Some(Reason::AlreadyInjected) => "already_injected",
             Some(Reason::HostNetwork) => "host_network",
             Some(Reason::SystemNamespace(_)) => "system_namespace",
             Some(Reason::NamespaceDisabled) => "namespace_disabled",

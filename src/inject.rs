@@ -108,6 +108,17 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
     crate::goenc::normalize_pod(&mut original)
         .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     let injected = inject_pod(snap, &typed, &target)?;
+    // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
+    // already carries exactly the status this injection writes, leave it alone. A pod injected
+    // differently (another template set, an older Istio) is re-rendered, as Istio does.
+    let status_ptr = "/metadata/annotations/sidecar.istio.io~1status";
+    let previous = original.pointer(status_ptr);
+    if previous.is_some() && previous == injected.pointer(status_ptr) {
+        let mut decision = decision;
+        decision.inject = false;
+        decision.reasons.push(decision::Reason::AlreadyInjected);
+        return Ok(Outcome::Skipped(decision));
+    }
     let patch = json_patch::diff(&original, &injected);
     Ok(Outcome::Injected { decision, patch })
 }
@@ -115,7 +126,11 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
 /// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
 /// already carries `sidecar.istio.io/status` is decided like any other: Istio re-renders it
 /// (stripping what it injected before), which makes a re-invocation on our own output a no-op.
-pub fn decide(snap: &Snapshot, pod: &Pod, namespace_labels: Option<&BTreeMap<String, String>>) -> Decision {
+pub fn decide(
+    snap: &Snapshot,
+    pod: &Pod,
+    namespace_labels: Option<&BTreeMap<String, String>>,
+) -> Decision {
     let meta = &pod.metadata;
     let facts = Facts {
         namespace: meta.namespace.as_deref().unwrap_or(""),

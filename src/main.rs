@@ -27,7 +27,7 @@ enum Command {
     /// Inject the sidecar into the workloads of a YAML file, like `istioctl kube-inject`.
     KubeInject(KubeInjectArgs),
     /// Serve the mutating admission webhook over HTTPS.
-    Serve(sidecar_injector::server::ServeArgs),
+    Serve(Box<sidecar_injector::server::ServeArgs>),
 }
 
 #[derive(clap::Args)]
@@ -56,7 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::KubeInject(args) => run_kube_inject(args),
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => run_serve(*args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
