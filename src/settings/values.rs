@@ -178,13 +178,17 @@ impl Values {
         let mut tree = parse_tree(DEFAULT_VALUES, "built-in values")?;
         if let Some(text) = user {
             let overlay = parse_tree(text, "values file")?;
-            if !overlay.is_null() && !overlay.is_object() {
-                return Err(SettingsError::Invalid {
-                    what: "values file",
-                    reason: "the top level must be a mapping".into(),
-                });
+            match overlay {
+                // An empty file (or only comments) changes nothing.
+                Value::Null => {}
+                Value::Object(_) => deep_merge(&mut tree, overlay),
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        what: "values file",
+                        reason: "the top level must be a mapping".into(),
+                    })
+                }
             }
-            deep_merge(&mut tree, overlay);
         }
         let mut values: Values =
             serde_path_to_error::deserialize(&tree).map_err(|e| SettingsError::Invalid {
@@ -254,6 +258,12 @@ mod tests {
         assert_eq!(super::super::go_sprint(&v.global.proxy.status_port), "123");
         assert_eq!(v.tag(), "1.29");
         assert_eq!(v.global.proxy.log_level, "warning");
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let v = Values::from_yaml(Some("# nothing here\n")).unwrap();
+        assert_eq!(v.global.hub, "docker.io/istio");
     }
 
     #[test]
