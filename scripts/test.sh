@@ -23,7 +23,7 @@ chart=0
 if [ -x tests/chart/run.sh ]; then
   step "Helm chart"
   tests/chart/run.sh 2>&1 | tee target/chart-test.log
-  chart=$(sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p' target/chart-test.log | tail -n1)
+  chart=$(grep -Eo '[0-9]+ passed' target/chart-test.log | tail -n1 | cut -d' ' -f1)
   chart=${chart:-0}
 fi
 
