@@ -49,42 +49,38 @@ fn reads_stdin_and_writes_a_file() {
     assert!(text.contains("istio-init"), "{text}");
 }
 
-#[test]
-fn a_bad_document_names_the_document_and_field() {
+/// Runs kube-inject on a file holding `yaml`; returns (success, stderr).
+fn inject_file(yaml: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("bad.yaml");
-    std::fs::write(
-        &input,
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        ports:\n        - containerPort: eighty\n",
-    )
-    .unwrap();
+    let input = dir.path().join("in.yaml");
+    std::fs::write(&input, yaml).unwrap();
     let out = bin()
         .args(["kube-inject", "-f"])
         .arg(&input)
         .output()
         .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_bad_document_names_the_document_and_field() {
+    let (ok, err) = inject_file(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        ports:\n        - containerPort: eighty\n",
+    );
+    assert!(!ok);
     assert!(err.contains("document 1 (Deployment web)"), "{err}");
     assert!(err.contains("containerPort"), "{err}");
 }
 
 #[test]
 fn an_invalid_annotation_is_refused_with_its_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("bad.yaml");
-    std::fs::write(
-        &input,
+    let (ok, err) = inject_file(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    traffic.sidecar.istio.io/includeOutboundIPRanges: 10.0.0.0/33\nspec:\n  containers: [{name: a, image: b}]\n",
-    )
-    .unwrap();
-    let out = bin()
-        .args(["kube-inject", "-f"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    );
+    assert!(!ok);
     assert!(err.contains("includeOutboundIPRanges"), "{err}");
     assert!(err.contains("10.0.0.0/33"), "{err}");
 }

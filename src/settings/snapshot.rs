@@ -92,23 +92,11 @@ impl Snapshot {
                             n::PROXY_CONFIG
                         ))
                     })?;
-                let pc = &pc;
                 // Only the ProxyConfig changed: everything read from the mesh stays shared.
-                Ok(Cow::Owned(ProxyView {
-                    interception_mode: pc.interception_mode().to_string(),
-                    hold_application_until_proxy_starts: pc
-                        .hold_application_until_proxy_starts()
-                        .unwrap_or(false),
-                    proxy_metadata: pc.proxy_metadata().clone(),
-                    proxy_config_json: mesh::proxy_config_json(pc),
-                    status_port: pc.status_port(),
-                    image_type: pc.image_type().map(str::to_string),
-                    tracing_ca_dir: tracing_ca_dir(pc),
-                    proxy_config: std::sync::Arc::new(
-                        serde_json::to_value(pc).unwrap_or(Value::Null),
-                    ),
-                    ..self.default_proxy.clone()
-                }))
+                Ok(Cow::Owned(with_proxy_config(
+                    &pc,
+                    self.default_proxy.clone(),
+                )))
             }
         }
     }
@@ -208,7 +196,20 @@ fn compile_rules(values: &Values) -> Result<Rules, SettingsError> {
 }
 
 fn proxy_view(mesh: &MeshConfig) -> ProxyView {
-    let pc = mesh.default_config();
+    let from_mesh = ProxyView {
+        mesh_trust_domain: mesh.trust_domain().to_string(),
+        proxy_listen_port: mesh.proxy_listen_port(),
+        proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
+        inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
+        otel_semconv: mesh.otel_semantic_conventions(),
+        mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
+        ..ProxyView::default()
+    };
+    with_proxy_config(mesh.default_config(), from_mesh)
+}
+
+/// Fills the ProxyConfig half of a view, keeping the mesh half of `base`.
+fn with_proxy_config(pc: &mesh::ProxyConfig, base: ProxyView) -> ProxyView {
     ProxyView {
         interception_mode: pc.interception_mode().to_string(),
         hold_application_until_proxy_starts: pc
@@ -218,17 +219,9 @@ fn proxy_view(mesh: &MeshConfig) -> ProxyView {
         proxy_config_json: mesh::proxy_config_json(pc),
         status_port: pc.status_port(),
         image_type: pc.image_type().map(str::to_string),
-        tracing_ca_dir: pc.tracing_tls_ca_certificates().map(|p| {
-            p.rsplit_once('/')
-                .map_or(String::new(), |(d, _)| format!("{d}/"))
-        }),
-        mesh_trust_domain: mesh.trust_domain().to_string(),
-        proxy_listen_port: mesh.proxy_listen_port(),
-        proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
-        inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
-        otel_semconv: mesh.otel_semantic_conventions(),
+        tracing_ca_dir: tracing_ca_dir(pc),
         proxy_config: std::sync::Arc::new(serde_json::to_value(pc).unwrap_or(Value::Null)),
-        mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
+        ..base
     }
 }
 
