@@ -193,7 +193,7 @@ pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, 
 
     let mut out: Pod = serde_path_to_error::deserialize(&merged)
         .map_err(|e| InjectError::Render(format!("injected pod: {}: {}", e.path(), e.inner())))?;
-    post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs, pod)?;
+    post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs)?;
     let mut json = to_json(&out)?;
     crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
     Ok(json)

@@ -290,7 +290,6 @@ pub fn post_process(
     template: &Pod,
     proxy: &ProxyView,
     proxy_envs: &BTreeMap<String, String>,
-    original: &Pod,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
     crate::render::prometheus::apply_prometheus_merge(
@@ -325,7 +324,6 @@ pub fn post_process(
             .proxy
             .hold_application_until_proxy_starts
             .unwrap_or(false);
-    let _ = original;
     reorder(pod, hold);
     Ok(())
 }
