@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use serde_json::Value;
 
 use crate::decision::{self, Decision, Facts};
@@ -86,8 +86,7 @@ pub struct Target {
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
 /// dropped by the caller) → skip, or the JSON Patch that injects it.
 pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outcome, InjectError> {
-    let mut typed: Pod = serde_path_to_error::deserialize(pod)
-        .map_err(|e| InjectError::InvalidPod(format!("{}: {}", e.path(), e.inner())))?;
+    let mut typed: Pod = typed_pod(pod).map_err(InjectError::InvalidPod)?;
     let meta = &mut typed.metadata;
     if meta.namespace.as_deref().unwrap_or("").is_empty() {
         meta.namespace = Some(req.namespace.to_string());
@@ -107,7 +106,8 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
     let mut original = to_json(&typed)?;
     crate::goenc::normalize_pod(&mut original)
         .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
-    let injected = inject_pod(snap, &typed, &target)?;
+    // `inject_pod` would encode the same pod again: hand it the encoding we already have.
+    let injected = inject_encoded(snap, &typed, original.clone(), &target)?;
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
     // already carries exactly the status this injection writes, leave it alone. A pod injected
     // differently (another template set, an older Istio) is re-rendered, as Istio does.
@@ -151,35 +151,59 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, InjectError> {
     serde_json::to_value(v).map_err(|e| InjectError::Render(e.to_string()))
 }
 
+/// Decodes a Pod from JSON. Tracking the path costs a third of the decode, so it is only
+/// paid again, to name the field at fault, when the plain decode fails.
+fn typed_pod(v: &Value) -> Result<Pod, String> {
+    use serde::Deserialize;
+    Pod::deserialize(v).map_err(|_| match serde_path_to_error::deserialize::<_, Pod>(v) {
+        Err(e) => format!("{}: {}", e.path(), e.inner()),
+        // Unreachable in practice: both decodes run the same code.
+        Ok(_) => "undecodable Pod".to_string(),
+    })
+}
+
 /// Injects one pod (metadata + spec); returns the injected pod as Go would encode it.
 pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, InjectError> {
-    let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-    crate::annotations::validate(&annotations)
+    let mut encoded = to_json(pod)?;
+    crate::goenc::normalize_pod(&mut encoded)
+        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    inject_encoded(snap, pod, encoded, target)
+}
+
+/// `inject_pod` with the pod's Go encoding (`to_json` + `goenc::normalize_pod`) already at hand.
+fn inject_encoded(
+    snap: &Snapshot,
+    pod: &Pod,
+    mut merged: Value,
+    target: &Target,
+) -> Result<Value, InjectError> {
+    let no_annotations = BTreeMap::new();
+    let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
+    crate::annotations::validate(annotations)
         .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
     let proxy = snap.proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))?;
     let mut proxy_envs = target.proxy_envs.clone();
     cluster_and_network(snap, pod, &mut proxy_envs);
 
     let stripped = post::strip_pod(snap, pod);
-    let spec = stripped.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = stripped.spec.as_ref().unwrap_or(&no_spec);
     let ctx = Context {
         values: &snap.values,
         meta: &stripped.metadata,
-        spec: &spec,
+        spec,
         proxy: &proxy,
         type_meta: &target.type_meta,
         deploy: &target.deploy,
         revision: &snap.values.revision,
         native_sidecars: target.native_sidecars,
-        proxy_image: snap.proxy_image(proxy.image_type.as_deref(), &annotations),
+        proxy_image: snap.proxy_image(proxy.image_type.as_deref(), annotations),
         proxy_uid: 1337,
         proxy_gid: 1337,
     };
 
-    let mut merged = to_json(pod)?;
-    crate::goenc::normalize_pod(&mut merged).map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     let mut template_pod = serde_json::json!({});
-    for name in snap.select_templates(&annotations) {
+    for name in snap.select_templates(annotations) {
         let overlay = snap.render_template(&name, &ctx)?;
         merge(&mut template_pod, &overlay)?;
         if ctx.native() {
@@ -191,8 +215,8 @@ pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, 
         .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
     post::reapply_overrides(&mut merged, pod, &template_pod)?;
 
-    let mut out: Pod = serde_path_to_error::deserialize(&merged)
-        .map_err(|e| InjectError::Render(format!("injected pod: {}: {}", e.path(), e.inner())))?;
+    let mut out: Pod =
+        typed_pod(&merged).map_err(|e| InjectError::Render(format!("injected pod: {e}")))?;
     post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs)?;
     let mut json = to_json(&out)?;
     crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;

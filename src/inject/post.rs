@@ -1,9 +1,10 @@
 //! Pod surgery around the template merge: stripping a previous injection, re-applying the
 //! user's own sidecar settings, and the post-processing Istio does after merging.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, Pod};
+use k8s_openapi::api::core::v1::{Container, EnvVar, Pod, PodSpec};
 use serde_json::{json, Value};
 
 use super::{status, InjectError};
@@ -15,8 +16,8 @@ use crate::render::{
 use crate::settings::Snapshot;
 
 /// Istio's `stripPod` + `reinsertOverrides`: the pod the templates see when it was injected before.
-pub fn strip_pod(snap: &Snapshot, pod: &Pod) -> Pod {
-    let mut pod = pod.clone();
+/// A pod never injected before is borrowed as it is.
+pub fn strip_pod<'a>(snap: &Snapshot, pod: &'a Pod) -> Cow<'a, Pod> {
     let Some(prev) = pod
         .metadata
         .annotations
@@ -24,8 +25,9 @@ pub fn strip_pod(snap: &Snapshot, pod: &Pod) -> Pod {
         .and_then(|a| a.get(n::SIDECAR_STATUS))
         .and_then(|s| serde_json::from_str::<status::Status>(s).ok())
     else {
-        return pod;
+        return Cow::Borrowed(pod);
     };
+    let mut pod = pod.clone();
     if let Some(spec) = pod.spec.as_mut() {
         spec.containers
             .retain(|c| !prev.containers.contains(&c.name));
@@ -38,7 +40,7 @@ pub fn strip_pod(snap: &Snapshot, pod: &Pod) -> Pod {
         a.remove(n::SIDECAR_STATUS);
     }
     reinsert_overrides(&mut pod);
-    pod
+    Cow::Owned(pod)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -136,8 +138,9 @@ pub fn reapply_overrides(
         .as_ref()
         .and_then(|a| a.get(n::SIDECAR_STATUS))
         .and_then(|s| serde_json::from_str::<status::Status>(s).ok());
-    let spec = original.spec.clone().unwrap_or_default();
-    let tspec = template.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = original.spec.as_ref().unwrap_or(&no_spec);
+    let tspec = template.spec.as_ref().unwrap_or(&no_spec);
     let mut applied: (Vec<Value>, Vec<Value>) = (Vec::new(), Vec::new());
     for (init, list) in [
         (false, &tspec.containers),

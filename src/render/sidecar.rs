@@ -30,8 +30,9 @@ pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
         }
         spec.insert("initContainers".into(), Value::Array(inits));
     }
+    // Values are moved in, not passed to `json!`: that re-serialises a `Value` (a deep copy).
     if !native {
-        spec.insert("containers".into(), json!([proxy]));
+        spec.insert("containers".into(), Value::Array(vec![proxy]));
     }
     spec.insert(
         "volumes".into(),
@@ -42,13 +43,13 @@ pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
         let list: Vec<Value> = secrets.iter().map(|s| json!({ "name": s })).collect();
         spec.insert("imagePullSecrets".into(), Value::Array(list));
     }
-    Ok(json!({
-        "metadata": {
-            "labels": super::metadata::labels(ctx),
-            "annotations": super::metadata::annotations(ctx),
-        },
-        "spec": spec,
-    }))
+    let mut meta = Map::new();
+    meta.insert("labels".into(), super::metadata::labels(ctx));
+    meta.insert("annotations".into(), super::metadata::annotations(ctx));
+    let mut pod = Map::new();
+    pod.insert("metadata".into(), Value::Object(meta));
+    pod.insert("spec".into(), Value::Object(spec));
+    Ok(Value::Object(pod))
 }
 
 /// `image:` for a container: an annotation or value holding a full reference wins.
