@@ -1,15 +1,19 @@
 //! YAML in and out for `kube-inject`.
 //!
 //! Reading splits a multi-document stream and keeps each document's text (kinds we don't
-//! inject pass through byte for byte, as in istioctl). Writing prints JSON values the way
+//! inject pass through byte for byte, as in istioctl) and reads values the way istioctl does,
+//! with go-yaml v2's YAML 1.1 scalars (`0644` is octal, `yes`/`on` are booleans; `load`,
+//! `resolve`), on saphyr's event parser because serde_yaml only knows YAML 1.2. Writing prints JSON values the way
 //! Go's `sigs.k8s.io/yaml` does (sorted keys, block style, lists not indented under their key,
 //! multi-line strings as literal blocks) and quotes every string a YAML 1.1 reader (Go's
 //! go-yaml v2, which kubectl uses) would otherwise take for a bool, number or null.
 
 use std::fmt::Write;
 
-use serde::Deserialize;
 use serde_json::Value;
+
+mod load;
+mod resolve;
 
 #[derive(Debug, thiserror::Error)]
 #[error("document {index}: {message}")]
@@ -25,41 +29,48 @@ pub struct Document {
     pub raw: String,
 }
 
-/// Splits a stream at `---` lines and parses each document.
+/// Splits a stream at `---` lines and parses each document with go-yaml v2's scalar rules
+/// (what kubectl and istioctl read manifests with; see `resolve`).
 pub fn read_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
-    for (index, raw) in split_documents(text).into_iter().enumerate() {
+    for (index, (first_line, raw)) in split_documents(text).into_iter().enumerate() {
         let value = if raw.trim().is_empty() {
             None
         } else {
-            let de = serde_yaml::Deserializer::from_str(&raw);
-            let v = Value::deserialize(de).map_err(|e| YamlError {
+            load::load(&raw).map_err(|e| YamlError {
                 index,
-                message: e.to_string(),
-            })?;
-            (!v.is_null()).then_some(v)
+                message: format!(
+                    "line {} column {}: {}",
+                    first_line + e.line - 1,
+                    e.column,
+                    e.message
+                ),
+            })?
         };
         docs.push(Document { value, raw });
     }
     Ok(docs)
 }
 
-/// Document boundaries are lines that start with `---` (Kubernetes' YAML reader).
-fn split_documents(text: &str) -> Vec<String> {
-    let mut docs = vec![String::new()];
-    for line in text.split_inclusive('\n') {
+/// Document boundaries are lines that start with `---` (Kubernetes' YAML reader). Each
+/// document comes with the line (1-based, in the whole stream) its text starts on.
+fn split_documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = vec![(1, String::new())];
+    for (n, line) in text.split_inclusive('\n').enumerate() {
         let body = line.trim_end_matches(['\n', '\r']);
         if body == "---" || body.starts_with("--- ") {
-            docs.push(String::new());
+            docs.push((n + 2, String::new()));
             continue;
         }
-        if let Some(cur) = docs.last_mut() {
+        if let Some((_, cur)) = docs.last_mut() {
             cur.push_str(line);
         }
     }
-    // A leading `---` leaves an empty first document: drop it like the reader does.
-    docs.retain(|d| !d.trim().is_empty() || d.is_empty());
-    docs.into_iter().filter(|d| !d.is_empty()).collect()
+    // A leading `---` leaves an empty first document, and blank sections carry nothing: drop
+    // them like the reader does.
+    docs.into_iter()
+        .filter(|(_, d)| !d.trim().is_empty())
+        .collect()
 }
 
 /// Prints a value as one YAML document (no `---`), ending with a newline.
@@ -315,8 +326,19 @@ mod tests {
     }
 
     #[test]
+    fn documents_use_go_yaml_scalars() {
+        let docs = read_documents("mode: 0644\noptional: yes\nv: \"on\"\n").unwrap();
+        assert_eq!(
+            docs[0].value,
+            Some(json!({"mode": 420, "optional": true, "v": "on"}))
+        );
+    }
+
+    #[test]
     fn bad_document_names_its_index() {
-        let e = read_documents("a: 1\n---\nb: [1\n").unwrap_err();
+        let e = read_documents("a: 1\n---\nb: !!int x\n").unwrap_err();
         assert_eq!(e.index, 1);
+        // Lines count in the whole stream, not the document.
+        assert!(e.to_string().contains("line 3 column 4"), "{e}");
     }
 }
