@@ -35,10 +35,12 @@ pub fn render(t: &Template, name: &str, ctx: &Context<'_>) -> Result<Value, Rend
         name: name.to_string(),
         reason: e.to_string(),
     })?;
-    let overlay: Value = serde_yaml::from_str(&text).map_err(|e| RenderError::Template {
-        name: name.to_string(),
-        reason: format!("output is not YAML: {e}"),
-    })?;
+    let overlay = crate::yaml::parse_value(&text)
+        .map_err(|e| RenderError::Template {
+            name: name.to_string(),
+            reason: format!("output is not YAML: {e}"),
+        })?
+        .unwrap_or(Value::Null);
     match overlay {
         Value::Null => Ok(json!({})),
         Value::Object(_) => Ok(overlay),

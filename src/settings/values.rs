@@ -211,11 +211,10 @@ impl Values {
 }
 
 fn parse_tree(text: &str, what: &'static str) -> Result<Value, SettingsError> {
-    let v: Value = serde_yaml::from_str(text).map_err(|e| SettingsError::Invalid {
-        what,
-        reason: e.to_string(),
-    })?;
-    Ok(v)
+    // Istio reads values with Go's YAML library: go-yaml v2 scalars (`yes`, `0644`, …).
+    let v =
+        crate::yaml::parse_value(text).map_err(|reason| SettingsError::Invalid { what, reason })?;
+    Ok(v.unwrap_or(Value::Null))
 }
 
 /// Maps merge key by key; anything else in `overlay` replaces (Helm's value merge).

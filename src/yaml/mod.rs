@@ -52,6 +52,12 @@ pub fn read_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     Ok(docs)
 }
 
+/// Parses a single-document text (a values file, a template's output) with the same rules;
+/// `None` when it holds nothing.
+pub fn parse_value(text: &str) -> Result<Option<Value>, String> {
+    load::load(text).map_err(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
+}
+
 /// Document boundaries are lines that start with `---` (Kubernetes' YAML reader). Each
 /// document comes with the line (1-based, in the whole stream) its text starts on.
 fn split_documents(text: &str) -> Vec<(usize, String)> {
