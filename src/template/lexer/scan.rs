@@ -71,6 +71,17 @@ impl Lexer<'_> {
     }
 
     pub(super) fn quote(&mut self, start: usize) -> Result<(), LexError> {
+        self.escaped_until(start, '"', Tok::Str, "unterminated quoted string")
+    }
+
+    /// A `"…"` string or `'…'` character constant: backslash escapes, no newline inside.
+    fn escaped_until(
+        &mut self,
+        start: usize,
+        close: char,
+        token: fn(String) -> Tok,
+        unterminated: &str,
+    ) -> Result<(), LexError> {
         loop {
             match self.peek() {
                 Some('\\') => {
@@ -81,16 +92,16 @@ impl Lexer<'_> {
                     }
                 }
                 None | Some('\n') => break,
-                Some('"') => {
+                Some(c) if c == close => {
                     self.pos += 1;
                     let text = self.input[start..self.pos].to_string();
-                    self.push(Tok::Str(text), start);
+                    self.push(token(text), start);
                     return Ok(());
                 }
                 Some(c) => self.pos += c.len_utf8(),
             }
         }
-        self.err(start, "unterminated quoted string")
+        self.err(start, unterminated)
     }
 
     pub(super) fn raw_quote(&mut self, start: usize) -> Result<(), LexError> {
@@ -104,26 +115,7 @@ impl Lexer<'_> {
     }
 
     pub(super) fn char_const(&mut self, start: usize) -> Result<(), LexError> {
-        loop {
-            match self.peek() {
-                Some('\\') => {
-                    self.pos += 1;
-                    match self.peek() {
-                        None | Some('\n') => break,
-                        Some(c) => self.pos += c.len_utf8(),
-                    }
-                }
-                None | Some('\n') => break,
-                Some('\'') => {
-                    self.pos += 1;
-                    let text = self.input[start..self.pos].to_string();
-                    self.push(Tok::Number(text), start);
-                    return Ok(());
-                }
-                Some(c) => self.pos += c.len_utf8(),
-            }
-        }
-        self.err(start, "unterminated character constant")
+        self.escaped_until(start, '\'', Tok::Number, "unterminated character constant")
     }
 
     fn accept(&mut self, valid: &str) -> bool {
