@@ -271,11 +271,13 @@ mod webhook_config {
     }
 
     fn contains(bundle: &[u8], ca_pem: &str) -> bool {
-        let want = rustls_pemfile::certs(&mut ca_pem.as_bytes())
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::CertificateDer;
+        let want = CertificateDer::pem_slice_iter(ca_pem.as_bytes())
             .next()
             .unwrap()
             .unwrap();
-        rustls_pemfile::certs(&mut &bundle[..]).any(|c| c.unwrap() == want)
+        CertificateDer::pem_slice_iter(bundle).any(|c| c.unwrap() == want)
     }
 
     #[tokio::test]

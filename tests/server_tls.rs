@@ -6,6 +6,8 @@ mod server_support;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::CertificateDer;
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use server_support::*;
@@ -78,7 +80,7 @@ async fn start_on(volume: &SecretVolume, extra: &[&str]) -> sidecar_injector::se
 }
 
 fn leaf_der(issued: &Issued) -> Vec<u8> {
-    rustls_pemfile::certs(&mut issued.cert_pem.as_bytes())
+    CertificateDer::pem_slice_iter(issued.cert_pem.as_bytes())
         .next()
         .unwrap()
         .unwrap()
@@ -156,7 +158,7 @@ async fn tls_1_2_and_1_3_are_offered() {
 }
 
 fn leaf_ca(issued: &Issued) -> tokio_rustls::rustls::pki_types::CertificateDer<'static> {
-    rustls_pemfile::certs(&mut issued.ca_pem.as_bytes())
+    CertificateDer::pem_slice_iter(issued.ca_pem.as_bytes())
         .next()
         .unwrap()
         .unwrap()

@@ -25,6 +25,8 @@ use base64::Engine;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use kube::api::{Patch, PatchParams};
 use kube::{Api, Client};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use serde_json::{json, Value};
 
 use super::certs::{write, Ca};
@@ -179,7 +181,9 @@ pub async fn ensure_ca_bundle(
 }
 
 fn first_der(pem: &[u8]) -> std::io::Result<Vec<u8>> {
-    let certs = rustls_pemfile::certs(&mut &pem[..]).collect::<Result<Vec<_>, _>>()?;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(std::io::Error::other)?;
     certs
         .into_iter()
         .next()
@@ -190,9 +194,10 @@ fn first_der(pem: &[u8]) -> std::io::Result<Vec<u8>> {
 /// The bundle with `ours` appended (oldest dropped past the cap), or `None` if it already
 /// trusts `ours`.
 fn merge_bundle(existing: &[u8], ours: &[u8]) -> std::io::Result<Option<String>> {
-    let mut certs: Vec<Vec<u8>> = rustls_pemfile::certs(&mut &existing[..])
+    let mut certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(existing)
         .map(|c| c.map(|c| c.to_vec()))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(std::io::Error::other)?;
     if certs.iter().any(|c| c == ours) {
         return Ok(None);
     }
@@ -239,7 +244,7 @@ mod tests {
             bundle.push_str(&ca_der().0);
         }
         let merged = merge_bundle(bundle.as_bytes(), &a).unwrap().unwrap();
-        let certs: Vec<_> = rustls_pemfile::certs(&mut merged.as_bytes())
+        let certs: Vec<_> = CertificateDer::pem_slice_iter(merged.as_bytes())
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(certs.len(), MAX_BUNDLE_CAS);

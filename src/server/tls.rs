@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -31,7 +32,7 @@ pub enum TlsError {
     Pem {
         what: &'static str,
         path: String,
-        source: std::io::Error,
+        source: rustls::pki_types::pem::Error,
     },
     #[error("TLS certificate file {0} holds no PEM CERTIFICATE block")]
     NoCertificate(String),
@@ -146,7 +147,7 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
 /// The PEM certificates of `path`, leaf first.
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let bytes = read("certificate", path)?;
-    let chain = rustls_pemfile::certs(&mut bytes.as_slice())
+    let chain = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|source| TlsError::Pem {
             what: "certificate",
@@ -161,13 +162,15 @@ pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
 
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let bytes = read("key", path)?;
-    rustls_pemfile::private_key(&mut bytes.as_slice())
-        .map_err(|source| TlsError::Pem {
+    match PrivateKeyDer::from_pem_slice(&bytes) {
+        Ok(key) => Ok(key),
+        Err(pem::Error::NoItemsFound) => Err(TlsError::NoKey(path.display().to_string())),
+        Err(source) => Err(TlsError::Pem {
             what: "key",
             path: path.display().to_string(),
             source,
-        })?
-        .ok_or_else(|| TlsError::NoKey(path.display().to_string()))
+        }),
+    }
 }
 
 #[cfg(test)]
