@@ -1,0 +1,54 @@
+"""Scenario 6, failure modes: with our server stopped, failurePolicy Fail makes the API server
+refuse the Pod with a message naming our webhook, and Ignore admits it without a sidecar.
+`kubectl create --dry-run=server` calls us and creates nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import (Injector, KubectlError, assert_injected_once, create, injected, kubectl, log, namespace, pod,
+                      wait_webhook_active)
+
+CALLS = "sidecar_injection_requests_total"
+
+
+@pytest.mark.parametrize("policy", ["Fail", "Ignore"])
+def test_server_down(policy):
+    inj = Injector({"webhook": {"failurePolicy": policy, "timeoutSeconds": 5}}).install()
+    try:
+        ns = f"down-{policy.lower()}"
+        namespace(ns, {"istio-injection": "enabled"})
+        wait_webhook_active(ns)
+        assert_injected_once(create(pod("before"), "-n", ns))
+        inj.stop()
+        if policy == "Fail":
+            with pytest.raises(KubectlError) as refused:
+                create(pod("refused"), "-n", ns)
+            message = refused.value.stderr
+            assert 'failed calling webhook "namespace.sidecar-injector.istio.io"' in message, message
+            assert kubectl("get", "pod", "refused", "-n", ns, check=False).returncode != 0
+            log(f"server stopped, failurePolicy Fail: refused with: {message.strip()[:160]}")
+        else:
+            p = create(pod("admitted"), "-n", ns)
+            assert not injected(p)
+            log("server stopped, failurePolicy Ignore: Pod created without a sidecar")
+        inj.start()
+        assert_injected_once(create(pod("after"), "-n", ns))
+        log(f"{policy}: after restart Pods are injected again")
+    finally:
+        inj.uninstall()
+
+
+def test_dry_run_server_calls_us_and_creates_nothing():
+    inj = Injector().install()
+    try:
+        namespace("dryrun", {"istio-injection": "enabled"})
+        wait_webhook_active("dryrun")
+        before = inj.metric(CALLS)
+        p = create(pod("ghost"), "-n", "dryrun", "--dry-run=server")
+        assert_injected_once(p)
+        assert inj.metric(CALLS) == before + 1, "dry-run=server must call the webhook (sideEffects: None)"
+        assert kubectl("get", "pod", "ghost", "-n", "dryrun", check=False).returncode != 0, "dry run created the Pod"
+        log("--dry-run=server: our webhook called once, injected Pod returned, nothing stored")
+    finally:
+        inj.uninstall()
