@@ -10,7 +10,8 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import (INJECTOR, Injector, KubectlError, apply, assert_injected_once, kget, kubectl, log,
+from conftest import (INJECTOR, Injector, KubectlError, apply, assert_injected_once, container_names, kget,
+                      kubectl, log,
                       namespace, wait, wait_webhook_active)
 
 NS = "injected"
@@ -46,9 +47,12 @@ def kube_inject(objs: list[dict]) -> list[dict]:
 
 
 def pod_spec(obj: dict) -> dict:
+    """The Pod template, with the metadata kube-inject annotated: for a CronJob Istio writes
+    the annotations to spec.jobTemplate.metadata (not the Pod template's), and so do we."""
     spec = obj["spec"]
     if obj["kind"] == "CronJob":
-        spec = spec["jobTemplate"]["spec"]
+        job = spec["jobTemplate"]
+        return {"metadata": job["metadata"], "spec": job["spec"]["template"]["spec"]}
     return spec["template"]
 
 
@@ -83,6 +87,16 @@ def test_kube_inject_output_accepted(injector):
         for p in pods:
             assert_injected_once(p)
     log("Pods created by the deployment, statefulset and job controllers through our webhook: one sidecar each")
+
+    # A Job made from the CronJob: its Pod template has the sidecar but not the status
+    # annotation (that sits on the jobTemplate, as in Istio).
+    kubectl("create", "job", "--from=cronjob/report", "report-now", "-n", NS)
+    [p] = wait(lambda: kget("pods", "-n", NS, "-l", "job-name=report-now")["items"], "a Pod of report-now")
+    init, main = container_names(p)
+    assert_injected_once(p)
+    assert "proxy.istio.io/overrides" in p["metadata"]["annotations"]
+    log("Job from the injected CronJob: its Pod (sidecar, no status annotation) is re-injected by the "
+        "webhook as Istio does (existing istio-proxy kept as overrides): still one sidecar")
 
 
 def test_legacy_manifest(injector):
