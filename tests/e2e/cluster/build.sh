@@ -5,6 +5,7 @@
 # where <hash> covers go.mod, go.sum, every .go source here and the Go version.
 # Prints the directory holding the binaries on stdout (progress goes to stderr).
 set -euo pipefail
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
@@ -29,6 +30,8 @@ if ! complete; then
   for b in "${bins[@]}"; do [[ -x "$tmp/$b" ]] || { echo "build.sh: $b missing after build" >&2; exit 1; }; done
   rm -rf "$out" && mv "$tmp" "$out"
   trap - EXIT
+  # Binaries of other source versions are ~300 MB each: keep only this one.
+  find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" ! -name '.build-*' -exec rm -rf {} +
   echo "build.sh: built in $(( $(date +%s) - start ))s" >&2
 fi
 echo "$out"

@@ -4,6 +4,9 @@
 // reinvocationPolicy IfNeeded the API server then calls the injector again,
 // which must leave exactly one sidecar.
 //
+// It also serves /capture, a webhook that changes nothing and keeps every AdmissionReview it
+// receives (GET /captured returns them as a JSON array): what a real API server sends.
+//
 // Usage: mutator --listen 127.0.0.1:PORT --cert tls.crt --key tls.key
 package main
 
@@ -14,6 +17,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"sync"
 	"sync/atomic"
 )
 
@@ -39,7 +43,35 @@ type pod struct {
 
 const helper = "late-helper"
 
-var calls atomic.Int64
+var (
+	calls    atomic.Int64
+	mu       sync.Mutex
+	captured []json.RawMessage
+)
+
+// capture allows every request unchanged and remembers its body.
+func capture(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		http.Error(w, "reading body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var in review
+	if err := json.Unmarshal(body, &in); err != nil || in.Request == nil {
+		http.Error(w, "body is not an AdmissionReview with a request", http.StatusBadRequest)
+		return
+	}
+	mu.Lock()
+	captured = append(captured, json.RawMessage(body))
+	mu.Unlock()
+	out, _ := json.Marshal(map[string]any{
+		"apiVersion": in.APIVersion,
+		"kind":       in.Kind,
+		"response":   map[string]any{"uid": in.Request.UID, "allowed": true},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(out)
+}
 
 func mutate(w http.ResponseWriter, r *http.Request) {
 	calls.Add(1)
@@ -95,6 +127,13 @@ func main() {
 		log.Fatal("--cert and --key are required")
 	}
 	http.HandleFunc("/mutate", mutate)
+	http.HandleFunc("/capture", capture)
+	http.HandleFunc("/captured", func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(captured)
+	})
 	http.HandleFunc("/calls", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "%d\n", calls.Load())
 	})
