@@ -13,7 +13,14 @@ python="${PYTHON:-python3}"
 if ! "$venv/bin/python" -c 'import sys' 2>/dev/null; then
   rm -rf "$venv"
   mkdir -p "$(dirname "$venv")"
-  "$python" -m venv "$venv" || { echo "tests/e2e: '$python -m venv' failed (apt-get install python3-venv)" >&2; exit 2; }
+  if ! "$python" -m venv "$venv" 2>/dev/null; then
+    # Debian/Ubuntu ship venv separately; install it when we can.
+    if command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    rm -rf "$venv"
+    "$python" -m venv "$venv" || { echo "tests/e2e: '$python -m venv' failed (apt-get install python3-venv)" >&2; exit 2; }
+  fi
 fi
 if ! cmp -s "$requirements" "$venv/.requirements"; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
