@@ -134,6 +134,7 @@ up() {
   fi
   local bin
   bin="$("$root/tests/e2e/cluster/build.sh")"
+  stop_all # leftovers of an earlier run whose API server died
   rm -rf "$state"
   mkdir -p "$state"
   # A failed start leaves nothing running (the logs are printed by wait_for first).
