@@ -83,6 +83,11 @@ def test_node_versions_followed_live(injector):
     namespace("nodes", {"istio-injection": "enabled"})
     wait_webhook_active("nodes")
     try:
+        # No Node at all: every node (vacuously) runs 1.33+, so native, as Istio's
+        # DetectNativeSidecar decides.
+        assert kubectl("get", "nodes", "-o", "name").stdout.strip() == ""
+        assert native(create(pod("p"), "-n", "nodes", "--dry-run=server"))
+        log("no Node objects -> istio-proxy is a native sidecar (Istio's rule: all nodes 1.33+, vacuously)")
         apply(node("e2e-old", "v1.32.4"))
         kubectl("patch", "node", "e2e-old", "--subresource=status", "--type=merge",
                 "-p", json.dumps({"status": node("e2e-old", "v1.32.4")["status"]}))
@@ -100,5 +105,11 @@ def test_node_versions_followed_live(injector):
         wait(lambda: not native(create(pod("p"), "-n", "nodes", "--dry-run=server")),
              "regular sidecar again when a 1.31 node joins", 20)
         log("a v1.31 node added -> back to a regular container (every node must be 1.33+)")
+        bound = pod("bound")
+        bound["spec"]["nodeName"] = "e2e-old"
+        assert native(create(bound, "-n", "nodes", "--dry-run=server"))
+        bound["spec"]["nodeName"] = "e2e-older"
+        assert not native(create(bound, "-n", "nodes", "--dry-run=server"))
+        log("a Pod created with spec.nodeName follows that node's kubelet (1.33 -> native, 1.31 -> regular)")
     finally:
         kubectl("delete", "node", "e2e-old", "e2e-older", "--ignore-not-found")
