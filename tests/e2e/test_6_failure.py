@@ -27,7 +27,16 @@ def test_server_down(policy):
             message = refused.value.stderr
             assert 'failed calling webhook "namespace.sidecar-injector.istio.io"' in message, message
             assert kubectl("get", "pod", "refused", "-n", ns, check=False).returncode != 0
-            log(f"server stopped, failurePolicy Fail: refused with: {message.strip()[:160]}")
+            log(f"server stopped, failurePolicy Fail: refused with: {message.strip()[:200]}")
+            # The chart keeps its own namespace out of every entry, so the injector can always
+            # start, even in a namespace labelled for injection.
+            kubectl("label", "namespace", "istio-system", "istio-injection=enabled", "--overwrite")
+            try:
+                own = create(pod("injector-like"), "-n", "istio-system", "--dry-run=server")
+                assert not injected(own)
+            finally:
+                kubectl("label", "namespace", "istio-system", "istio-injection-")
+            log("server stopped, Fail: a Pod in the injector's own namespace (labelled enabled) is still admitted")
         else:
             p = create(pod("admitted"), "-n", ns)
             assert not injected(p)
