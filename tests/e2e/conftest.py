@@ -37,6 +37,10 @@ _spec = importlib.util.spec_from_file_location("render_deploy", ROOT / "scripts"
 render_deploy = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(render_deploy)
 
+# Everything here is on loopback: never through a proxy a CI machine may set.
+for _var in ("NO_PROXY", "no_proxy"):
+    os.environ[_var] = ",".join(filter(None, [os.environ.get(_var), "127.0.0.1", "localhost"]))
+
 NAMESPACE = "istio-system"
 # Kinds that only make sense in-cluster: our binary runs on the host instead.
 HOST_REPLACED = {"Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"}
@@ -253,6 +257,10 @@ class Injector:
     def start(self) -> None:
         args = [str(INJECTOR), *self.server_args()]  # the args start with "serve"
         env = dict(os.environ, KUBECONFIG=str(self.service_account_kubeconfig()), RUST_LOG="info")
+        # Loopback needs no proxy. (Our server with HTTPS_PROXY set exits at start: kube-rs is
+        # built without its http-proxy feature and ignores NO_PROXY then; reported separately.)
+        for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+            env.pop(var, None)
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.args = args
