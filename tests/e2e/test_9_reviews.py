@@ -46,10 +46,10 @@ def capture():
     inj.uninstall()
 
 
-def captured(port: int) -> list[dict]:
+def captured(port: int, what: str = "reviews") -> list:
     ctx = ssl.create_default_context(cafile=str(E2E_PKI / "webhook-ca.crt"))
     with urllib.request.urlopen(f"https://127.0.0.1:{port}/captured", context=ctx, timeout=5) as r:
-        return json.loads(r.read()) or []
+        return json.loads(r.read())[what] or []
 
 
 def mounts(pod: dict, name: str) -> list[str]:
@@ -75,6 +75,9 @@ def test_what_the_api_server_sends(capture):
     for i, r in enumerate(reviews):
         (out / f"replicaset-pod-{i + 1}.json").write_text(json.dumps(r, indent=2, sort_keys=True))
     first, second = (r["request"] for r in reviews[:2])
+    # The API server's webhook client offers h2 and uses it when the webhook accepts it
+    # (ours does, like this Go one); the emulator defaults to HTTP/1.1.
+    assert set(captured(port, "protos")) == {"HTTP/2.0"}
 
     # A fresh uid per call, reinvocation included.
     assert first["uid"] != second["uid"]
@@ -94,6 +97,7 @@ def test_what_the_api_server_sends(capture):
     # The emulator sends creationTimestamp: null (Istio's test encoding); the API server omits it.
     assert "creationTimestamp" not in first["object"]["metadata"]
     assert first["object"]["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"  # defaulted
+    log("webhook calls arrive over HTTP/2")
     log(f"first review: no name, generateName {first['object']['metadata']['generateName']!r}, "
         f"SA token volume {token} already mounted, default tolerations present")
 

@@ -5,7 +5,8 @@
 // which must leave exactly one sidecar.
 //
 // It also serves /capture, a webhook that changes nothing and keeps every AdmissionReview it
-// receives (GET /captured returns them as a JSON array): what a real API server sends.
+// receives (GET /captured returns {"reviews": [...], "protos": ["HTTP/2.0", ...]}): what a
+// real API server sends, and over which HTTP version.
 //
 // Usage: mutator --listen 127.0.0.1:PORT --cert tls.crt --key tls.key
 package main
@@ -47,6 +48,7 @@ var (
 	calls    atomic.Int64
 	mu       sync.Mutex
 	captured []json.RawMessage
+	protos   []string
 )
 
 // capture allows every request unchanged and remembers its body.
@@ -63,6 +65,7 @@ func capture(w http.ResponseWriter, r *http.Request) {
 	}
 	mu.Lock()
 	captured = append(captured, json.RawMessage(body))
+	protos = append(protos, r.Proto)
 	mu.Unlock()
 	out, _ := json.Marshal(map[string]any{
 		"apiVersion": in.APIVersion,
@@ -132,7 +135,7 @@ func main() {
 		mu.Lock()
 		defer mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(captured)
+		_ = json.NewEncoder(w).Encode(map[string]any{"reviews": captured, "protos": protos})
 	})
 	http.HandleFunc("/calls", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintf(w, "%d\n", calls.Load())
