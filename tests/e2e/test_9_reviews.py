@@ -63,6 +63,7 @@ def test_what_the_api_server_sends(capture):
     namespace(NS, {"istio-injection": "enabled"})
     wait_webhook_active(NS)
     seen = len(captured(port))
+    skipped = inj.metric("sidecar_injection_skip_total")
     apply({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                     "template": {"metadata": {"labels": {"app": "web"}},
@@ -108,5 +109,6 @@ def test_what_the_api_server_sends(capture):
     assert token in mounts(second["object"], "istio-init")
     log("reinvocation review (fresh uid): injected Pod with the SA token mounted into istio-init and "
         "istio-proxy by the ServiceAccount plugin; we answered 'already injected'")
+    assert inj.metric("sidecar_injection_skip_total") == skipped + 1, "the reinvocation should be a skip"
     [stored] = wait(lambda: kget("pods", "-n", NS, "-l", "app=web")["items"], "the stored Pod")
     assert_injected_once(stored)
