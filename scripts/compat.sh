@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 suite=${ISTIO_COMPAT:-../shared/istio-compat}
+. scripts/env.sh
 bin=target/release/sidecar-injector
 floor() { awk -v k="$1" '$1 == k { print $2 }' tests/compat-floor.txt; }
 if [ ! -d "$suite/cases" ]; then
@@ -12,7 +13,7 @@ if [ ! -d "$suite/cases" ]; then
 fi
 [ -x "$bin" ] || cargo build --release --quiet
 
-out=$(python3 "$suite/run.py" --cases "$suite/cases" --bin "$bin" \
+out=$("$PY" "$suite/run.py" --cases "$suite/cases" --bin "$bin" \
   --cmd '{bin} kube-inject -f {input} --valuesFile {values} --meshConfigFile {mesh} {nativeflag}' \
   --native-on='--native-sidecars=true' --native-off='--native-sidecars=false' 2>&1 || true)
 echo "$out" | grep -v ' PASS ' || true
@@ -21,7 +22,9 @@ kube=${kube:-0}
 
 web=0
 if "$bin" serve --help >/dev/null 2>&1; then
-  wout=$(python3 "$suite/webhook.py" --cases "$suite/cases" --bin "$bin" 2>&1 || true)
+  # No drain delay: the emulator stops each server with SIGTERM and waits only 5 s.
+  serve='{bin} serve --listen 127.0.0.1:{port} --admin-listen 127.0.0.1:{admin_port} --tls-cert {cert} --tls-key {key} --valuesFile {values} --meshConfigFile {mesh} --kube=off --shutdown-delay=0s {nativeflag}'
+  wout=$("$PY" "$suite/webhook.py" --cases "$suite/cases" --bin "$bin" --serve "$serve" 2>&1 || true)
   echo "$wout" | grep -v ' PASS ' || true
   web=$(echo "$wout" | sed -n 's/^webhook: \([0-9]*\) passed.*/\1/p' | tail -n1)
   web=${web:-0}

@@ -1,6 +1,27 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond the Rust toolchain: Python packages for Istio's golden
-# case runners and the chart checks. Idempotent; only talks to PyPI.
+# Installs what the tests need beyond the Rust toolchain, into caches outside the checkout
+# (scripts/env.sh): a Python virtualenv with the golden-case runners' packages (PEP 668
+# distributions refuse a global pip install), and cargo-deny. Idempotent; talks only to the
+# package registries.
 set -euo pipefail
-python3 -m pip install --quiet --disable-pip-version-check \
-  pyyaml httpx h2 jsonpatch cryptography kubernetes-validate pytest
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+requirements=scripts/requirements.txt
+
+if ! "$PY" -c 'import sys' 2>/dev/null; then
+  rm -rf "$venv"
+  mkdir -p "$cache_root"
+  python3 -m venv "$venv" || {
+    echo "setup: 'python3 -m venv' failed; on Debian/Ubuntu: apt-get install python3-venv" >&2
+    exit 2
+  }
+fi
+if ! cmp -s "$requirements" "$venv/.requirements"; then
+  "$PY" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/.requirements"
+fi
+
+# cargo-deny checks licenses, duplicate crates and sources (deny.toml).
+if ! command -v cargo-deny >/dev/null 2>&1; then
+  cargo install cargo-deny --locked --quiet
+fi

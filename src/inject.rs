@@ -103,7 +103,28 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         native_sidecars: req.native_sidecars,
         proxy_envs: req.proxy_envs.clone(),
     };
-    let mut original = to_json(&typed)?;
+    // Istio diffs against `json.Marshal` of the pod it decoded: Go's encoding of the JSON we
+    // were sent, not of our typed copy (which can't tell a `null` list from an empty one, so
+    // `"containers": null` would get an `add /spec/containers/0` the API server can't apply).
+    let mut original = pod.clone();
+    let meta = original.as_object_mut().map(|o| {
+        let m = o.entry("metadata").or_insert(Value::Null);
+        if m.is_null() {
+            *m = Value::Object(serde_json::Map::new());
+        }
+        m
+    });
+    if let Some(meta) = meta.and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+        if meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            meta.insert("namespace".into(), Value::from(req.namespace));
+        }
+    }
     crate::goenc::normalize_pod(&mut original)
         .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
     // `inject_pod` would encode the same pod again: hand it the encoding we already have.
@@ -119,8 +140,19 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         decision.reasons.push(decision::Reason::AlreadyInjected);
         return Ok(Outcome::Skipped(decision));
     }
-    let patch = json_patch::diff(&original, &injected);
+    let mut patch = json_patch::diff(&original, &injected);
+    // The API server applies the patch to the object it sent us. Its encoding has every field
+    // Go's has, so Istio's patch (against Go's encoding) applies; a hand-made review may lack
+    // some (`spec: {}` has no `containers: null`), and then we patch from the pod as sent.
+    if !applies(pod, &patch) {
+        patch = json_patch::diff(pod, &injected);
+    }
     Ok(Outcome::Injected { decision, patch })
+}
+
+fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {
+    let mut copy = pod.clone();
+    json_patch::patch(&mut copy, patch).is_ok()
 }
 
 /// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that

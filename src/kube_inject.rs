@@ -25,8 +25,9 @@ pub struct Options {
 pub enum KubeInjectError {
     #[error(transparent)]
     Yaml(#[from] yaml::YamlError),
-    #[error("document {index} ({what}): {message}")]
+    #[error("document {} ({what}): {message}", .index + 1)]
     Document {
+        /// 0-based position in the stream (messages count from 1).
         index: usize,
         what: String,
         message: String,
@@ -56,7 +57,12 @@ pub fn inject_stream(
             }
         })?;
         if changed {
-            out.push_str(&yaml::to_string(&value));
+            let text = yaml::to_string(&value).map_err(|message| KubeInjectError::Document {
+                index,
+                what: describe(&value),
+                message,
+            })?;
+            out.push_str(&text);
         } else {
             out.push_str(&doc.raw);
             if !doc.raw.ends_with('\n') {

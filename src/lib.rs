@@ -6,6 +6,7 @@
 
 pub mod annotations;
 pub mod decision;
+pub mod go;
 pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
@@ -15,5 +16,6 @@ pub mod selector;
 pub mod server;
 pub mod settings;
 pub mod template;
+pub mod text;
 pub mod workload;
 pub mod yaml;

@@ -71,7 +71,10 @@ fn a_bad_document_names_the_document_and_field() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        ports:\n        - containerPort: eighty\n",
     );
     assert!(!ok);
-    assert!(err.contains("document 1 (Deployment web)"), "{err}");
+    assert!(
+        err.contains("document 2 (Deployment web)"),
+        "documents count from 1: {err}"
+    );
     assert!(err.contains("containerPort"), "{err}");
 }
 

@@ -168,7 +168,10 @@ fn webhook_agrees(
             failures.push(format!(
                 "{} document {i}: webhook result differs from kube-inject\n{}",
                 dir.display(),
-                diff(&yaml::to_string(&want), &yaml::to_string(&got))
+                diff(
+                    &yaml::to_string(&want).unwrap(),
+                    &yaml::to_string(&got).unwrap()
+                )
             ));
         }
     }

@@ -44,7 +44,7 @@ fn huge_body() -> Vec<u8> {
 )]
 #[case::not_json(Some("application/json"), b"hello".to_vec(), StatusCode::BAD_REQUEST, "not an AdmissionReview")]
 #[case::not_utf8(Some("application/json"), vec![0xff, 0xfe, 0x00], StatusCode::BAD_REQUEST, "not an AdmissionReview")]
-#[case::empty_object(Some("application/json"), b"{}".to_vec(), StatusCode::BAD_REQUEST, "not an AdmissionReview")]
+#[case::empty_object(Some("application/json"), b"{}".to_vec(), StatusCode::BAD_REQUEST, "no kind or apiVersion")]
 #[case::wrong_kind(Some("application/json"), br#"{"kind":"Pod","apiVersion":"v1"}"#.to_vec(), StatusCode::BAD_REQUEST, "\"Pod\"")]
 #[case::wrong_version(Some("application/json"), br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v2"}"#.to_vec(), StatusCode::BAD_REQUEST, "admission.k8s.io/v2")]
 #[case::no_request(Some("application/json"), br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1"}"#.to_vec(), StatusCode::BAD_REQUEST, "has no request")]

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hyper_util::rt::TokioIo;
 use server_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -25,6 +26,7 @@ fn free_port() -> u16 {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    admin: SocketAddr,
     ca: String,
 }
 
@@ -59,7 +61,13 @@ impl Server {
         })
         .await;
         assert!(up, "server did not come up");
-        Server { child, addr, ca }
+        let admin: SocketAddr = format!("127.0.0.1:{admin}").parse().unwrap();
+        Server {
+            child,
+            addr,
+            admin,
+            ca,
+        }
     }
 
     fn sigterm(&self) {
@@ -124,7 +132,7 @@ async fn half_sent(
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_then_exits() {
-    let mut server = Server::start(&["--shutdown-grace", "20s"]).await;
+    let mut server = Server::start(&["--shutdown-grace", "20s", "--shutdown-delay", "0s"]).await;
     let (mut tls, rest) = half_sent(&server).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     server.sigterm();
@@ -158,9 +166,118 @@ async fn sigterm_finishes_in_flight_requests_then_exits() {
     assert!(status.success(), "{status}");
 }
 
+/// A review of the fixture pod with `env` entries padding it to a large size.
+fn large_review(envs: usize) -> Vec<u8> {
+    let mut review = fixture_json("deployment-pod.json");
+    let env: Vec<serde_json::Value> = (0..envs)
+        .map(|i| serde_json::json!({"name": format!("VAR_{i}"), "value": "x".repeat(64)}))
+        .collect();
+    review["request"]["object"]["spec"]["containers"][0]["env"] = serde_json::Value::Array(env);
+    serde_json::to_vec(&review).unwrap()
+}
+
+/// One admission on a new connection: true when answered 200 with an AdmissionReview.
+async fn admitted(addr: SocketAddr, ca: String, body: Vec<u8>) -> bool {
+    let Ok(tls) = tls_connect(addr, &connector(&ca, &[b"http/1.1"])).await else {
+        return false;
+    };
+    let Ok((mut send, conn)) = hyper::client::conn::http1::handshake(TokioIo::new(tls)).await
+    else {
+        return false;
+    };
+    tokio::spawn(conn);
+    match send.send_request(inject_request(body)).await {
+        Ok(res) if res.status() == 200 => into_reply(res).await.text().contains("AdmissionReview"),
+        _ => false,
+    }
+}
+
+/// Status code of `GET path` on the plain-HTTP admin port.
+async fn admin_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    tcp.write_all(req.as_bytes()).await.ok()?;
+    let mut out = Vec::new();
+    tcp.read_to_end(&mut out).await.ok()?;
+    String::from_utf8_lossy(&out).get(9..12)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_drains_without_losing_an_admission() {
+    let mut server =
+        Server::start(&["--shutdown-delay", "1500ms", "--shutdown-grace", "20s"]).await;
+    let body = large_review(1500);
+    let (addr, ca) = (server.addr, server.ca.clone());
+    // 20 large admissions half sent before SIGTERM and finished only after the drain delay,
+    // so they are in flight across the stop.
+    let mut half = Vec::new();
+    for _ in 0..20 {
+        let mut tls = tls_connect(addr, &connector(&ca, &[b"http/1.1"]))
+            .await
+            .unwrap();
+        let head = format!(
+            "POST /inject HTTP/1.1\r\nHost: {SERVER_NAME}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        tls.write_all(head.as_bytes()).await.unwrap();
+        tls.write_all(&body[..body.len() / 2]).await.unwrap();
+        tls.flush().await.unwrap();
+        half.push(tls);
+    }
+    // 20 more racing the signal.
+    let racing: Vec<_> = (0..20)
+        .map(|_| tokio::spawn(admitted(addr, ca.clone(), body.clone())))
+        .collect();
+    server.sigterm();
+    // Readiness fails at once, while the webhook still serves.
+    let not_ready = eventually(Duration::from_secs(1), || async {
+        admin_status(server.admin, "/readyz").await == Some(503)
+    })
+    .await;
+    assert!(not_ready, "/readyz still ready after SIGTERM");
+    // New connections during the delay, as Kubernetes still routes to a terminating pod.
+    let mut during = Vec::new();
+    for _ in 0..10 {
+        during.push(tokio::spawn(admitted(addr, ca.clone(), body.clone())));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Past the delay: finish the half-sent ones.
+    let mut answered = 0;
+    for mut tls in half {
+        tls.write_all(&body[body.len() / 2..]).await.unwrap();
+        let mut reply = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), tls.read_to_end(&mut reply)).await;
+        let text = String::from_utf8_lossy(&reply);
+        if text.starts_with("HTTP/1.1 200") && text.contains("AdmissionReview") {
+            answered += 1;
+        }
+    }
+    let mut ok = 0;
+    for t in racing.into_iter().chain(during) {
+        if t.await.unwrap() {
+            ok += 1;
+        }
+    }
+    println!("in flight across the stop: {answered}/20 answered; racing + during the delay: {ok}/30 answered");
+    assert_eq!((answered, ok), (20, 30), "admissions lost during shutdown");
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("did not exit");
+    assert!(status.success(), "{status}");
+}
+
 #[tokio::test]
 async fn a_stuck_request_cannot_hold_shutdown_past_the_grace_period() {
-    let mut server = Server::start(&["--shutdown-grace", "1s", "--request-timeout", "60s"]).await;
+    let mut server = Server::start(&[
+        "--shutdown-grace",
+        "1s",
+        "--shutdown-delay",
+        "0s",
+        "--request-timeout",
+        "60s",
+    ])
+    .await;
     let (_tls, _rest) = half_sent(&server).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let started = Instant::now();
@@ -179,7 +296,7 @@ async fn a_stuck_request_cannot_hold_shutdown_past_the_grace_period() {
 
 #[tokio::test]
 async fn json_logs_carry_the_review_fields() {
-    let mut server = Server::start(&["--log-format", "json"]).await;
+    let mut server = Server::start(&["--log-format", "json", "--shutdown-delay", "0s"]).await;
     let mut send = h1_client(server.addr, &connector(&server.ca, &[b"http/1.1"])).await;
     let res = send
         .send_request(inject_request(fixture("configmap-create.json")))

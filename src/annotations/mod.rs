@@ -69,7 +69,10 @@ pub struct AnnotationSpec {
 
 /// An annotation whose value Istio refuses; injection must fail with this.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("invalid value '{value}' for annotation '{name}': {source}")]
+#[error(
+    "invalid value '{}' for annotation '{name}': {source}",
+    crate::text::elide(value)
+)]
 pub struct AnnotationError {
     pub name: &'static str,
     pub value: String,

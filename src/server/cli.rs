@@ -67,7 +67,12 @@ pub struct ServeArgs {
     )]
     pub log_format: LogFormat,
 
-    /// How long SIGTERM waits for in-flight requests before exiting.
+    /// After SIGTERM, how long to keep accepting and serving (readiness already failing)
+    /// while Kubernetes takes the pod out of the Service's endpoints.
+    #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_DELAY", default_value = "5s", value_parser = parse_duration)]
+    pub shutdown_delay: Duration,
+
+    /// After the drain delay, how long to wait for open requests before exiting.
     #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
 
@@ -178,7 +183,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let shutdown = Shutdown::new();
     shutdown
-        .spawn_signal_listener()
+        .spawn_signal_listener(args.shutdown_delay)
         .context("installing the SIGTERM handler")?;
     let running = start(args, shutdown).await?;
     running.wait().await;
@@ -276,6 +281,7 @@ mod tests {
         assert_eq!(a.native_sidecars, NativeSidecars::On);
         assert_eq!(a.values_file.unwrap().to_str(), Some("v.yaml"));
         assert_eq!(a.shutdown_grace, Duration::from_secs(20));
+        assert_eq!(a.shutdown_delay, Duration::from_secs(5));
     }
 
     #[test]

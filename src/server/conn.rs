@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use futures::FutureExt;
+use http::header::{HeaderValue, CONNECTION};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
@@ -84,9 +86,24 @@ pub async fn serve(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         let router = router.clone();
+        let stop = shutdown.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(e) = connection(tcp, tls, router, watcher, limits).await {
+            if let Err(e) = connection(tcp, tls, router, watcher, limits, stop).await {
+                tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
+            }
+        });
+    }
+    // Connections the kernel already completed are clients that think they are connected:
+    // serve them too (they get `Connection: close`), then close the listener.
+    let mut backlog = 0;
+    while let Some(Ok((tcp, peer))) = listener.accept().now_or_never() {
+        backlog += 1;
+        let _ = tcp.set_nodelay(true);
+        let (watcher, tls, router) = (graceful.watcher(), tls.clone(), router.clone());
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(e) = connection(tcp, tls, router, watcher, limits, stop).await {
                 tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
             }
         });
@@ -96,6 +113,7 @@ pub async fn serve(
     tracing::info!(
         listener = name,
         open,
+        backlog,
         "listener closed; draining connections"
     );
     tokio::select! {
@@ -114,15 +132,16 @@ async fn connection(
     router: Router,
     watcher: Watcher,
     limits: Limits,
+    shutdown: Shutdown,
 ) -> Result<(), BoxError> {
     let Some(acceptor) = tls else {
-        return serve_io(tcp, false, router, watcher, limits).await;
+        return serve_io(tcp, false, router, watcher, limits, shutdown).await;
     };
     let stream = tokio::time::timeout(limits.handshake_timeout, acceptor.accept(tcp))
         .await
         .map_err(|_| "TLS handshake timed out")??;
     let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-    serve_io(stream, h2, router, watcher, limits).await
+    serve_io(stream, h2, router, watcher, limits, shutdown).await
 }
 
 async fn serve_io<I>(
@@ -131,13 +150,25 @@ async fn serve_io<I>(
     router: Router,
     watcher: Watcher,
     limits: Limits,
+    shutdown: Shutdown,
 ) -> Result<(), BoxError>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let io = TokioIo::new(io);
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
-        router.clone().oneshot(req.map(axum::body::Body::new))
+        let (router, shutdown) = (router.clone(), shutdown.clone());
+        async move {
+            let mut response = router.oneshot(req.map(axum::body::Body::new)).await?;
+            // While draining, HTTP/1.1 clients are told not to reuse the connection, so none is
+            // left idle (and then closed under a client about to reuse it) at the stop.
+            if !h2 && shutdown.is_draining() {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     if h2 {
         let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());

@@ -129,7 +129,7 @@ fn spawn_admin(
 ) -> (JoinHandle<()>, Shutdown) {
     let health = state.health.clone();
     tokio::spawn(async move {
-        shutdown.wait().await;
+        shutdown.wait_draining().await;
         health.set_shutting_down();
     });
     let admin_shutdown = Shutdown::new();

@@ -8,57 +8,12 @@ use super::schema::{json_name, Enum, Field, Kind};
 use crate::annotations::go;
 use serde_json::{Map, Number, Value};
 
-/// Turns the annotation's YAML into the JSON `sigs.k8s.io/yaml` would produce.
+/// Turns the annotation's YAML into the JSON `sigs.k8s.io/yaml` would produce (go-yaml v2,
+/// first document only; `null` when empty).
 pub(super) fn yaml_to_json(text: &str) -> Result<Value, String> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    convert(yaml)
-}
-
-fn convert(yaml: serde_yaml::Value) -> Result<Value, String> {
-    use serde_yaml::Value as Y;
-    Ok(match yaml {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => convert_number(&n)?,
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => {
-            Value::Array(items.into_iter().map(convert).collect::<Result<_, _>>()?)
-        }
-        Y::Mapping(map) => {
-            let mut out = Map::new();
-            for (k, v) in map {
-                out.insert(key_string(k)?, convert(v)?);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => convert(tagged.value)?,
-    })
-}
-
-fn convert_number(n: &serde_yaml::Number) -> Result<Value, String> {
-    if let Some(i) = n.as_i64() {
-        return Ok(Value::from(i));
-    }
-    if let Some(u) = n.as_u64() {
-        return Ok(Value::from(u));
-    }
-    let f = n.as_f64().unwrap_or(f64::NAN);
-    Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| format!("json: unsupported value: {n}"))
-}
-
-/// JSON keys are strings; YAML scalars used as keys are printed, as `sigs.k8s.io/yaml` does.
-fn key_string(key: serde_yaml::Value) -> Result<String, String> {
-    use serde_yaml::Value as Y;
-    match key {
-        Y::String(s) => Ok(s),
-        Y::Bool(b) => Ok(b.to_string()),
-        Y::Number(n) => Ok(n.to_string()),
-        Y::Null => Ok("null".to_owned()),
-        Y::Tagged(t) => key_string(t.value),
-        other => Err(format!("unsupported map key: {other:?}")),
-    }
+    crate::go::yaml::load_first(text)
+        .map(|v| v.unwrap_or(Value::Null))
+        .map_err(|e| format!("line {} column {}: {}", e.line, e.column, e.message))
 }
 
 /// Reads `value` as the message `fields` describe; errors carry `jsonpb`'s wording.

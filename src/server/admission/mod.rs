@@ -38,12 +38,24 @@ pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
 
 /// The webhook's routes: `/inject`, `/inject/` and Istio's `/inject/k1/v1/...` forms.
 pub fn router(state: AppState) -> Router {
+    let inject_route = || post(inject).fallback(wrong_method);
     Router::new()
-        .route("/inject", post(inject))
-        .route("/inject/", post(inject))
-        .route("/inject/{*params}", post(inject))
+        .route("/inject", inject_route())
+        .route("/inject/", inject_route())
+        .route("/inject/{*params}", inject_route())
         .fallback(not_found)
         .with_state(state)
+}
+
+async fn wrong_method() -> Response {
+    let mut response = plain(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed; the webhook takes POST with an AdmissionReview",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    response
 }
 
 async fn not_found() -> Response {
@@ -55,7 +67,7 @@ async fn not_found() -> Response {
 
 /// Why a request got no AdmissionReview back.
 #[derive(Debug, thiserror::Error)]
-enum Rejection {
+pub enum Rejection {
     #[error("invalid Content-Type {0:?}, want application/json")]
     ContentType(String),
     #[error("the request body is over the {MAX_BODY_BYTES}-byte limit")]
@@ -64,15 +76,18 @@ enum Rejection {
     Timeout,
     #[error("{0}")]
     BadRequest(String),
+    #[error("could not encode the response: {0}")]
+    Encode(String),
 }
 
 impl Rejection {
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             Rejection::ContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Rejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Timeout => StatusCode::REQUEST_TIMEOUT,
             Rejection::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Rejection::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -82,6 +97,7 @@ impl Rejection {
             Rejection::TooLarge => "body_too_large",
             Rejection::Timeout => "timeout",
             Rejection::BadRequest(_) => "bad_request",
+            Rejection::Encode(_) => "encode",
         }
     }
 }
@@ -107,17 +123,12 @@ async fn handle(state: &AppState, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let result = async {
         check_content_type(&parts.headers)?;
-        let bytes = read_body(body, &parts.headers, state).await?;
-        parse_review(&bytes).map_err(Rejection::BadRequest)
+        read_body(body, &parts.headers, state).await
     }
     .await;
-    let mut review = match result {
-        Ok(r) => r,
-        Err(rejection) => {
-            state.metrics.failed(rejection.metric_label());
-            tracing::warn!(status = rejection.status().as_u16(), error = %rejection, "request rejected");
-            return plain(rejection.status(), &rejection.to_string());
-        }
+    let bytes = match result {
+        Ok(b) => b,
+        Err(rejection) => return reject(state, &rejection),
     };
     // Injection is CPU work (a millisecond or two per pod): run it on the blocking pool so
     // it never stalls the reactor that serves every other connection.
@@ -126,36 +137,20 @@ async fn handle(state: &AppState, request: Request) -> Response {
         parts.uri.path().to_string(),
         tracing::Span::current(),
     );
-    let work = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| {
-            let answer = answer(&worker_state, &path, &mut review.request);
-            let encoded = encode_answer(review.api_version, &review.request.uid, &answer);
-            (answer, encoded)
-        })
-    });
+    let work =
+        tokio::task::spawn_blocking(move || span.in_scope(|| review(&worker_state, &path, &bytes)));
     match work.await {
-        Ok((answer, Ok((body, patch_bytes)))) => {
-            tracing::Span::current().record("patch_bytes", patch_bytes);
-            tracing::info!(
-                allowed = !matches!(answer, Answer::Deny { .. }),
-                "review answered"
-            );
-            let mut response = Response::new(Body::from(body));
+        Ok(Ok(reviewed)) => {
+            tracing::Span::current().record("patch_bytes", reviewed.patch_bytes);
+            tracing::info!(allowed = reviewed.allowed, "review answered");
+            let mut response = Response::new(Body::from(reviewed.body));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             );
             response
         }
-        Ok((_, Err(e))) => {
-            // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
-            state.metrics.failed("encode");
-            tracing::error!(error = %e, "encoding the AdmissionReview response failed");
-            plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "could not encode the response",
-            )
-        }
+        Ok(Err(rejection)) => reject(state, &rejection),
         Err(e) => {
             // A panic in the core: this review fails, the server goes on.
             state.metrics.failed("panic");
@@ -168,10 +163,41 @@ async fn handle(state: &AppState, request: Request) -> Response {
     }
 }
 
+fn reject(state: &AppState, rejection: &Rejection) -> Response {
+    state.metrics.failed(rejection.metric_label());
+    tracing::warn!(status = rejection.status().as_u16(), error = %rejection, "request rejected");
+    plain(rejection.status(), &rejection.to_string())
+}
+
+/// An answered review: the response body, whether it allows the pod, the patch's size.
+#[derive(Debug)]
+pub struct Reviewed {
+    pub body: Vec<u8>,
+    pub allowed: bool,
+    pub patch_bytes: usize,
+}
+
+/// Everything `/inject` does with a body once the HTTP checks passed: parse the review,
+/// decide, inject, encode the answer. The handler and the fuzz target call this same function.
+pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rejection> {
+    let mut review = parse_review(body).map_err(Rejection::BadRequest)?;
+    let answer = answer(state, path, &mut review.request);
+    let allowed = !matches!(answer, Answer::Deny { .. });
+    match encode_answer(review.api_version, &review.request.uid, &answer) {
+        Ok((body, patch_bytes)) => Ok(Reviewed {
+            body,
+            allowed,
+            patch_bytes,
+        }),
+        // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
+        Err(e) => Err(Rejection::Encode(e.to_string())),
+    }
+}
+
 /// Decides the answer for a parsed review and counts it.
 fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
     let span = tracing::Span::current();
-    span.record("uid", req.uid.as_str());
+    span.record("uid", crate::text::elide(&req.uid).as_ref());
     if !req.is_pod_create() {
         span.record("decision", "not a Pod CREATE");
         state.metrics.skipped("not_pod_create");
@@ -188,7 +214,7 @@ fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
     };
     let namespace = fill_namespace(pod, req.namespace.as_deref());
     span.record("namespace", namespace.as_str());
-    span.record("pod", pod_name(pod, &req.name));
+    span.record("pod", crate::text::elide(pod_name(pod, &req.name)).as_ref());
     let envs = envs::parse_inject_envs(path);
     let ns = state.cluster.as_ref().and_then(|c| c.namespace(&namespace));
     let pod_request = PodRequest {

@@ -137,8 +137,24 @@ impl<'de> Visitor<'de> for MetadataVisitor {
 
 /// Parses a request body; the error text is meant for the HTTP 400 answer.
 pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion, String> {
-    let review: IncomingReview = serde_json::from_slice(body)
-        .map_err(|e| format!("the request body is not an AdmissionReview: {e}"))?;
+    let review: IncomingReview = serde_json::from_slice(body).map_err(|e| {
+        // Only on failure: parse again tracking the path, so the message names the field.
+        let mut de = serde_json::Deserializer::from_slice(body);
+        match serde_path_to_error::deserialize::<_, IncomingReview>(&mut de) {
+            Err(pe) if pe.path().iter().next().is_some() => {
+                format!(
+                    "the request body is not an AdmissionReview: {}: {e}",
+                    pe.path()
+                )
+            }
+            _ => format!("the request body is not an AdmissionReview: {e}"),
+        }
+    })?;
+    if review.kind.is_empty() && review.api_version.is_empty() {
+        return Err(format!(
+            "the request body has no kind or apiVersion: want an AdmissionReview ({API_VERSION_V1})"
+        ));
+    }
     if review.kind != KIND {
         return Err(format!(
             "the request body is a {:?}, not an AdmissionReview",

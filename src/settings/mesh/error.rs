@@ -20,7 +20,8 @@ impl fmt::Display for Origin {
             Self::ProxyConfigAnnotation(value) => {
                 write!(
                     f,
-                    "invalid value '{value}' for annotation 'proxy.istio.io/config'"
+                    "invalid value '{}' for annotation 'proxy.istio.io/config'",
+                    crate::text::elide(value)
                 )
             }
         }

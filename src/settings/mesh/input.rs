@@ -8,7 +8,6 @@
 //! - A field whose value is `null` is left as it was; unknown fields are ignored.
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::{MeshError, Origin};
@@ -34,14 +33,13 @@ pub(crate) fn parse_object(
         message,
     };
     // Go's yaml.Unmarshal reads the first document and ignores the rest.
-    let mut yaml = match serde_yaml::Deserializer::from_str(text).next() {
-        Some(document) => {
-            serde_yaml::Value::deserialize(document).map_err(|e| syntax(e.to_string()))?
-        }
-        None => serde_yaml::Value::Null,
-    };
-    yaml.apply_merge().map_err(|e| syntax(e.to_string()))?;
-    match yaml_to_json(yaml).map_err(syntax)? {
+    let json = crate::go::yaml::load_first(text).map_err(|e| {
+        syntax(format!(
+            "line {} column {}: {}",
+            e.line, e.column, e.message
+        ))
+    })?;
+    match json.unwrap_or(Value::Null) {
         Value::Null => Ok(None),
         Value::Object(map) => Ok(Some(map)),
         other => Err(MeshError::NotAMapping {
@@ -59,57 +57,6 @@ fn kind_of(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "a list",
         Value::Object(_) => "a mapping",
-    }
-}
-
-fn yaml_to_json(value: serde_yaml::Value) -> Result<Value, String> {
-    use serde_yaml::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => number_to_json(&n)?,
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .map(yaml_to_json)
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(entries) => {
-            let mut map = Map::with_capacity(entries.len());
-            for (key, value) in entries {
-                map.insert(key_to_string(key)?, yaml_to_json(value)?);
-            }
-            Value::Object(map)
-        }
-        Y::Tagged(tagged) => yaml_to_json(tagged.value)?,
-    })
-}
-
-fn number_to_json(n: &serde_yaml::Number) -> Result<Value, String> {
-    if let Some(i) = n.as_i64() {
-        return Ok(i.into());
-    }
-    if let Some(u) = n.as_u64() {
-        return Ok(u.into());
-    }
-    n.as_f64()
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
-        .ok_or_else(|| format!("unsupported number {n} (JSON has no infinity or NaN)"))
-}
-
-fn key_to_string(key: serde_yaml::Value) -> Result<String, String> {
-    use serde_yaml::Value as Y;
-    match key {
-        Y::String(s) => Ok(s),
-        Y::Number(n) => Ok(n.to_string()),
-        Y::Bool(b) => Ok(b.to_string()),
-        Y::Null => Ok("null".to_owned()),
-        Y::Tagged(tagged) => key_to_string(tagged.value),
-        Y::Sequence(_) | Y::Mapping(_) => {
-            Err("unsupported mapping key: a list or mapping".to_owned())
-        }
     }
 }
 
@@ -171,9 +118,12 @@ mod tests {
     #[case("null", None)]
     #[case("{ \"holdApplicationUntilProxyStarts\": true }", Some(json!({"holdApplicationUntilProxyStarts": true})))]
     #[case("concurrency: 0\nproxyMetadata:\n  FOO: bar", Some(json!({"concurrency": 0, "proxyMetadata": {"FOO": "bar"}})))]
-    #[case("1: x\ntrue: y", Some(json!({"1": "x", "true": "y"})))]
+    // go-yaml v2 (YAML 1.1): `y` is a boolean, and so is a key `true`.
+    #[case("1: x\ntrue: y", Some(json!({"1": "x", "true": true})))]
     #[case("a: 1\n---\nb: 2", Some(json!({"a": 1})))]
-    #[case("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2", Some(json!({"base": {"x": 1}, "other": {"x": 1, "y": 2}})))]
+    #[case("base: &b {x: 1}\nother:\n  <<: *b\n  z: 2", Some(json!({"base": {"x": 1}, "other": {"x": 1, "z": 2}})))]
+    // go-yaml v2 keeps the last of duplicate keys.
+    #[case("a: 1\na: 2", Some(json!({"a": 2})))]
     #[case("a: !!str 5", Some(json!({"a": "5"})))]
     fn parses_yaml_and_json(#[case] text: &str, #[case] want: Option<Value>) {
         assert_eq!(parse(text).unwrap(), want);
@@ -183,8 +133,8 @@ mod tests {
     #[case("foo", "expected a mapping of fields, found a string")]
     #[case("[1, 2]", "expected a mapping of fields, found a list")]
     #[case("a: [", "not valid YAML")]
-    #[case("a: 1\na: 2", "duplicate entry")]
-    #[case("a: .inf", "unsupported number")]
+    #[case("a: .inf", "json: unsupported value: +Inf")]
+    #[case(&"- ".repeat(10_000), "deeper than 200 levels")]
     fn rejects_garbage(#[case] text: &str, #[case] message: &str) {
         let e = parse(text).unwrap_err().to_string();
         assert!(e.starts_with("mesh config: "), "{e}");

@@ -6,10 +6,8 @@
 //! verb that does not fit its operand prints `%!d(string=x)`, as Go does.
 //! Widths are capped so a format string cannot allocate unbounded memory.
 
-mod float;
-
-use float::{fmt_e, fmt_f, go_exp, shortest, special};
-pub(crate) use float::{go_float, json_float};
+use crate::go::float::{fmt_e, fmt_f, go_exp, shortest, special};
+pub(crate) use crate::go::float::{go_float, json_float};
 
 use super::value::{too_deep, Value, MAX_DEPTH};
 

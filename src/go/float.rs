@@ -3,7 +3,7 @@
 
 /// Sign, decimal digits (no leading zeros) and decimal exponent of the first
 /// digit, for the shortest representation that round-trips.
-pub(super) fn shortest(f: f64) -> (bool, String, i32) {
+pub(crate) fn shortest(f: f64) -> (bool, String, i32) {
     let s = format!("{:e}", f.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
@@ -16,7 +16,7 @@ pub(super) fn shortest(f: f64) -> (bool, String, i32) {
     )
 }
 
-pub(super) fn special(f: f64) -> Option<String> {
+pub(crate) fn special(f: f64) -> Option<String> {
     if f.is_nan() {
         Some("NaN".into())
     } else if f.is_infinite() {
@@ -26,7 +26,7 @@ pub(super) fn special(f: f64) -> Option<String> {
     }
 }
 
-pub(super) fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
+pub(crate) fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
     let mut s = String::from(if neg { "-" } else { "" });
     s.push_str(&digits[..1]);
     if digits.len() > 1 {
@@ -41,7 +41,7 @@ pub(super) fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
     s
 }
 
-pub(super) fn fmt_f(neg: bool, digits: &str, exp: i32) -> String {
+pub(crate) fn fmt_f(neg: bool, digits: &str, exp: i32) -> String {
     let mut s = String::from(if neg { "-" } else { "" });
     let dp = exp + 1;
     let nd = digits.len() as i32;
@@ -95,7 +95,7 @@ pub(crate) fn json_float(f: f64) -> Option<String> {
 }
 
 /// Rust writes 1.5e3; Go writes 1.5e+03.
-pub(super) fn go_exp(s: String) -> String {
+pub(crate) fn go_exp(s: String) -> String {
     match s.split_once('e') {
         Some((m, e)) => {
             let n: i32 = e.parse().unwrap_or(0);

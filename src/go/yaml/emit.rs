@@ -1,87 +1,99 @@
-//! `toYaml` output byte-compatible with Go's `sigs.k8s.io/yaml.Marshal`.
+//! go-yaml v2's emitter, for what `sigs.k8s.io/yaml.Marshal` prints: kube-inject's output and
+//! the templates' `toYaml`.
 //!
-//! That library marshals to JSON, reads the JSON back with go-yaml v2 and
-//! re-emits it, so: every map is sorted (go-yaml's natural key order), numbers
-//! are ints when the JSON text is integral, block style with 2-space indent,
-//! sequences inside mappings are not indented, empty collections are `{}`/`[]`,
-//! strings that would read back as another type are double-quoted, strings
-//! with newlines use literal style (`|-`), and long plain or quoted scalars are
-//! folded at column 80 as go-yaml v2 does. The emitter below follows go-yaml's
-//! `emitterc.go` closely for exactly these cases; there are no anchors, tags,
-//! comments or flow styles to handle.
+//! That library marshals to JSON, reads the JSON back with go-yaml v2 and re-emits it, so:
+//! every map is sorted (go-yaml's natural key order, digit runs compare numerically), numbers
+//! are ints when the JSON text is integral, block style with 2-space indent, sequences inside
+//! mappings are not indented, empty collections are `{}`/`[]`, strings that would read back as
+//! another type are double-quoted, strings with newlines use literal style (`|-`), long plain
+//! or quoted scalars are folded at column 80, and keys that are multi-line or longer than 128
+//! bytes are written as complex keys (`? key` / `: value`). The emitter follows go-yaml's
+//! `emitterc.go` closely for exactly these cases; there are no anchors, tags, comments or flow
+//! styles to handle.
+//!
+//! One deliberate difference: go-yaml writes the line breaks `\r`, U+0085, U+2028 and U+2029
+//! raw inside quoted scalars, where YAML 1.1 readers (PyYAML, and so many CI tools) fold them
+//! into other text. We always escape them in double quotes, so every string reads back as it
+//! was.
 
-mod resolve;
-
-use super::format::{go_float, json_float};
-use super::value::{too_deep, Value, MAX_DEPTH};
-use resolve::{is_base60_float, key_cmp, resolves_to_str};
+use super::style::{is_base60_float, key_cmp, resolves_to_str};
+use super::MAX_DEPTH;
+use crate::go::float::{go_float, json_float};
 
 /// A value as go-yaml sees it after the JSON round trip.
-enum Y {
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
     Null,
     Bool(bool),
     /// Integer text.
     Int(String),
     Float(f64),
     Str(String),
-    Seq(Vec<Y>),
-    Map(Vec<(String, Y)>),
+    Seq(Vec<Node>),
+    /// Entries in any order: `emit` sorts them as go-yaml does.
+    Map(Vec<(String, Node)>),
 }
 
-/// Marshals a value; errors are the JSON encoder's (NaN, too deep).
-pub(crate) fn to_yaml(v: &Value<'_>) -> Result<String, String> {
-    let y = convert(v, 0)?;
+impl Node {
+    /// The node for a JSON number, as go-yaml reads Go's JSON text back: integral text within
+    /// 64 bits is an int, anything else a float. Errors for NaN and infinities, which Go's
+    /// JSON encoder refuses.
+    pub fn number(f: f64) -> Result<Node, String> {
+        let text =
+            json_float(f).ok_or_else(|| format!("json: unsupported value: {}", go_float(f)))?;
+        let integral = !text.contains(['.', 'e']);
+        let fits = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
+        Ok(if integral && fits {
+            Node::Int(text)
+        } else {
+            Node::Float(f)
+        })
+    }
+
+    /// A JSON value (serde's) as a node; errors when it nests deeper than `MAX_DEPTH`.
+    pub fn from_json(v: &serde_json::Value) -> Result<Node, String> {
+        from_json(v, 0)
+    }
+}
+
+fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node, String> {
+    use serde_json::Value as J;
+    if depth > MAX_DEPTH {
+        return Err(format!("value nests deeper than {MAX_DEPTH} levels"));
+    }
+    Ok(match v {
+        J::Null => Node::Null,
+        J::Bool(b) => Node::Bool(*b),
+        J::Number(n) if n.is_i64() || n.is_u64() => Node::Int(n.to_string()),
+        J::Number(n) => Node::number(n.as_f64().unwrap_or(f64::NAN))?,
+        J::String(s) => Node::Str(s.clone()),
+        J::Array(items) => Node::Seq(
+            items
+                .iter()
+                .map(|i| from_json(i, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(m) => Node::Map(
+            m.iter()
+                .map(|(k, v)| Ok((k.clone(), from_json(v, depth + 1)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+/// Prints one document (no `---`), ending with a newline.
+pub fn emit(node: &Node) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
     };
-    e.value(&y, -1, false);
+    e.value(node, -1, false);
     if e.column != 0 {
         e.out.push('\n');
     }
-    Ok(e.out)
-}
-
-fn convert(v: &Value<'_>, depth: usize) -> Result<Y, String> {
-    if depth > MAX_DEPTH {
-        return Err(too_deep());
-    }
-    Ok(match v {
-        Value::Nil | Value::Zero => Y::Null,
-        Value::Bool(b) => Y::Bool(*b),
-        Value::Int(i) => Y::Int(i.to_string()),
-        Value::Float(f) => {
-            let text = json_float(*f)
-                .ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
-            let integral = !text.contains(['.', 'e']);
-            let fits = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
-            if integral && fits {
-                Y::Int(text)
-            } else {
-                Y::Float(*f)
-            }
-        }
-        Value::Str(s) => Y::Str(s.to_string()),
-        _ if v.is_list() => Y::Seq(
-            v.list_items()
-                .unwrap_or_default()
-                .iter()
-                .map(|i| convert(i, depth + 1))
-                .collect::<Result<_, _>>()?,
-        ),
-        _ => {
-            let mut entries = v
-                .map_entries()
-                .unwrap_or_default()
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), convert(v, depth + 1)?)))
-                .collect::<Result<Vec<_>, String>>()?;
-            entries.sort_by(|a, b| key_cmp(&a.0, &b.0));
-            Y::Map(entries)
-        }
-    })
+    e.out
 }
 
 const BEST_WIDTH: usize = 80;
@@ -187,7 +199,16 @@ fn analyze(s: &str) -> Analysis {
     }
 }
 
+/// go-yaml's `yaml_emitter_check_simple_key` for a string key: single-line, at most 128 bytes.
+fn is_simple_key(k: &str) -> bool {
+    k.len() <= 128 && !k.chars().any(is_break)
+}
+
 fn choose_style(s: &str, simple_key: bool) -> Style {
+    // Our one departure from go-yaml (see the module doc): breaks other than `\n` are escaped.
+    if s.chars().any(|c| is_break(c) && c != '\n') {
+        return Style::Double;
+    }
     let mut style = if s.contains('\n') {
         Style::Literal
     } else if resolves_to_str(s) && !is_base60_float(s) {
@@ -249,20 +270,32 @@ impl Emitter {
     }
 
     /// Emits a node whose parent block is at `parent` (-1 at the root).
-    fn value(&mut self, y: &Y, parent: isize, mapping_context: bool) {
+    fn value(&mut self, y: &Node, parent: isize, mapping_context: bool) {
         let child = if parent < 0 { 0 } else { parent as usize + 2 };
         match y {
-            Y::Map(entries) if entries.is_empty() => self.indicator("{}", true, false, false),
-            Y::Seq(items) if items.is_empty() => self.indicator("[]", true, false, false),
-            Y::Map(entries) => {
-                for (k, v) in entries {
+            Node::Map(entries) if entries.is_empty() => self.indicator("{}", true, false, false),
+            Node::Seq(items) if items.is_empty() => self.indicator("[]", true, false, false),
+            Node::Map(entries) => {
+                let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
+                sorted.sort_by(|a, b| key_cmp(&a.0, &b.0));
+                for (k, v) in sorted {
                     self.write_indent(child);
-                    self.scalar_str(k, child + 2, true);
-                    self.indicator(":", false, false, false);
-                    self.value(v, child as isize, true);
+                    if is_simple_key(k) {
+                        self.scalar_str(k, child + 2, true);
+                        self.indicator(":", false, false, false);
+                        self.value(v, child as isize, true);
+                    } else {
+                        // go-yaml's complex key: `? key`, then `: value` on its own line,
+                        // the value laid out as after a sequence's `- `.
+                        self.indicator("?", true, false, true);
+                        self.scalar_str(k, child + 2, false);
+                        self.write_indent(child);
+                        self.indicator(":", true, false, true);
+                        self.value(v, child as isize, false);
+                    }
                 }
             }
-            Y::Seq(items) => {
+            Node::Seq(items) => {
                 let indent = if mapping_context && !self.indention {
                     parent.max(0) as usize
                 } else {
@@ -274,10 +307,10 @@ impl Emitter {
                     self.value(item, indent as isize, false);
                 }
             }
-            Y::Null => self.plain("null", child, true),
-            Y::Bool(b) => self.plain(if *b { "true" } else { "false" }, child, true),
-            Y::Int(t) => self.plain(t, child, true),
-            Y::Float(f) => {
+            Node::Null => self.plain("null", child, true),
+            Node::Bool(b) => self.plain(if *b { "true" } else { "false" }, child, true),
+            Node::Int(t) => self.plain(t, child, true),
+            Node::Float(f) => {
                 let s = match go_float(*f).as_str() {
                     "+Inf" => ".inf".to_string(),
                     "-Inf" => "-.inf".to_string(),
@@ -286,7 +319,7 @@ impl Emitter {
                 };
                 self.plain(&s, child, true);
             }
-            Y::Str(s) => {
+            Node::Str(s) => {
                 let indent = if parent < 0 { 2 } else { parent as usize + 2 };
                 self.scalar_str(s, indent, false);
             }
@@ -458,12 +491,11 @@ impl Emitter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::value::Origin;
     use rstest::rstest;
     use serde_json::json;
 
     fn y(j: serde_json::Value) -> String {
-        to_yaml(&Value::from_json(&j, Origin::Dynamic)).unwrap()
+        emit(&Node::from_json(&j).unwrap())
     }
 
     #[rstest]

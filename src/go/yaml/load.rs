@@ -10,10 +10,11 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
 
 use super::resolve::{self, Scalar};
+use super::MAX_DEPTH;
 
 /// Where and why a document could not be read (line 1-based, column 1-based, in the document).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct LoadError {
+pub struct LoadError {
     pub line: usize,
     pub column: usize,
     pub message: String,
@@ -49,10 +50,24 @@ struct Builder {
     expanded: usize,
 }
 
-/// Parses one document (`None` when the text holds no node or only `null`).
-pub(super) fn load(text: &str) -> Result<Option<Value>, LoadError> {
+/// Parses one document (`None` when the text holds no node or only `null`); a second
+/// document is an error.
+pub fn load(text: &str) -> Result<Option<Value>, LoadError> {
+    load_with(text, false)
+}
+
+/// Parses the first document and ignores the rest, as Go's `yaml.Unmarshal` (and so
+/// `sigs.k8s.io/yaml.YAMLToJSON`) does.
+pub fn load_first(text: &str) -> Result<Option<Value>, LoadError> {
+    load_with(text, true)
+}
+
+fn load_with(text: &str, first_only: bool) -> Result<Option<Value>, LoadError> {
     let mut b = Builder::default();
     for event in Parser::new_from_str(text) {
+        if first_only && matches!(event, Ok((Event::DocumentEnd, _))) {
+            break;
+        }
         let (event, span) = event.map_err(|e| LoadError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
@@ -78,15 +93,21 @@ impl Builder {
             }
             Event::Scalar(text, style, anchor, tag) => self.scalar(&text, style, anchor, tag)?,
             Event::Alias(id) => self.alias(id)?,
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::Seq {
-                anchor,
-                items: Vec::new(),
-            }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
-                anchor,
-                map: Map::new(),
-                key: None,
-            }),
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(1)?;
+                self.stack.push(Frame::Seq {
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(1)?;
+                self.stack.push(Frame::Map {
+                    anchor,
+                    map: Map::new(),
+                    key: None,
+                });
+            }
             Event::SequenceEnd | Event::MappingEnd => self.end()?,
             _ => {}
         }
@@ -134,6 +155,9 @@ impl Builder {
         if self.expanded > ALIAS_BUDGET {
             return Err("document contains excessive aliasing".into());
         }
+        // An alias copies its anchor's whole subtree here: chained anchors could otherwise
+        // build a value far deeper than the text.
+        self.check_depth(depth(&value))?;
         if self.expects_key() {
             let key = match value {
                 Value::String(s) => s,
@@ -157,6 +181,14 @@ impl Builder {
         }
         self.remember(anchor, value.clone());
         self.add(value, false)
+    }
+
+    /// Refuses a node `extra` levels deep at the current position past `MAX_DEPTH`.
+    fn check_depth(&self, extra: usize) -> Result<(), String> {
+        if self.stack.len() + extra > MAX_DEPTH {
+            return Err(format!("collections nest deeper than {MAX_DEPTH} levels"));
+        }
+        Ok(())
     }
 
     fn expects_key(&self) -> bool {
@@ -234,7 +266,10 @@ fn scalar_value(s: Scalar) -> Result<Value, String> {
 /// integers; NaN and the infinities make it fail.
 fn float_value(f: f64) -> Result<Value, String> {
     if !f.is_finite() {
-        return Err(format!("float {f} cannot be represented in JSON"));
+        return Err(format!(
+            "json: unsupported value: {}",
+            crate::go::float::go_float(f)
+        ));
     }
     if f.fract() == 0.0 && f.abs() < 1e21 {
         if f >= i64::MIN as f64 && f < i64::MAX as f64 {
@@ -246,7 +281,16 @@ fn float_value(f: f64) -> Result<Value, String> {
     }
     Number::from_f64(f)
         .map(Value::Number)
-        .ok_or_else(|| format!("float {f} cannot be represented in JSON"))
+        .ok_or_else(|| format!("json: unsupported value: {f}"))
+}
+
+/// Nesting depth of a value: 0 for a scalar. Only called on values built within `MAX_DEPTH`.
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 fn count_nodes(v: &Value) -> usize {

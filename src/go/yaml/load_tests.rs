@@ -76,14 +76,17 @@ fn merge_keys(#[case] text: &str, #[case] want: Value) {
 #[case("b: &b [1]\nm:\n  <<: *b", "map merge")]
 #[case("m:\n  <<: [1]", "map merge")]
 #[case("m:\n  <<: 1", "map merge")]
-#[case("x: .inf", "JSON")]
-#[case("x: .nan", "JSON")]
+#[case("x: .inf", "json: unsupported value: +Inf")]
+#[case("x: .nan", "json: unsupported value: NaN")]
 #[case("~: a", "null")]
 #[case("x: !!int abc", "!!int")]
 #[case("? [a]\n: b", "key")]
 #[case("a: 1\n...\nb: 2\n", "more than one document")]
 #[case("a: *nope", "")]
 #[case("a: [1", "")]
+#[case(&"- ".repeat(201), "deeper than 200 levels")]
+#[case(&format!("{}1{}", "[".repeat(201), "]".repeat(201)), "deeper than 200 levels")]
+#[case("a: &a [[[[[[[[[[x]]]]]]]]]]\nb: &b [[[[[[[[[[*a]]]]]]]]]]\nc: &c [[[[[[[[[[*b]]]]]]]]]]\nd: &d [[[[[[[[[[*c]]]]]]]]]]\ne: &e [[[[[[[[[[*d]]]]]]]]]]\nf: &f [[[[[[[[[[*e]]]]]]]]]]\ng: &g [[[[[[[[[[*f]]]]]]]]]]\nh: &h [[[[[[[[[[*g]]]]]]]]]]\ni: &i [[[[[[[[[[*h]]]]]]]]]]\nj: &j [[[[[[[[[[*i]]]]]]]]]]\nk: &k [[[[[[[[[[*j]]]]]]]]]]\nl: &l [[[[[[[[[[*k]]]]]]]]]]\nm: &m [[[[[[[[[[*l]]]]]]]]]]\nn: &n [[[[[[[[[[*m]]]]]]]]]]\no: &o [[[[[[[[[[*n]]]]]]]]]]\np: &p [[[[[[[[[[*o]]]]]]]]]]\nq: &q [[[[[[[[[[*p]]]]]]]]]]\nr: &r [[[[[[[[[[*q]]]]]]]]]]\ns: &s [[[[[[[[[[*r]]]]]]]]]]\nt: &t [[[[[[[[[[*s]]]]]]]]]]\nu: [[*t]]", "deeper than 200 levels")]
 fn errors(#[case] text: &str, #[case] needle: &str) {
     let e = load(text).unwrap_err();
     assert!(e.message.contains(needle), "{e:?}");
@@ -114,4 +117,26 @@ fn alias_bombs_are_refused() {
 #[case("~\n")]
 fn empty_documents_are_none(#[case] text: &str) {
     assert_eq!(load(text).unwrap(), None);
+}
+
+#[test]
+fn load_first_ignores_later_documents_even_broken_ones() {
+    assert_eq!(
+        load_first("a: 1\n---\nb: [").unwrap(),
+        Some(json!({"a": 1}))
+    );
+    assert!(load("a: 1\n---\nb: 2").is_err());
+}
+
+#[test]
+fn deep_input_is_refused_on_a_small_stack() {
+    // 100k levels used to overflow the stack while building or dropping the value.
+    let text = "- ".repeat(100_000) + "x";
+    let e = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || load(&text).unwrap_err())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(e.message.contains("deeper than 200 levels"), "{e:?}");
 }

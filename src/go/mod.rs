@@ -1,0 +1,5 @@
+//! Go behaviours we reproduce byte for byte, one home each: `strconv`'s float text (`float`) and
+//! go-yaml v2 as `sigs.k8s.io/yaml` uses it (`yaml`). Nothing here knows about Istio or Pods.
+
+pub mod float;
+pub mod yaml;
