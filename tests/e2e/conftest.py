@@ -168,8 +168,11 @@ class Injector:
     """One release of our chart: its objects in the cluster, its server on the host."""
 
     def __init__(self, values: dict | None = None, name: str = "sidecar-injector",
-                 self_managed: bool = False):
+                 self_managed: bool = False, shutdown_delay: str | None = "0s"):
         self.values = values or {}
+        # The SIGTERM delay waits for Service endpoints to drop the Pod; on loopback there are
+        # none, so tests stop at once unless they look at the delay (None: the default).
+        self.shutdown_delay = shutdown_delay
         self.name = name
         self.self_managed = self_managed
         self.objects = render(self.values, name)
@@ -261,6 +264,8 @@ class Injector:
         # built without its http-proxy feature and ignores NO_PROXY then; reported separately.)
         for var in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
             env.pop(var, None)
+        if self.shutdown_delay is not None:
+            env["SIDECAR_INJECTOR_SHUTDOWN_DELAY"] = self.shutdown_delay
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.args = args

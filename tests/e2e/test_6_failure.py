@@ -4,6 +4,8 @@ refuse the Pod with a message naming our webhook, and Ignore admits it without a
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from conftest import (REVIEWS_PER_INJECTED_POD, Injector, KubectlError, assert_injected_once, create, injected, kubectl, log, namespace, pod,
@@ -44,6 +46,29 @@ def test_server_down(policy):
         inj.start()
         assert_injected_once(create(pod("after"), "-n", ns))
         log(f"{policy}: after restart Pods are injected again")
+    finally:
+        inj.uninstall()
+
+
+def test_sigterm_keeps_serving_through_the_shutdown_delay():
+    """After SIGTERM the server keeps admitting for --shutdown-delay (default 5s, while
+    endpoints drop the Pod), then exits; with failurePolicy Fail Pods are refused after."""
+    inj = Injector(shutdown_delay=None).install()
+    try:
+        namespace("draining", {"istio-injection": "enabled"})
+        wait_webhook_active("draining")
+        start = time.monotonic()
+        inj.proc.terminate()
+        assert_injected_once(create(pod("during-delay"), "-n", "draining"))
+        assert inj.proc.poll() is None, "exited before the shutdown delay"
+        code = inj.proc.wait(timeout=40)
+        waited = time.monotonic() - start
+        assert code == 0, f"exit status {code} after SIGTERM"
+        assert waited >= 4.5, f"exited {waited:.1f}s after SIGTERM, before the 5s delay"
+        with pytest.raises(KubectlError):
+            create(pod("after-exit"), "-n", "draining")
+        log(f"SIGTERM: a Pod created during the delay was injected; exit 0 after {waited:.1f}s; "
+            "then refused (Fail)")
     finally:
         inj.uninstall()
 
