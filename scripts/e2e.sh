@@ -10,6 +10,7 @@ cd "$root"
 trap 'scripts/cluster.sh down' EXIT
 scripts/cluster.sh up >/dev/null
 eval "$(scripts/cluster.sh env)"
+rm -rf target/e2e-logs target/e2e-captures
 mkdir -p target
 status=0
 tests/e2e/run.sh "$@" 2>&1 | tee target/e2e-test.log || status=$?

@@ -42,6 +42,7 @@ for _var in ("NO_PROXY", "no_proxy"):
     os.environ[_var] = ",".join(filter(None, [os.environ.get(_var), "127.0.0.1", "localhost"]))
 
 NAMESPACE = "istio-system"
+LOGS = ROOT / "target" / "e2e-logs"
 # Kinds that only make sense in-cluster: our binary runs on the host instead.
 HOST_REPLACED = {"Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"}
 
@@ -253,8 +254,12 @@ class Injector:
 
     def install(self) -> "Injector":
         kubectl("create", "namespace", NAMESPACE, check=False)
-        apply(self.cluster_objects())
-        self.start()
+        try:
+            apply(self.cluster_objects())
+            self.start()
+        except BaseException:
+            self.uninstall()  # a fixture that fails here never reaches its teardown
+            raise
         return self
 
     def start(self) -> None:
@@ -269,7 +274,10 @@ class Injector:
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.args = args
-        wait(self.ready, f"{self.name} /readyz (log: {self.log_path})", timeout=30)
+        try:
+            wait(self.ready, f"{self.name} /readyz", timeout=30)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; server log:\n{self.log()}") from None
 
     def ready(self) -> bool:
         if self.proc.poll() is not None:
@@ -292,6 +300,8 @@ class Injector:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if getattr(self, "log_file", None):
+            self.log_file.close()
 
     def metric(self, name: str) -> float:
         """Sum of a counter over all its label sets, from /metrics."""
@@ -309,6 +319,9 @@ class Injector:
             kind, meta = obj["kind"], obj["metadata"]
             ns = ["-n", meta["namespace"]] if "namespace" in meta else []
             kubectl("delete", kind, meta["name"], *ns, "--ignore-not-found", "--wait=false")
+        if self.log_path.exists():  # kept for debugging: target/e2e-logs/
+            LOGS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.log_path, LOGS / f"{self.name}-{self.port}.log")
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
