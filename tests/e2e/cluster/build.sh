@@ -9,7 +9,7 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 
-command -v go >/dev/null || { echo "build.sh: go is not on PATH (scripts/setup.sh installs it)" >&2; exit 1; }
+command -v go >/dev/null || { echo "build.sh: go is not on PATH (Go 1.26 or newer is needed, as go.mod says)" >&2; exit 1; }
 
 hash="$( { go version; cat build.sh go.mod go.sum; find cmd -name '*.go' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-16)"
 root="${SIDECAR_E2E_CACHE:-$HOME/.cache/sidecar-injector/e2e-bin}"
@@ -24,7 +24,6 @@ if ! complete; then
   trap 'rm -rf "$tmp"' EXIT
   echo "build.sh: building e2e cluster binaries into $out (cold build: takes a while)" >&2
   start=$(date +%s)
-  # Only one heavy Go build machine-wide (the Istio oracle builds too).
   # Stamp the pinned version, as Kubernetes' own build does (otherwise /version and
   # `kubectl version` say v0.0.0-master).
   kube="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
@@ -33,6 +32,7 @@ if ! complete; then
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ldflags+=" -X $pkg.gitVersion=$kube -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
   done
+  # Only one heavy Go build machine-wide (the Istio oracle builds too).
   nice -n 10 flock /tmp/go-heavy.lock \
     env CGO_ENABLED=0 go build -trimpath -ldflags="$ldflags" -o "$tmp/" ./cmd/... >&2
   for b in "${bins[@]}"; do [[ -x "$tmp/$b" ]] || { echo "build.sh: $b missing after build" >&2; exit 1; }; done
