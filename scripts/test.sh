@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints, unit + integration tests, Istio's golden cases (ratcheted),
-# and the Helm chart checks. Needs Python 3 with the packages scripts/setup.sh installs.
+# the Helm chart checks, and the end-to-end scenarios against a real kube-apiserver. Needs Python 3 with the packages scripts/setup.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
@@ -27,6 +27,14 @@ if [ -x tests/chart/run.sh ]; then
   chart=${chart:-0}
 fi
 
+e2e=0
+if [ -x scripts/e2e.sh ]; then
+  step "end-to-end: real kube-apiserver (scripts/e2e.sh)"
+  scripts/e2e.sh
+  e2e=$(grep -Eo '^e2e: [0-9]+ passed' target/e2e-test.log | cut -d' ' -f2)
+  e2e=${e2e:-0}
+fi
+
 echo
-echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart"
-echo "all: $((rust + kube + web + chart)) passed, 0 failed"
+echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart, e2e tests: $e2e"
+echo "all: $((rust + kube + web + chart + e2e)) passed, 0 failed"
