@@ -213,10 +213,25 @@ async fn build_client(args: &ServeArgs) -> anyhow::Result<Option<::kube::Client>
     if args.kube == KubeMode::Off {
         return Ok(None);
     }
-    let client = ::kube::Client::try_default()
-        .await
-        .context("connecting to the Kubernetes API (use --kube=off to run without it)")?;
+    const HINT: &str = "connecting to the Kubernetes API (use --kube=off to run without it)";
+    let mut config = ::kube::Config::infer().await.context(HINT)?;
+    // kube-rs takes HTTPS_PROXY without looking at NO_PROXY; client-go (istiod) honours it,
+    // and Pods often carry both with the API server in NO_PROXY.
+    if config.proxy_url.is_some() && no_proxy_covers(&config.cluster_url) {
+        config.proxy_url = None;
+    }
+    let client = ::kube::Client::try_from(config).context(HINT)?;
     Ok(Some(client))
+}
+
+fn no_proxy_covers(url: &http::Uri) -> bool {
+    let no_proxy = std::env::var("NO_PROXY")
+        .or_else(|_| std::env::var("no_proxy"))
+        .unwrap_or_default();
+    let host = url.host().unwrap_or("");
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let port = url.port_u16().unwrap_or(443);
+    crate::go::httpproxy::bypasses(&no_proxy, host, port)
 }
 
 fn resolve_native(mode: NativeSidecars, have_cluster: bool) -> NativeSidecars {
