@@ -25,3 +25,18 @@ fi
 if ! command -v cargo-deny >/dev/null 2>&1; then
   cargo install cargo-deny --locked --quiet
 fi
+
+# cargo-fuzz runs the fuzz smoke (scripts/fuzz.sh), on the stable toolchain.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  cargo install cargo-fuzz --locked --quiet
+fi
+
+# h2load (load for bench/soak.sh), openssl and curl, from Debian's packages.
+missing=()
+command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

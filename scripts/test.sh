@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, unit + integration tests, Istio's golden cases (ratcheted),
-# the Helm chart checks, and the end-to-end scenarios against a real kube-apiserver. Needs Python 3 with the packages scripts/setup.sh installs.
+# Every test: formatting, lints, supply chain, unit + integration tests (fuzz regressions, the
+# bad-input tables, the shutdown drain), Istio's golden cases (ratcheted), the Helm chart
+# checks, the end-to-end scenarios against a real kube-apiserver, a fuzz smoke run and a short
+# soak. Run scripts/setup.sh first (it installs what this needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 step() { printf '\n==> %s\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
+step "cargo deny (licenses, duplicate crates, sources)"
+cargo deny --log-level error check licenses bans sources
 step "cargo build --release"
 cargo build --release --quiet
 step "cargo test"
@@ -35,6 +40,14 @@ if [ -x scripts/e2e.sh ]; then
   e2e=${e2e:-0}
 fi
 
+step "fuzz smoke: every target ${FUZZ_SECONDS:-60}s (scripts/fuzz.sh)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}" | tee target/fuzz.log
+fuzz=$(grep -c 'no findings' target/fuzz.log || true)
+
+step "short soak: load under rotations and slow clients (bench/soak.sh)"
+DURATION=30 RATE=500 ROTATE_EVERY=10 VALUES_EVERY=15 SLOW_CLIENTS=1000 bench/soak.sh | tee target/soak.log
+soak=1
+
 echo
-echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart, e2e tests: $e2e"
-echo "all: $((rust + kube + web + chart + e2e)) passed, 0 failed"
+echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart, e2e tests: $e2e, fuzz targets clean: $fuzz, soak: $soak"
+echo "all: $((rust + kube + web + chart + e2e + fuzz + soak)) passed, 0 failed"

@@ -372,3 +372,13 @@ def test_chart_version_matches_the_crate():
                    if line.startswith("version"))
     assert chart["appVersion"] == version
     assert Path(ROOT / "charts" / "sidecar-injector" / "values.schema.json").is_file()
+
+
+def test_shutdown_drain_fits_the_termination_grace_period(default):
+    pod = default.deployment["spec"]["template"]["spec"]
+    args = default.container["args"]
+    assert "--shutdown-delay=5s" in args and "--shutdown-grace=20s" in args, args
+    assert pod["terminationGracePeriodSeconds"] > 5 + 20
+    assert "lifecycle" not in default.container, "the server drains itself; no preStop sleep"
+    with pytest.raises(Exception, match="terminationGracePeriodSeconds"):
+        render({"terminationGracePeriodSeconds": 25})
