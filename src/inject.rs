@@ -209,6 +209,7 @@ fn inject_encoded(
     mut merged: Value,
     target: &Target,
 ) -> Result<Value, InjectError> {
+    check_bounds(pod)?;
     let no_annotations = BTreeMap::new();
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
     crate::annotations::validate(annotations)
@@ -253,6 +254,61 @@ fn inject_encoded(
     let mut json = to_json(&out)?;
     crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
     Ok(json)
+}
+
+/// Per-pod caps. Injection's cost grows with these counts; far past anything a real workload
+/// has, a pod is refused with a message instead of costing seconds. The annotation cap is the
+/// API server's own (`TotalAnnotationSizeLimitB`), so nothing valid is lost.
+pub const MAX_CONTAINERS: usize = 256;
+pub const MAX_VOLUMES: usize = 1_024;
+pub const MAX_ENV_PER_CONTAINER: usize = 10_000;
+pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
+
+fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
+    let too_many = |what: &str, n: usize, max: usize| {
+        InjectError::InvalidPod(format!(
+            "{what}: {n} is over the limit of {max} this injector accepts"
+        ))
+    };
+    let annotation_bytes: usize = pod
+        .metadata
+        .annotations
+        .iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    if annotation_bytes > MAX_ANNOTATION_BYTES {
+        return Err(InjectError::InvalidPod(format!(
+            "metadata.annotations: {annotation_bytes} bytes in total, over Kubernetes' limit of {MAX_ANNOTATION_BYTES}"
+        )));
+    }
+    let Some(spec) = pod.spec.as_ref() else {
+        return Ok(());
+    };
+    let inits = spec.init_containers.as_deref().unwrap_or_default();
+    let containers = spec.containers.len() + inits.len();
+    if containers > MAX_CONTAINERS {
+        return Err(too_many(
+            "spec.containers + spec.initContainers",
+            containers,
+            MAX_CONTAINERS,
+        ));
+    }
+    let volumes = spec.volumes.as_ref().map_or(0, Vec::len);
+    if volumes > MAX_VOLUMES {
+        return Err(too_many("spec.volumes", volumes, MAX_VOLUMES));
+    }
+    for c in spec.containers.iter().chain(inits) {
+        let env = c.env.as_ref().map_or(0, Vec::len);
+        if env > MAX_ENV_PER_CONTAINER {
+            return Err(too_many(
+                &format!("container {:?}: env", crate::text::elide(&c.name)),
+                env,
+                MAX_ENV_PER_CONTAINER,
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn merge(target: &mut Value, overlay: &Value) -> Result<(), InjectError> {

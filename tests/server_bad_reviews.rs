@@ -131,6 +131,11 @@ fn nested(open: &str, depth: usize) -> Vec<u8> {
 )]
 #[case::deep_proxy_config(annotated("proxy.istio.io/config", &"- ".repeat(20_000)), Want::Denied("proxy.istio.io/config"))]
 #[case::quadratic_proxy_config(annotated("proxy.istio.io/config", &"{a: ".repeat(40_000)), Want::Denied("proxy.istio.io/config"))]
+// Caps far past any real workload: refused with the limit named.
+#[case::too_many_containers(with_pod(|p| p["spec"]["containers"] = json!((0..300).map(|i| json!({"name": format!("c{i}"), "image": "x"})).collect::<Vec<_>>())), Want::Denied("over the limit of 256"))]
+#[case::too_many_env(containers(|c| c["env"] = json!((0..10_001).map(|i| json!({"name": format!("E{i}")})).collect::<Vec<_>>())), Want::Denied("env: 10001 is over the limit"))]
+#[case::too_many_volumes(with_pod(|p| p["spec"]["volumes"] = json!((0..1_100).map(|i| json!({"name": format!("v{i}"), "emptyDir": {}})).collect::<Vec<_>>())), Want::Denied("spec.volumes: 1100"))]
+#[case::annotations_over_256k(annotated("big", &"x".repeat(300 * 1024)), Want::Denied("over Kubernetes' limit"))]
 #[case::bad_interception_mode(
     annotated("sidecar.istio.io/interceptionMode", "SOMETIMES"),
     Want::Denied("interceptionMode")

@@ -34,9 +34,11 @@ fn entry_matches(entry: &str, host: &str, ip: Option<IpAddr>, port: u16) -> bool
     {
         return ip == Some(addr);
     }
-    // `host:port` (an IPv6 literal with a port is bracketed).
+    // `host:port`; an IPv6 literal with a port is bracketed: `[::1]:6443`.
     let (name, want_port) = match entry.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h, p.parse::<u16>().ok()),
+        Some((h, p)) if !h.contains(':') || (h.starts_with('[') && h.ends_with(']')) => {
+            (h, p.parse::<u16>().ok())
+        }
         _ => (entry.as_str(), None),
     };
     if want_port.is_some_and(|p| p != port) {

@@ -17,6 +17,9 @@ pub struct YamlError {
     pub message: String,
 }
 
+/// Documents in one stream; a manifest of more is split by the caller.
+pub const MAX_DOCUMENTS: usize = 10_000;
+
 /// One document of the input: its parsed value (None when empty) and its raw text.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -28,7 +31,17 @@ pub struct Document {
 /// (what kubectl and istioctl read manifests with).
 pub fn read_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
-    for (index, (first_line, raw)) in split_documents(text).into_iter().enumerate() {
+    let parts = split_documents(text);
+    if parts.len() > MAX_DOCUMENTS {
+        return Err(YamlError {
+            index: MAX_DOCUMENTS,
+            message: format!(
+                "the stream has {} documents, over the limit of {MAX_DOCUMENTS}; split it",
+                parts.len()
+            ),
+        });
+    }
+    for (index, (first_line, raw)) in parts.into_iter().enumerate() {
         let value = if raw.trim().is_empty() {
             None
         } else {
@@ -150,6 +163,12 @@ mod tests {
             docs[0].value,
             Some(json!({"mode": 420, "optional": true, "v": "on"}))
         );
+    }
+
+    #[test]
+    fn too_many_documents_are_refused() {
+        let e = read_documents(&"a: 1\n---\n".repeat(MAX_DOCUMENTS + 1)).unwrap_err();
+        assert!(e.to_string().contains("over the limit of 10000"), "{e}");
     }
 
     #[test]
