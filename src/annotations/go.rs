@@ -306,7 +306,7 @@ pub(crate) fn split_host_port(hostport: &str) -> Result<(&str, &str), String> {
             return Err(err("missing port in address"));
         }
         if end + 1 != i {
-            return Err(if hostport.as_bytes()[end + 1] == b':' {
+            return Err(if hostport.as_bytes().get(end + 1) == Some(&b':') {
                 err("too many colons in address")
             } else {
                 err("missing port in address")

@@ -72,7 +72,7 @@ fn parse_ipv4_fields(input: &str, part: &str) -> Result<(), AddrError> {
                 return Err(addr_err(input, "IPv4 field has value >255", None));
             }
         } else if c == b'.' {
-            if i == 0 || i == bytes.len() - 1 || bytes[i - 1] == b'.' {
+            if i == 0 || i + 1 == bytes.len() || bytes.get(i - 1) == Some(&b'.') {
                 let msg = "IPv4 field must have at least one digit";
                 return Err(addr_err(input, msg, Some(&part[i..])));
             }
@@ -239,7 +239,7 @@ pub(crate) fn parse_prefix(s: &str) -> Result<(), PrefixError> {
     let bits_str = &s[slash + 1..];
     let bad_bits = || err(format!("bad bits after slash: {}", quote(bits_str)));
     // Go refuses a sign or a leading zero here although Atoi would take them.
-    if bits_str.len() > 1 && !matches!(bits_str.as_bytes()[0], b'1'..=b'9') {
+    if bits_str.len() > 1 && !matches!(bits_str.as_bytes().first(), Some(b'1'..=b'9')) {
         return Err(bad_bits());
     }
     let bits = atoi(bits_str).map_err(|_| bad_bits())?;

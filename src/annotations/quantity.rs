@@ -106,7 +106,7 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let b = s.as_bytes();
     let end = b.len();
     let skip = |from: usize, set: &dyn Fn(u8) -> bool| {
-        from + b[from..].iter().take_while(|c| set(**c)).count()
+        from + b.get(from..).unwrap_or_default().iter().take_while(|c| set(**c)).count()
     };
     let digit = |c: u8| c.is_ascii_digit();
     let mut pos = skip(usize::from(matches!(b.first(), Some(b'+' | b'-'))), &|c| {
@@ -127,7 +127,7 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
         &s[num_start..pos]
     };
     let mut denom = "";
-    if b[pos] == b'.' {
+    if b.get(pos) == Some(&b'.') {
         let denom_start = pos + 1;
         pos = skip(denom_start, &digit);
         if pos >= end {
@@ -138,7 +138,7 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let value = &s[..pos];
     let suffix_start = pos;
     pos = skip(pos, &|c| b"eEinumkKMGTP".contains(&c));
-    if pos < end && matches!(b[pos], b'+' | b'-') {
+    if matches!(b.get(pos), Some(b'+' | b'-')) {
         pos += 1;
     }
     if skip(pos, &digit) < end {

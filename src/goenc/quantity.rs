@@ -83,7 +83,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         Some(b'+') => pos += 1,
         _ => {}
     }
-    while pos < end && b[pos] == b'0' {
+    while b.get(pos) == Some(&b'0') {
         pos += 1;
     }
     let done = |value, num, denom, suffix| {
@@ -99,7 +99,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         return done("0", "0", "", "");
     }
     let start = pos;
-    while pos < end && b[pos].is_ascii_digit() {
+    while b.get(pos).is_some_and(u8::is_ascii_digit) {
         pos += 1;
     }
     if pos >= end {
@@ -107,10 +107,10 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
     }
     let num = if pos == start { "0" } else { &s[start..pos] };
     let mut denom = "";
-    if b[pos] == b'.' {
+    if b.get(pos) == Some(&b'.') {
         pos += 1;
         let dstart = pos;
-        while pos < end && b[pos].is_ascii_digit() {
+        while b.get(pos).is_some_and(u8::is_ascii_digit) {
             pos += 1;
         }
         denom = &s[dstart..pos];
@@ -118,7 +118,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
             return done(s, num, denom, "");
         }
     }
-    if !is_suffix(&b[pos..]) {
+    if !is_suffix(b.get(pos..).unwrap_or_default()) {
         return Err(QuantityError::Format);
     }
     done(&s[..pos], num, denom, &s[pos..])
@@ -127,7 +127,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
 /// Whether `b` is suffix letters, then an optional sign and digits (Go's suffix scan).
 fn is_suffix(b: &[u8]) -> bool {
     let letters = b.iter().take_while(|c| b"eEinumkKMGTP".contains(c)).count();
-    let mut rest = &b[letters..];
+    let mut rest = b.get(letters..).unwrap_or_default();
     if let [b'-' | b'+', tail @ ..] = rest {
         rest = tail;
     }

@@ -201,7 +201,10 @@ fn all_digits(s: &str) -> bool {
 /// Only an explicit `!!timestamp` tag depends on this; untagged timestamps stay strings anyway.
 fn looks_like_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    let year_dash = b.get(..5).is_some_and(|y| {
+        y.iter().take(4).all(u8::is_ascii_digit) && y.get(4) == Some(&b'-')
+    });
+    if b.len() < 8 || !year_dash {
         return false;
     }
     let (date, time) = match s.find(['T', 't', ' ']) {
@@ -210,8 +213,9 @@ fn looks_like_timestamp(s: &str) -> bool {
     };
     let fields: Vec<&str> = date.split('-').collect();
     let date_ok = fields.len() == 3
-        && fields[1..]
+        && fields
             .iter()
+            .skip(1)
             .all(|f| (1..=2).contains(&f.len()) && all_digits(f));
     date_ok
         && time.is_none_or(|t| {
@@ -250,7 +254,7 @@ fn go_float32_g(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits = mantissa.replace('.', "");
     if !(-4..6).contains(&exp) {
-        let (head, tail) = digits.split_at(1);
+        let (head, tail) = digits.split_at_checked(1).unwrap_or((&digits, ""));
         let dot = if tail.is_empty() { "" } else { "." };
         let esign = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{head}{dot}{tail}e{esign}{:02}", exp.abs());
@@ -264,7 +268,7 @@ fn go_float32_g(f: f64) -> String {
         let zeros = "0".repeat(int_len - digits.len());
         format!("{sign}{digits}{zeros}")
     } else {
-        let (int, frac) = digits.split_at(int_len);
+        let (int, frac) = digits.split_at_checked(int_len).unwrap_or((&digits, ""));
         format!("{sign}{int}.{frac}")
     }
 }

@@ -41,7 +41,7 @@ fn split_host_port(address: &str) -> Result<(&str, &str), &'static str> {
             return Err("missing port in address");
         }
         if end + 1 != colon {
-            return Err(if address.as_bytes()[end + 1] == b':' {
+            return Err(if address.as_bytes().get(end + 1) == Some(&b':') {
                 "too many colons in address"
             } else {
                 "missing port in address"
