@@ -106,7 +106,12 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let b = s.as_bytes();
     let end = b.len();
     let skip = |from: usize, set: &dyn Fn(u8) -> bool| {
-        from + b.get(from..).unwrap_or_default().iter().take_while(|c| set(**c)).count()
+        from + b
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| set(**c))
+            .count()
     };
     let digit = |c: u8| c.is_ascii_digit();
     let mut pos = skip(usize::from(matches!(b.first(), Some(b'+' | b'-'))), &|c| {

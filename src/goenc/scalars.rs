@@ -63,7 +63,9 @@ fn fmt_f(neg: bool, digits: &str, point: i32) -> String {
         out.push_str(digits);
         out.extend(std::iter::repeat_n('0', (point - nd) as usize));
     } else {
-        let (int, frac) = digits.split_at_checked(point as usize).unwrap_or((digits, ""));
+        let (int, frac) = digits
+            .split_at_checked(point as usize)
+            .unwrap_or((digits, ""));
         out.push_str(int);
         out.push('.');
         out.push_str(frac);
@@ -159,8 +161,16 @@ pub(crate) fn normalize_time(s: &str) -> Option<String> {
         let [sign @ (b'+' | b'-'), _, _, b':', _, _] = rest.as_bytes() else {
             return None;
         };
-        let hh: i64 = rest.get(1..3)?.parse().ok().filter(|h| (0..=23).contains(h))?;
-        let mm: i64 = rest.get(4..6)?.parse().ok().filter(|m| (0..=59).contains(m))?;
+        let hh: i64 = rest
+            .get(1..3)?
+            .parse()
+            .ok()
+            .filter(|h| (0..=23).contains(h))?;
+        let mm: i64 = rest
+            .get(4..6)?
+            .parse()
+            .ok()
+            .filter(|m| (0..=59).contains(m))?;
         let off = (hh * 60 + mm) * 60;
         if *sign == b'-' {
             -off

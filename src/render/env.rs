@@ -247,7 +247,10 @@ fn otel_resource_attributes(ctx: &Context<'_>) -> String {
         ctx.label("app.kubernetes.io/version"),
     ) {
         ("", "") if containers.len() == 1 => {
-            let image = containers[0].image.as_deref().unwrap_or("");
+            let image = containers
+                .first()
+                .and_then(|c| c.image.as_deref())
+                .unwrap_or("");
             let (tag, digest) = image_tag_digest(image);
             let v = match (tag.is_empty(), digest.is_empty()) {
                 (false, false) => format!("{tag}@{digest}"),

@@ -201,9 +201,9 @@ fn all_digits(s: &str) -> bool {
 /// Only an explicit `!!timestamp` tag depends on this; untagged timestamps stay strings anyway.
 fn looks_like_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let year_dash = b.get(..5).is_some_and(|y| {
-        y.iter().take(4).all(u8::is_ascii_digit) && y.get(4) == Some(&b'-')
-    });
+    let year_dash = b
+        .get(..5)
+        .is_some_and(|y| y.iter().take(4).all(u8::is_ascii_digit) && y.get(4) == Some(&b'-'));
     if b.len() < 8 || !year_dash {
         return false;
     }

@@ -295,7 +295,10 @@ fn digit_run(s: &[char], i: usize, n: i64) -> (i64, usize) {
     let digits = s.get(i..).unwrap_or_default();
     let mut n = n;
     let mut len = 0;
-    for d in digits.iter().map_while(|c| c.to_digit(10).filter(|_| c.is_ascii_digit())) {
+    for d in digits
+        .iter()
+        .map_while(|c| c.to_digit(10).filter(|_| c.is_ascii_digit()))
+    {
         n = n.wrapping_mul(10).wrapping_add(i64::from(d));
         len += 1;
     }

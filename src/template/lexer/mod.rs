@@ -119,12 +119,12 @@ fn is_alnum(c: char) -> bool {
 
 fn has_left_trim(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+    matches!(b, [b'-', c, ..] if is_space(*c as char))
 }
 
 fn has_right_trim(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+    matches!(b, [c, b'-', ..] if is_space(*c as char))
 }
 
 /// Tokenizes a whole template.
