@@ -123,24 +123,28 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let num_start = pos;
     pos = skip(pos, &digit);
     if pos >= end {
-        return Ok(Parts::bare(s, &s[num_start..], ""));
+        return Ok(Parts::bare(s, s.get(num_start..).unwrap_or_default(), ""));
     }
     // Only zeros before the point (or none at all): Go counts the integer part as "0".
     let num = if pos == num_start {
         "0"
     } else {
-        &s[num_start..pos]
+        s.get(num_start..pos).unwrap_or_default()
     };
     let mut denom = "";
     if b.get(pos) == Some(&b'.') {
         let denom_start = pos + 1;
         pos = skip(denom_start, &digit);
         if pos >= end {
-            return Ok(Parts::bare(s, num, &s[denom_start..]));
+            return Ok(Parts::bare(
+                s,
+                num,
+                s.get(denom_start..).unwrap_or_default(),
+            ));
         }
-        denom = &s[denom_start..pos];
+        denom = s.get(denom_start..pos).unwrap_or_default();
     }
-    let value = &s[..pos];
+    let value = s.get(..pos).unwrap_or_default();
     let suffix_start = pos;
     pos = skip(pos, &|c| b"eEinumkKMGTP".contains(&c));
     if matches!(b.get(pos), Some(b'+' | b'-')) {
@@ -154,7 +158,7 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
         value,
         num,
         denom,
-        suffix: &s[suffix_start..],
+        suffix: s.get(suffix_start..).unwrap_or_default(),
     })
 }
 

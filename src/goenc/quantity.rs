@@ -103,9 +103,13 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         pos += 1;
     }
     if pos >= end {
-        return done(s, &s[start..], "", "");
+        return done(s, s.get(start..).unwrap_or_default(), "", "");
     }
-    let num = if pos == start { "0" } else { &s[start..pos] };
+    let num = if pos == start {
+        "0"
+    } else {
+        s.get(start..pos).unwrap_or_default()
+    };
     let mut denom = "";
     if b.get(pos) == Some(&b'.') {
         pos += 1;
@@ -113,7 +117,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         while b.get(pos).is_some_and(u8::is_ascii_digit) {
             pos += 1;
         }
-        denom = &s[dstart..pos];
+        denom = s.get(dstart..pos).unwrap_or_default();
         if pos >= end {
             return done(s, num, denom, "");
         }
@@ -121,7 +125,12 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
     if !is_suffix(b.get(pos..).unwrap_or_default()) {
         return Err(QuantityError::Format);
     }
-    done(&s[..pos], num, denom, &s[pos..])
+    done(
+        s.get(..pos).unwrap_or_default(),
+        num,
+        denom,
+        s.get(pos..).unwrap_or_default(),
+    )
 }
 
 /// Whether `b` is suffix letters, then an optional sign and digits (Go's suffix scan).
@@ -157,7 +166,7 @@ fn interpret(suffix: &str) -> Option<(u32, i32, Format)> {
         "Ei" => bin(60),
         _ if suffix.len() > 1 && (suffix.starts_with('e') || suffix.starts_with('E')) => {
             // Go parses 64 bits, then truncates to int32.
-            let parsed: i64 = suffix[1..].parse().ok()?;
+            let parsed: i64 = suffix.get(1..).unwrap_or_default().parse().ok()?;
             Some((10, parsed as i32, Format::DecimalExponent))
         }
         _ => None,

@@ -42,7 +42,8 @@ pub(crate) fn resolves_to_str(s: &str) -> bool {
             if yaml_style_float(&plain) && plain.parse::<f64>().is_ok() {
                 return false;
             }
-            !(plain.starts_with("-0b") && go_int(&format!("-{}", &plain[1..])))
+            !(plain.starts_with("-0b")
+                && go_int(&format!("-{}", plain.get(1..).unwrap_or_default())))
         }
     }
 }
@@ -58,7 +59,9 @@ fn go_int(s: &str) -> bool {
     } else if let Some(d) = lower.strip_prefix("0b") {
         (d, |c| c == '0' || c == '1')
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (&lower[1..], |c| ('0'..='7').contains(&c))
+        (lower.get(1..).unwrap_or_default(), |c| {
+            ('0'..='7').contains(&c)
+        })
     } else {
         (lower.as_str(), |c| c.is_ascii_digit())
     };

@@ -187,7 +187,7 @@ fn pad(out: &mut String, s: &str, spec: &Spec, numeric: bool) {
         out.push_str(&" ".repeat(fill));
     } else if spec.zero && numeric {
         let (sign, rest) = match s.strip_prefix(['-', '+']) {
-            Some(r) => (&s[..1], r),
+            Some(r) => (s.get(..1).unwrap_or_default(), r),
             None => ("", s),
         };
         out.push_str(sign);
@@ -221,7 +221,10 @@ fn fmt_int(i: i64, spec: &Spec) -> Option<String> {
             let q = go_quote(&c.to_string());
             return Some(format!(
                 "'{}'",
-                q[1..q.len() - 1].replace("\\\"", "\"").replace('\'', "\\'")
+                q.get(1..q.len() - 1)
+                    .unwrap_or_default()
+                    .replace("\\\"", "\"")
+                    .replace('\'', "\\'")
             ));
         }
         'U' => return Some(format!("U+{mag:04X}")),

@@ -66,7 +66,9 @@ pub(super) static FUNCS: &[Func] = &[
     f("indent", &[Ty::Int, Ty::Str], None, istio_indent),
     f("directory", &[Ty::Str], None, |_, a| {
         let p = s(arg(&a, 0)?);
-        Ok(Value::str(p.rfind('/').map_or("", |i| &p[..=i])))
+        Ok(Value::str(
+            p.rfind('/').map_or("", |i| p.get(..=i).unwrap_or_default()),
+        ))
     }),
     f("contains", &[Ty::Str, Ty::Str], None, |_, a| {
         Ok(Value::Bool(s(arg(&a, 1)?).contains(s(arg(&a, 0)?))))

@@ -97,8 +97,8 @@ pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnR
         };
         return Ok(Value::string(format!(
             "{}{entry}{}",
-            &existing[..i],
-            &existing[i..]
+            existing.get(..i).unwrap_or_default(),
+            existing.get(i..).unwrap_or_default()
         )));
     }
     if existing.split(',').any(|n| n.trim() == net) {
@@ -109,12 +109,17 @@ pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnR
 
 fn image_tag_digest(image: &str) -> (String, String) {
     let (image, digest) = match image.find('@') {
-        Some(i) => (&image[..i], image[i + 1..].to_string()),
+        Some(i) => (
+            image.get(..i).unwrap_or_default(),
+            image.get(i + 1..).unwrap_or_default().to_string(),
+        ),
         None => (image, String::new()),
     };
     let slash = image.rfind('/');
     let tag = match image.rfind(':') {
-        Some(c) if slash.is_none_or(|s| c > s) => image[c + 1..].to_string(),
+        Some(c) if slash.is_none_or(|s| c > s) => {
+            image.get(c + 1..).unwrap_or_default().to_string()
+        }
         _ => String::new(),
     };
     (tag, digest)

@@ -308,13 +308,14 @@ fn base(p: &str) -> String {
 
 fn dir(p: &str) -> String {
     let cut = p.rfind('/').map_or(0, |i| i + 1);
-    clean(&p[..cut])
+    clean(p.get(..cut).unwrap_or_default())
 }
 
 fn ext(p: &str) -> String {
     let last = p.rsplit('/').next().unwrap_or(p);
-    last.rfind('.')
-        .map_or(String::new(), |i| last[i..].to_string())
+    last.rfind('.').map_or(String::new(), |i| {
+        last.get(i..).unwrap_or_default().to_string()
+    })
 }
 
 #[cfg(test)]

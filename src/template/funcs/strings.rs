@@ -130,7 +130,7 @@ fn substr<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         floor_boundary(st, lo as usize),
         floor_boundary(st, hi as usize),
     );
-    out(st[lo..hi].to_string())
+    out(st.get(lo..hi).unwrap_or_default().to_string())
 }
 
 fn repeat<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -160,10 +160,13 @@ fn trunc<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         while !st.is_char_boundary(i) {
             i += 1;
         }
-        return out(st[i..].to_string());
+        return out(st.get(i..).unwrap_or_default().to_string());
     }
     if c >= 0 && len > c {
-        return out(st[..floor_boundary(st, c as usize)].to_string());
+        return out(st
+            .get(..floor_boundary(st, c as usize))
+            .unwrap_or_default()
+            .to_string());
     }
     out(st.to_string())
 }
@@ -175,7 +178,8 @@ fn abbrev<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     }
     out(format!(
         "{}...",
-        &st[..floor_boundary(st, (w - 3) as usize)]
+        st.get(..floor_boundary(st, (w - 3) as usize))
+            .unwrap_or_default()
     ))
 }
 
