@@ -214,7 +214,7 @@ fn duration_component<'a>(orig: &str, s: &'a str) -> Result<(u64, &'a str), Stri
     if unit_len == 0 {
         return Err(format!("time: missing unit in duration {}", quote(orig)));
     }
-    let (unit_str, rest) = rest.split_at(unit_len);
+    let (unit_str, rest) = rest.split_at_checked(unit_len).ok_or_else(invalid)?;
     let unit = duration_unit(unit_str).ok_or_else(|| {
         let unit = quote(unit_str);
         format!("time: unknown unit {unit} in duration {}", quote(orig))

@@ -7,7 +7,7 @@
 
 use super::istio_extra::{append_multus_network, format_duration, otel_resource_attributes};
 use super::{
-    arg, check_len, f, int, s, str_map, string_entries, tail, Args, Ctx, FnResult, Func, Ty,
+    arg, check_len, f, int, s, str_map, string_entries, tail, take, Args, Ctx, FnResult, Func, Ty,
     STR_MAP,
 };
 use crate::template::format::sprint_value;
@@ -154,9 +154,9 @@ fn annotation<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     })
 }
 
-fn value_or_default<'d>(_: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
+fn value_or_default<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let unset = matches!(arg(&a, 0)?, Value::Nil) || arg(&a, 0)?.as_str() == Some("");
-    Ok(a.swap_remove(if unset { 1 } else { 0 }))
+    take(a, if unset { 1 } else { 0 })
 }
 
 fn to_json_map_fn<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
