@@ -3,6 +3,17 @@
 //! The pipeline is request → decision → render → merge → post-process → patch → response;
 //! `kube-inject` and the admission webhook both drive the same core ([`inject`]).
 #![forbid(unsafe_code)]
+// No panics on input paths: every index, slice, unwrap and expect outside tests is checked.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 pub mod annotations;
 pub mod decision;

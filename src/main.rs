@@ -1,5 +1,15 @@
 //! `sidecar-injector`: the admission webhook (`serve`) and the offline injector (`kube-inject`).
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::string_slice
+    )
+)]
 
 use std::io::{Read, Write};
 use std::path::PathBuf;

@@ -15,7 +15,11 @@ pub fn elide(s: &str) -> Cow<'_, str> {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    Cow::Owned(format!("{}… ({} bytes)", &s[..end], s.len()))
+    Cow::Owned(format!(
+        "{}… ({} bytes)",
+        s.get(..end).unwrap_or_default(),
+        s.len()
+    ))
 }
 
 #[cfg(test)]

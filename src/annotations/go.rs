@@ -127,8 +127,8 @@ fn parse_uint_as(func: &'static str, s: &str, bits: u32) -> Result<u64, NumError
 /// (`ParseInt`, or `Atoi` which accepts the same strings).
 pub(crate) fn parse_int(func: &'static str, s: &str, bits: u32) -> Result<i64, NumError> {
     let (neg, digits) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, s.get(1..).unwrap_or_default()),
+        Some(b'-') => (true, s.get(1..).unwrap_or_default()),
         _ => (false, s),
     };
     let un = match parse_uint_as(func, digits, bits) {
@@ -164,8 +164,8 @@ pub(crate) fn parse_bool(s: &str) -> Result<bool, NumError> {
 pub(crate) fn parse_duration(orig: &str) -> Result<i64, String> {
     let invalid = || format!("time: invalid duration {}", quote(orig));
     let (neg, mut s) = match orig.as_bytes().first() {
-        Some(b'-') => (true, &orig[1..]),
-        Some(b'+') => (false, &orig[1..]),
+        Some(b'-') => (true, orig.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, orig.get(1..).unwrap_or_default()),
         _ => (false, orig),
     };
     if s == "0" {
@@ -214,7 +214,7 @@ fn duration_component<'a>(orig: &str, s: &'a str) -> Result<(u64, &'a str), Stri
     if unit_len == 0 {
         return Err(format!("time: missing unit in duration {}", quote(orig)));
     }
-    let (unit_str, rest) = rest.split_at(unit_len);
+    let (unit_str, rest) = rest.split_at_checked(unit_len).ok_or_else(invalid)?;
     let unit = duration_unit(unit_str).ok_or_else(|| {
         let unit = quote(unit_str);
         format!("time: unknown unit {unit} in duration {}", quote(orig))
@@ -239,7 +239,7 @@ fn leading_int(s: &str) -> Option<(u64, &str)> {
         .bytes()
         .position(|c| !c.is_ascii_digit())
         .unwrap_or(s.len());
-    for c in s[..end].bytes() {
+    for c in s.get(..end).unwrap_or_default().bytes() {
         if x > (1 << 63) / 10 {
             return None;
         }
@@ -248,7 +248,7 @@ fn leading_int(s: &str) -> Option<(u64, &str)> {
             return None;
         }
     }
-    Some((x, &s[end..]))
+    Some((x, s.get(end..).unwrap_or_default()))
 }
 
 fn leading_fraction(s: &str) -> (u64, f64, &str) {
@@ -257,7 +257,7 @@ fn leading_fraction(s: &str) -> (u64, f64, &str) {
         .bytes()
         .position(|c| !c.is_ascii_digit())
         .unwrap_or(s.len());
-    for c in s[..end].bytes() {
+    for c in s.get(..end).unwrap_or_default().bytes() {
         if overflow {
             continue;
         }
@@ -273,7 +273,7 @@ fn leading_fraction(s: &str) -> (u64, f64, &str) {
         x = y;
         scale *= 10.0;
     }
-    (x, scale, &s[end..])
+    (x, scale, s.get(end..).unwrap_or_default())
 }
 
 fn duration_unit(u: &str) -> Option<u64> {
@@ -306,27 +306,27 @@ pub(crate) fn split_host_port(hostport: &str) -> Result<(&str, &str), String> {
             return Err(err("missing port in address"));
         }
         if end + 1 != i {
-            return Err(if hostport.as_bytes()[end + 1] == b':' {
+            return Err(if hostport.as_bytes().get(end + 1) == Some(&b':') {
                 err("too many colons in address")
             } else {
                 err("missing port in address")
             });
         }
-        (&hostport[1..end], 1, end + 1)
+        (hostport.get(1..end).unwrap_or_default(), 1, end + 1)
     } else {
-        let host = &hostport[..i];
+        let host = hostport.get(..i).unwrap_or_default();
         if host.contains(':') {
             return Err(err("too many colons in address"));
         }
         (host, 0, 0)
     };
-    if hostport[j..].contains('[') {
+    if hostport.get(j..).unwrap_or_default().contains('[') {
         return Err(err("unexpected '[' in address"));
     }
-    if hostport[k..].contains(']') {
+    if hostport.get(k..).unwrap_or_default().contains(']') {
         return Err(err("unexpected ']' in address"));
     }
-    Ok((host, &hostport[i + 1..]))
+    Ok((host, hostport.get(i + 1..).unwrap_or_default()))
 }
 
 #[cfg(test)]

@@ -72,9 +72,13 @@ fn parse_ipv4_fields(input: &str, part: &str) -> Result<(), AddrError> {
                 return Err(addr_err(input, "IPv4 field has value >255", None));
             }
         } else if c == b'.' {
-            if i == 0 || i == bytes.len() - 1 || bytes[i - 1] == b'.' {
+            if i == 0 || i + 1 == bytes.len() || bytes.get(i - 1) == Some(&b'.') {
                 let msg = "IPv4 field must have at least one digit";
-                return Err(addr_err(input, msg, Some(&part[i..])));
+                return Err(addr_err(
+                    input,
+                    msg,
+                    Some(part.get(i..).unwrap_or_default()),
+                ));
             }
             if pos == 3 {
                 return Err(addr_err(input, "IPv4 address too long", None));
@@ -84,7 +88,11 @@ fn parse_ipv4_fields(input: &str, part: &str) -> Result<(), AddrError> {
             dig_len = 0;
         } else {
             // Every byte before `i` is ASCII, so `i` is a character boundary.
-            return Err(addr_err(input, "unexpected character", Some(&part[i..])));
+            return Err(addr_err(
+                input,
+                "unexpected character",
+                Some(part.get(i..).unwrap_or_default()),
+            ));
         }
     }
     if pos < 3 {
@@ -98,7 +106,7 @@ fn parse_ipv6(input: &str) -> Result<Family, AddrError> {
         Some(i) if i + 1 == input.len() => {
             return Err(addr_err(input, "zone must be a non-empty string", None))
         }
-        Some(i) => (&input[..i], true),
+        Some(i) => (input.get(..i).unwrap_or_default(), true),
         None => (input, false),
     };
     let family = Family::V6 { zoned };
@@ -120,7 +128,7 @@ fn parse_ipv6(input: &str) -> Result<Family, AddrError> {
             break;
         }
         filled += 2;
-        s = &s[digits..];
+        s = s.get(digits..).unwrap_or_default();
         if s.is_empty() {
             break;
         }
@@ -232,14 +240,14 @@ pub(crate) fn parse_prefix(s: &str) -> Result<(), PrefixError> {
     let Some(slash) = s.rfind('/') else {
         return Err(err("no '/'".to_owned()));
     };
-    let family = parse_addr(&s[..slash]).map_err(|e| err(e.to_string()))?;
+    let family = parse_addr(s.get(..slash).unwrap_or_default()).map_err(|e| err(e.to_string()))?;
     if family == (Family::V6 { zoned: true }) {
         return Err(err("IPv6 zones cannot be present in a prefix".to_owned()));
     }
-    let bits_str = &s[slash + 1..];
+    let bits_str = s.get(slash + 1..).unwrap_or_default();
     let bad_bits = || err(format!("bad bits after slash: {}", quote(bits_str)));
     // Go refuses a sign or a leading zero here although Atoi would take them.
-    if bits_str.len() > 1 && !matches!(bits_str.as_bytes()[0], b'1'..=b'9') {
+    if bits_str.len() > 1 && !matches!(bits_str.as_bytes().first(), Some(b'1'..=b'9')) {
         return Err(bad_bits());
     }
     let bits = atoi(bits_str).map_err(|_| bad_bits())?;

@@ -106,7 +106,12 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let b = s.as_bytes();
     let end = b.len();
     let skip = |from: usize, set: &dyn Fn(u8) -> bool| {
-        from + b[from..].iter().take_while(|c| set(**c)).count()
+        from + b
+            .get(from..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| set(**c))
+            .count()
     };
     let digit = |c: u8| c.is_ascii_digit();
     let mut pos = skip(usize::from(matches!(b.first(), Some(b'+' | b'-'))), &|c| {
@@ -118,27 +123,31 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
     let num_start = pos;
     pos = skip(pos, &digit);
     if pos >= end {
-        return Ok(Parts::bare(s, &s[num_start..], ""));
+        return Ok(Parts::bare(s, s.get(num_start..).unwrap_or_default(), ""));
     }
     // Only zeros before the point (or none at all): Go counts the integer part as "0".
     let num = if pos == num_start {
         "0"
     } else {
-        &s[num_start..pos]
+        s.get(num_start..pos).unwrap_or_default()
     };
     let mut denom = "";
-    if b[pos] == b'.' {
+    if b.get(pos) == Some(&b'.') {
         let denom_start = pos + 1;
         pos = skip(denom_start, &digit);
         if pos >= end {
-            return Ok(Parts::bare(s, num, &s[denom_start..]));
+            return Ok(Parts::bare(
+                s,
+                num,
+                s.get(denom_start..).unwrap_or_default(),
+            ));
         }
-        denom = &s[denom_start..pos];
+        denom = s.get(denom_start..pos).unwrap_or_default();
     }
-    let value = &s[..pos];
+    let value = s.get(..pos).unwrap_or_default();
     let suffix_start = pos;
     pos = skip(pos, &|c| b"eEinumkKMGTP".contains(&c));
-    if pos < end && matches!(b[pos], b'+' | b'-') {
+    if matches!(b.get(pos), Some(b'+' | b'-')) {
         pos += 1;
     }
     if skip(pos, &digit) < end {
@@ -149,7 +158,7 @@ fn split(s: &str) -> Result<Parts<'_>, QuantityError> {
         value,
         num,
         denom,
-        suffix: &s[suffix_start..],
+        suffix: s.get(suffix_start..).unwrap_or_default(),
     })
 }
 

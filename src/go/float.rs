@@ -28,10 +28,10 @@ pub(crate) fn special(f: f64) -> Option<String> {
 
 pub(crate) fn fmt_e(neg: bool, digits: &str, exp: i32) -> String {
     let mut s = String::from(if neg { "-" } else { "" });
-    s.push_str(&digits[..1]);
+    s.push_str(digits.get(..1).unwrap_or_default());
     if digits.len() > 1 {
         s.push('.');
-        s.push_str(&digits[1..]);
+        s.push_str(digits.get(1..).unwrap_or_default());
     }
     s.push_str(&format!(
         "e{}{:02}",
@@ -53,9 +53,9 @@ pub(crate) fn fmt_f(neg: bool, digits: &str, exp: i32) -> String {
         s.push_str(digits);
         s.push_str(&"0".repeat((dp - nd) as usize));
     } else {
-        s.push_str(&digits[..dp as usize]);
+        s.push_str(digits.get(..dp as usize).unwrap_or_default());
         s.push('.');
-        s.push_str(&digits[dp as usize..]);
+        s.push_str(digits.get(dp as usize..).unwrap_or_default());
     }
     s
 }

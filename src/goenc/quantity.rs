@@ -83,7 +83,7 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         Some(b'+') => pos += 1,
         _ => {}
     }
-    while pos < end && b[pos] == b'0' {
+    while b.get(pos) == Some(&b'0') {
         pos += 1;
     }
     let done = |value, num, denom, suffix| {
@@ -99,35 +99,44 @@ fn scan(s: &str) -> Result<Scanned<'_>, QuantityError> {
         return done("0", "0", "", "");
     }
     let start = pos;
-    while pos < end && b[pos].is_ascii_digit() {
+    while b.get(pos).is_some_and(u8::is_ascii_digit) {
         pos += 1;
     }
     if pos >= end {
-        return done(s, &s[start..], "", "");
+        return done(s, s.get(start..).unwrap_or_default(), "", "");
     }
-    let num = if pos == start { "0" } else { &s[start..pos] };
+    let num = if pos == start {
+        "0"
+    } else {
+        s.get(start..pos).unwrap_or_default()
+    };
     let mut denom = "";
-    if b[pos] == b'.' {
+    if b.get(pos) == Some(&b'.') {
         pos += 1;
         let dstart = pos;
-        while pos < end && b[pos].is_ascii_digit() {
+        while b.get(pos).is_some_and(u8::is_ascii_digit) {
             pos += 1;
         }
-        denom = &s[dstart..pos];
+        denom = s.get(dstart..pos).unwrap_or_default();
         if pos >= end {
             return done(s, num, denom, "");
         }
     }
-    if !is_suffix(&b[pos..]) {
+    if !is_suffix(b.get(pos..).unwrap_or_default()) {
         return Err(QuantityError::Format);
     }
-    done(&s[..pos], num, denom, &s[pos..])
+    done(
+        s.get(..pos).unwrap_or_default(),
+        num,
+        denom,
+        s.get(pos..).unwrap_or_default(),
+    )
 }
 
 /// Whether `b` is suffix letters, then an optional sign and digits (Go's suffix scan).
 fn is_suffix(b: &[u8]) -> bool {
     let letters = b.iter().take_while(|c| b"eEinumkKMGTP".contains(c)).count();
-    let mut rest = &b[letters..];
+    let mut rest = b.get(letters..).unwrap_or_default();
     if let [b'-' | b'+', tail @ ..] = rest {
         rest = tail;
     }
@@ -157,7 +166,7 @@ fn interpret(suffix: &str) -> Option<(u32, i32, Format)> {
         "Ei" => bin(60),
         _ if suffix.len() > 1 && (suffix.starts_with('e') || suffix.starts_with('E')) => {
             // Go parses 64 bits, then truncates to int32.
-            let parsed: i64 = suffix[1..].parse().ok()?;
+            let parsed: i64 = suffix.get(1..).unwrap_or_default().parse().ok()?;
             Some((10, parsed as i32, Format::DecimalExponent))
         }
         _ => None,

@@ -42,7 +42,7 @@ fn digits(sci: &str) -> (bool, String, i32) {
 fn fmt_e(neg: bool, digits: &str, point: i32) -> String {
     let exp = point - 1;
     let sign = if neg { "-" } else { "" };
-    let (first, rest) = digits.split_at(1);
+    let (first, rest) = digits.split_at_checked(1).unwrap_or((digits, ""));
     let dot = if rest.is_empty() { "" } else { "." };
     let esign = if exp < 0 { '-' } else { '+' };
     format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.unsigned_abs())
@@ -63,7 +63,9 @@ fn fmt_f(neg: bool, digits: &str, point: i32) -> String {
         out.push_str(digits);
         out.extend(std::iter::repeat_n('0', (point - nd) as usize));
     } else {
-        let (int, frac) = digits.split_at(point as usize);
+        let (int, frac) = digits
+            .split_at_checked(point as usize)
+            .unwrap_or((digits, ""));
         out.push_str(int);
         out.push('.');
         out.push_str(frac);
@@ -96,8 +98,8 @@ fn format_json_f64(f: f64) -> String {
     }
     let mut s = fmt_e(neg, &digits, point);
     // Go cleans "e-07" to "e-7".
-    if let Some(i) = s.find("e-0") {
-        s.remove(i + 2);
+    if s.contains("e-0") {
+        s = s.replacen("e-0", "e-", 1);
     }
     s
 }
@@ -125,7 +127,7 @@ pub(crate) fn normalize_time(s: &str) -> Option<String> {
         return None;
     }
     let num = |from: usize, to: usize, min: i64, max: i64| -> Option<i64> {
-        let text = &s[from..to];
+        let text = s.get(from..to)?;
         let v: i64 = text
             .parse()
             .ok()
@@ -140,25 +142,37 @@ pub(crate) fn normalize_time(s: &str) -> Option<String> {
         num(14, 16, 0, 59)?,
         num(17, 19, 0, 59)?,
     );
-    if (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b'T', b':', b':') {
+    let sep = |i: usize| b.get(i).copied();
+    if (sep(4), sep(7), sep(10), sep(13), sep(16))
+        != (Some(b'-'), Some(b'-'), Some(b'T'), Some(b':'), Some(b':'))
+    {
         return None;
     }
-    let mut rest = &s[19..];
-    if rest.len() >= 2 && rest.starts_with('.') && rest.as_bytes()[1].is_ascii_digit() {
-        let n = 1 + rest[1..].bytes().take_while(u8::is_ascii_digit).count();
-        rest = &rest[n..];
+    let mut rest = s.get(19..)?;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n > 0 {
+            rest = frac.get(n..)?;
+        }
     }
     let offset = if rest == "Z" {
         0
     } else {
-        let r = rest.as_bytes();
-        if r.len() != 6 || !(r[0] == b'+' || r[0] == b'-') || r[3] != b':' {
+        let [sign @ (b'+' | b'-'), _, _, b':', _, _] = rest.as_bytes() else {
             return None;
-        }
-        let hh: i64 = rest[1..3].parse().ok().filter(|h| (0..=23).contains(h))?;
-        let mm: i64 = rest[4..6].parse().ok().filter(|m| (0..=59).contains(m))?;
+        };
+        let hh: i64 = rest
+            .get(1..3)?
+            .parse()
+            .ok()
+            .filter(|h| (0..=23).contains(h))?;
+        let mm: i64 = rest
+            .get(4..6)?
+            .parse()
+            .ok()
+            .filter(|m| (0..=59).contains(m))?;
         let off = (hh * 60 + mm) * 60;
-        if r[0] == b'-' {
+        if *sign == b'-' {
             -off
         } else {
             off

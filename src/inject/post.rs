@@ -268,8 +268,8 @@ fn adjust_init_container_user(merged: &mut Value, original: &Pod) -> Result<(), 
     if let Some(uid) = sc.run_as_user.filter(|u| *u != 0) {
         if let Some(args) = init.args.as_mut() {
             if let Some(i) = args.iter().position(|a| a == "-u") {
-                if i + 1 < args.len() {
-                    args[i + 1] = uid.to_string();
+                if let Some(user) = args.get_mut(i + 1) {
+                    *user = uid.to_string();
                 }
             }
         }

@@ -47,8 +47,11 @@ pub(super) fn keyed_view(view: &mut [Value], overlay: &[Value], key: &str) {
                 };
                 while let Some(k) = live.iter().position(|v| scalar_eq(v, value)) {
                     // Shifts the tail left; the old last slot keeps its value.
-                    for i in k..live.len() - 1 {
-                        view[i] = view[i + 1].clone();
+                    if let Some(seg) = view.get_mut(k..live.len()) {
+                        seg.rotate_left(1);
+                        if let [.., prev, last] = seg {
+                            *last = prev.clone();
+                        }
                     }
                     live.remove(k);
                 }
@@ -91,8 +94,13 @@ pub(super) fn dedupe_keeping_stale(list: &mut [Value]) -> usize {
     while i < last {
         let mut j = i + 1;
         while j <= last {
-            if scalar_eq(&list[i], &list[j]) {
-                list[j] = list[last].clone();
+            let dup = matches!((list.get(i), list.get(j)), (Some(a), Some(b)) if scalar_eq(a, b));
+            if dup {
+                if let Some(stale) = list.get(last).cloned() {
+                    if let Some(slot) = list.get_mut(j) {
+                        *slot = stale;
+                    }
+                }
                 last -= 1;
             } else {
                 j += 1;

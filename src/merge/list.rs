@@ -100,8 +100,10 @@ fn merge_scalars(
     target.extend(patch.iter().cloned());
     let len = alias::dedupe_keeping_stale(target);
     let permutation = {
-        let server = untouched.as_deref().unwrap_or(&target[..server_len]);
-        let keys: Vec<&Value> = target[..len].iter().collect();
+        let server = untouched
+            .as_deref()
+            .unwrap_or(target.get(..server_len).unwrap_or_default());
+        let keys: Vec<&Value> = target.get(..len).unwrap_or_default().iter().collect();
         let in_patch: Vec<bool> = keys
             .iter()
             .map(|k| patch.iter().any(|p| scalar_eq(k, p)))
@@ -160,7 +162,7 @@ fn merge_objects(
             &deleted,
             &in_patch,
             &patch_order,
-            &keys[..server_len],
+            keys.get(..server_len.min(keys.len())).unwrap_or_default(),
         )
     };
     order::apply_permutation(target, &permutation);

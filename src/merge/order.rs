@@ -57,7 +57,7 @@ fn sort_by_order(items: &mut Vec<usize>, keys: &[&Value], deleted: &[bool], orde
     items.retain(|&i| !is_deleted(i));
     let mut ranked: Vec<(Option<usize>, usize)> = items
         .iter()
-        .map(|&i| (position(order, keys[i]), i))
+        .map(|&i| (keys.get(i).and_then(|k| position(order, k)), i))
         .collect();
     let less = |a: Option<usize>, b: Option<usize>| match (a, b) {
         (Some(a), Some(b)) => a < b,
@@ -65,7 +65,12 @@ fn sort_by_order(items: &mut Vec<usize>, keys: &[&Value], deleted: &[bool], orde
     };
     for i in 1..ranked.len() {
         let mut j = i;
-        while j > 0 && less(ranked[j].0, ranked[j - 1].0) {
+        while let (Some(cur), Some(prev)) =
+            (ranked.get(j), j.checked_sub(1).and_then(|p| ranked.get(p)))
+        {
+            if !less(cur.0, prev.0) {
+                break;
+            }
             ranked.swap(j, j - 1);
             j -= 1;
         }
@@ -79,21 +84,22 @@ fn sort_by_order(items: &mut Vec<usize>, keys: &[&Value], deleted: &[bool], orde
 fn interleave(left: &[usize], right: &[usize], server_pos: &[Option<usize>]) -> Vec<usize> {
     let mut out = Vec::with_capacity(left.len() + right.len());
     let (mut i, mut j) = (0, 0);
-    while i < left.len() || j < right.len() {
-        let take_left = match (left.get(i), right.get(j)) {
-            (Some(_), None) => true,
-            (None, _) => false,
-            (Some(&l), Some(&r)) => matches!(
-                (server_pos[l], server_pos[r]),
-                (Some(a), Some(b)) if a < b
-            ),
-        };
-        if take_left {
-            out.push(left[i]);
-            i += 1;
-        } else {
-            out.push(right[j]);
-            j += 1;
+    let pos = |k: usize| server_pos.get(k).copied().flatten();
+    loop {
+        match (left.get(i), right.get(j)) {
+            (None, None) => break,
+            (Some(&l), None) => {
+                out.push(l);
+                i += 1;
+            }
+            (Some(&l), Some(&r)) if matches!((pos(l), pos(r)), (Some(a), Some(b)) if a < b) => {
+                out.push(l);
+                i += 1;
+            }
+            (_, Some(&r)) => {
+                out.push(r);
+                j += 1;
+            }
         }
     }
     out
@@ -105,7 +111,11 @@ pub(super) fn apply_permutation(list: &mut Vec<Value>, permutation: &[usize]) {
         return;
     }
     let mut old = std::mem::take(list);
-    list.extend(permutation.iter().map(|&i| std::mem::take(&mut old[i])));
+    list.extend(
+        permutation
+            .iter()
+            .filter_map(|&i| old.get_mut(i).map(std::mem::take)),
+    );
 }
 
 /// Applies every `$setElementOrder/<list>` of `patch`, merging `<list>` with
@@ -265,15 +275,12 @@ fn validate_order(
         }
     }
     let (mut p, mut o) = (0, 0);
-    while p < regular.len() && o < order.len() {
-        if regular[p].get(DIRECTIVE).is_some() {
+    while let (Some(&element), Some(ordered)) = (regular.get(p), order.get(o)) {
+        if element.get(DIRECTIVE).is_some() {
             p += 1;
             continue;
         }
-        if scalar_eq(
-            sort_key(regular[p], merge_key)?,
-            sort_key(&order[o], merge_key)?,
-        ) {
+        if scalar_eq(sort_key(element, merge_key)?, sort_key(ordered, merge_key)?) {
             p += 1;
         }
         o += 1;

@@ -247,7 +247,10 @@ fn otel_resource_attributes(ctx: &Context<'_>) -> String {
         ctx.label("app.kubernetes.io/version"),
     ) {
         ("", "") if containers.len() == 1 => {
-            let image = containers[0].image.as_deref().unwrap_or("");
+            let image = containers
+                .first()
+                .and_then(|c| c.image.as_deref())
+                .unwrap_or("");
             let (tag, digest) = image_tag_digest(image);
             let v = match (tag.is_empty(), digest.is_empty()) {
                 (false, false) => format!("{tag}@{digest}"),
@@ -276,12 +279,15 @@ fn otel_resource_attributes(ctx: &Context<'_>) -> String {
 
 fn image_tag_digest(image: &str) -> (&str, &str) {
     let (image, digest) = match image.find('@') {
-        Some(i) => (&image[..i], &image[i + 1..]),
+        Some(i) => (
+            image.get(..i).unwrap_or_default(),
+            image.get(i + 1..).unwrap_or_default(),
+        ),
         None => (image, ""),
     };
     let slash = image.rfind('/');
     let tag = match image.rfind(':') {
-        Some(c) if slash.is_none_or(|s| c > s) => &image[c + 1..],
+        Some(c) if slash.is_none_or(|s| c > s) => image.get(c + 1..).unwrap_or_default(),
         _ => "",
     };
     (tag, digest)

@@ -290,7 +290,10 @@ fn yaml_number(s: &str) -> bool {
     }
     // `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
     let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        Some(i) => (
+            unsigned.get(..i).unwrap_or_default(),
+            Some(unsigned.get(i + 1..).unwrap_or_default()),
+        ),
         None => (unsigned, None),
     };
     let mantissa_ok = match mantissa.split_once('.') {

@@ -180,7 +180,12 @@ pub fn append_multus_network(existing: &str, network: &str) -> String {
         } else {
             format!(r#", {{"name": "{name}", "namespace": "{ns}"}}"#)
         };
-        return format!("{}{}{}", &existing[..i], entry, &existing[i..]);
+        return format!(
+            "{}{}{}",
+            existing.get(..i).unwrap_or_default(),
+            entry,
+            existing.get(i..).unwrap_or_default()
+        );
     }
     if existing.split(',').any(|n| n.trim() == network) {
         return existing.to_string();

@@ -203,7 +203,7 @@ fn merge_bundle(existing: &[u8], ours: &[u8]) -> std::io::Result<Option<String>>
     }
     certs.push(ours.to_vec());
     let skip = certs.len().saturating_sub(MAX_BUNDLE_CAS);
-    Ok(Some(certs[skip..].iter().map(|c| pem(c)).collect()))
+    Ok(Some(certs.iter().skip(skip).map(|c| pem(c)).collect()))
 }
 
 fn pem(der: &[u8]) -> String {

@@ -53,10 +53,10 @@ fn unescape(body: &str, quote: char) -> Result<String, String> {
     let mut out = String::with_capacity(body.len());
     let mut rest = body;
     while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let (c, used) = escape(&rest[i + 1..], quote)?;
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let (c, used) = escape(rest.get(i + 1..).unwrap_or_default(), quote)?;
         out.push(c);
-        rest = &rest[i + 1 + used..];
+        rest = rest.get(i + 1 + used..).unwrap_or_default();
     }
     out.push_str(rest);
     Ok(out)
@@ -67,10 +67,10 @@ pub(crate) fn unquote(q: &str) -> Result<String, String> {
     let bad = || "invalid syntax".to_string();
     if q.len() >= 2 && q.starts_with('`') && q.ends_with('`') {
         // Go drops carriage returns from raw strings.
-        return Ok(q[1..q.len() - 1].replace('\r', ""));
+        return Ok(q.get(1..q.len() - 1).unwrap_or_default().replace('\r', ""));
     }
     if q.len() >= 2 && q.starts_with('"') && q.ends_with('"') {
-        let body = &q[1..q.len() - 1];
+        let body = q.get(1..q.len() - 1).unwrap_or_default();
         if body.contains('\n') {
             return Err(bad());
         }
@@ -85,7 +85,7 @@ pub(crate) fn unquote_char(q: &str) -> Result<char, String> {
     if q.len() < 3 || !q.starts_with('\'') || !q.ends_with('\'') {
         return Err(bad());
     }
-    let s = unescape(&q[1..q.len() - 1], '\'').map_err(|_| bad())?;
+    let s = unescape(q.get(1..q.len() - 1).unwrap_or_default(), '\'').map_err(|_| bad())?;
     let mut chars = s.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(c),

@@ -296,7 +296,7 @@ fn field_candidates(name: &str) -> Vec<String> {
         return out;
     }
     // In "APIVersion" the V starts the next word; in "ID" the run is the word.
-    let lower_n = if run > 1 && run < chars.len() && chars[run].is_lowercase() {
+    let lower_n = if run > 1 && chars.get(run).is_some_and(|c| c.is_lowercase()) {
         run - 1
     } else {
         run

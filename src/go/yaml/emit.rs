@@ -168,23 +168,26 @@ fn has_block_indicator(s: &str, chars: &[char]) -> bool {
     false
 }
 
+/// Adjacent characters.
+fn pairs(chars: &[char]) -> impl Iterator<Item = (char, char)> + '_ {
+    chars.iter().copied().zip(chars.iter().copied().skip(1))
+}
+
 fn analyze(s: &str) -> Analysis {
-    if s.is_empty() {
+    let chars: Vec<char> = s.chars().collect();
+    let (Some(&lead), Some(&trail)) = (chars.first(), chars.last()) else {
         return Analysis {
             multiline: false,
             block_plain: true,
             single: true,
             block: false,
         };
-    }
-    let chars: Vec<char> = s.chars().collect();
-    let n = chars.len();
+    };
     let special = chars.iter().any(|&c| !yaml_printable(c) || c == '\t');
     let breaks = chars.iter().any(|&c| is_break(c));
-    let (lead, trail) = (chars[0], chars[n - 1]);
     // A space right after a line break, or right before one.
-    let break_space = chars.windows(2).any(|w| is_break(w[0]) && w[1] == ' ');
-    let space_break = chars.windows(2).any(|w| w[0] == ' ' && is_break(w[1]));
+    let break_space = pairs(&chars).any(|(a, b)| is_break(a) && b == ' ');
+    let space_break = pairs(&chars).any(|(a, b)| a == ' ' && is_break(b));
     let edge_ws = lead == ' ' || is_break(lead) || trail == ' ' || is_break(trail);
     Analysis {
         multiline: breaks,
@@ -368,7 +371,7 @@ impl Emitter {
         let (mut spaces, mut breaks) = (false, false);
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
-                let inner = i > 0 && i + 1 < chars.len() && chars[i + 1] != ' ';
+                let inner = i > 0 && chars.get(i + 1).is_some_and(|n| *n != ' ');
                 if allow_breaks && !spaces && self.column > BEST_WIDTH && inner {
                     self.write_indent(indent);
                 } else {
@@ -436,7 +439,7 @@ impl Emitter {
                     && i + 1 < chars.len()
                 {
                     self.write_indent(indent);
-                    if chars[i + 1] == ' ' {
+                    if chars.get(i + 1) == Some(&' ') {
                         self.put('\\');
                     }
                 } else {

@@ -212,7 +212,9 @@ impl Builder {
         if self.anchors.len() <= anchor {
             self.anchors.resize(anchor + 1, None);
         }
-        self.anchors[anchor] = Some(value);
+        if let Some(slot) = self.anchors.get_mut(anchor) {
+            *slot = Some(value);
+        }
     }
 
     /// Puts a finished node where it belongs: the current sequence, map value, or the root.

@@ -120,7 +120,7 @@ fn word(text: &str) -> Option<Scalar> {
 
 /// `.5`, `.5e3`: a float starting with a dot.
 fn dot_float(text: &str) -> Option<Scalar> {
-    let (mantissa, exp) = split_exponent(&text[1..]);
+    let (mantissa, exp) = split_exponent(text.get(1..).unwrap_or_default());
     let ok = all_digits(mantissa) && exp.is_none_or(valid_exponent);
     ok.then(|| text.parse().ok().filter(|f: &f64| f.is_finite()))
         .flatten()
@@ -130,8 +130,8 @@ fn dot_float(text: &str) -> Option<Scalar> {
 /// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint`, then the YAML float syntax.
 fn number(plain: &str) -> Option<Scalar> {
     let (negative, unsigned) = match plain.as_bytes().first() {
-        Some(b'-') => (true, &plain[1..]),
-        Some(b'+') => (false, &plain[1..]),
+        Some(b'-') => (true, plain.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, plain.get(1..).unwrap_or_default()),
         _ => (false, plain),
     };
     if let Some(magnitude) = parse_radix(unsigned) {
@@ -158,10 +158,10 @@ fn number(plain: &str) -> Option<Scalar> {
 fn parse_radix(s: &str) -> Option<u64> {
     let lower = s.get(..2).map(str::to_ascii_lowercase);
     let (digits, radix) = match lower.as_deref() {
-        Some("0x") => (&s[2..], 16),
-        Some("0o") => (&s[2..], 8),
-        Some("0b") => (&s[2..], 2),
-        _ if s.len() > 1 && s.starts_with('0') => (&s[1..], 8),
+        Some("0x") => (s.get(2..).unwrap_or_default(), 16),
+        Some("0o") => (s.get(2..).unwrap_or_default(), 8),
+        Some("0b") => (s.get(2..).unwrap_or_default(), 2),
+        _ if s.len() > 1 && s.starts_with('0') => (s.get(1..).unwrap_or_default(), 8),
         _ => (s, 10),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
@@ -184,7 +184,10 @@ fn is_yaml_float(s: &str) -> bool {
 
 fn split_exponent(s: &str) -> (&str, Option<&str>) {
     match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        Some(i) => (
+            s.get(..i).unwrap_or_default(),
+            Some(s.get(i + 1..).unwrap_or_default()),
+        ),
         None => (s, None),
     }
 }
@@ -201,17 +204,24 @@ fn all_digits(s: &str) -> bool {
 /// Only an explicit `!!timestamp` tag depends on this; untagged timestamps stay strings anyway.
 fn looks_like_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 8 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    let year_dash = b
+        .get(..5)
+        .is_some_and(|y| y.iter().take(4).all(u8::is_ascii_digit) && y.get(4) == Some(&b'-'));
+    if b.len() < 8 || !year_dash {
         return false;
     }
     let (date, time) = match s.find(['T', 't', ' ']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        Some(i) => (
+            s.get(..i).unwrap_or_default(),
+            Some(s.get(i + 1..).unwrap_or_default()),
+        ),
         None => (s, None),
     };
     let fields: Vec<&str> = date.split('-').collect();
     let date_ok = fields.len() == 3
-        && fields[1..]
+        && fields
             .iter()
+            .skip(1)
             .all(|f| (1..=2).contains(&f.len()) && all_digits(f));
     date_ok
         && time.is_none_or(|t| {
@@ -250,7 +260,7 @@ fn go_float32_g(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits = mantissa.replace('.', "");
     if !(-4..6).contains(&exp) {
-        let (head, tail) = digits.split_at(1);
+        let (head, tail) = digits.split_at_checked(1).unwrap_or((&digits, ""));
         let dot = if tail.is_empty() { "" } else { "." };
         let esign = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{head}{dot}{tail}e{esign}{:02}", exp.abs());
@@ -264,7 +274,7 @@ fn go_float32_g(f: f64) -> String {
         let zeros = "0".repeat(int_len - digits.len());
         format!("{sign}{digits}{zeros}")
     } else {
-        let (int, frac) = digits.split_at(int_len);
+        let (int, frac) = digits.split_at_checked(int_len).unwrap_or((&digits, ""));
         format!("{sign}{int}.{frac}")
     }
 }

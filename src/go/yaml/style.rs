@@ -42,7 +42,8 @@ pub(crate) fn resolves_to_str(s: &str) -> bool {
             if yaml_style_float(&plain) && plain.parse::<f64>().is_ok() {
                 return false;
             }
-            !(plain.starts_with("-0b") && go_int(&format!("-{}", &plain[1..])))
+            !(plain.starts_with("-0b")
+                && go_int(&format!("-{}", plain.get(1..).unwrap_or_default())))
         }
     }
 }
@@ -58,7 +59,9 @@ fn go_int(s: &str) -> bool {
     } else if let Some(d) = lower.strip_prefix("0b") {
         (d, |c| c == '0' || c == '1')
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (&lower[1..], |c| ('0'..='7').contains(&c))
+        (lower.get(1..).unwrap_or_default(), |c| {
+            ('0'..='7').contains(&c)
+        })
     } else {
         (lower.as_str(), |c| c.is_ascii_digit())
     };
@@ -81,7 +84,7 @@ fn yaml_style_float(s: &str) -> bool {
     let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
     let digits = |i: &mut usize| {
         let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
             *i += 1;
         }
         *i - start
@@ -119,20 +122,19 @@ pub(crate) fn is_base60_float(s: &str) -> bool {
     if !b.get(i).is_some_and(u8::is_ascii_digit) || !s.contains(':') {
         return false;
     }
-    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+    while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
         i += 1;
     }
     let mut groups = 0;
     while b.get(i) == Some(&b':') {
         i += 1;
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() && i - start < 2 {
+        while b.get(i).is_some_and(u8::is_ascii_digit) && i - start < 2 {
             i += 1;
         }
-        let g = &b[start..i];
-        let ok = match g.len() {
-            1 => true,
-            2 => g[0] <= b'5',
+        let ok = match b.get(start..i) {
+            Some([_]) => true,
+            Some([first, _]) => *first <= b'5',
             _ => false,
         };
         if !ok {
@@ -145,7 +147,7 @@ pub(crate) fn is_base60_float(s: &str) -> bool {
     }
     if b.get(i) == Some(&b'.') {
         i += 1;
-        while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'_') {
+        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
             i += 1;
         }
     }
@@ -155,10 +157,10 @@ pub(crate) fn is_base60_float(s: &str) -> bool {
 /// Reads 1 or 2 digits (Go's unpadded layout fields).
 fn num(b: &[u8], i: &mut usize, max_len: usize) -> Option<u32> {
     let start = *i;
-    while *i < b.len() && b[*i].is_ascii_digit() && *i - start < max_len {
+    while b.get(*i).is_some_and(u8::is_ascii_digit) && *i - start < max_len {
         *i += 1;
     }
-    std::str::from_utf8(&b[start..*i]).ok()?.parse().ok()
+    std::str::from_utf8(b.get(start..*i)?).ok()?.parse().ok()
 }
 
 fn days_in(year: u32, month: u32) -> u32 {
@@ -173,11 +175,17 @@ fn days_in(year: u32, month: u32) -> u32 {
 /// The timestamp layouts go-yaml v2 recognises in plain scalars.
 fn is_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+    let Some((year, b'-')) = b.split_first_chunk::<4>().and_then(|(y, rest)| {
+        Some(y)
+            .filter(|y| y.iter().all(u8::is_ascii_digit))
+            .zip(rest.first().copied())
+    }) else {
         return false;
-    }
+    };
     let mut i = 5;
-    let year: u32 = s[..4].parse().unwrap_or(0);
+    let year = year
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
     let (Some(month), true) = (num(b, &mut i, 2), b.get(i) == Some(&b'-')) else {
         return false;
     };
@@ -220,7 +228,7 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
     if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
         }
         if i == start {
@@ -233,9 +241,9 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
     match b.get(i) {
         Some(b'Z') => i + 1 == b.len(),
         Some(b'+' | b'-') => {
-            let z = &b[i + 1..];
+            let z = b.get(i + 1..).unwrap_or_default();
             z.len() == 5
-                && z[2] == b':'
+                && z.get(2) == Some(&b':')
                 && z.iter()
                     .enumerate()
                     .all(|(k, c)| k == 2 || c.is_ascii_digit())
@@ -249,53 +257,55 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
 pub(crate) fn key_less(a: &str, b: &str) -> bool {
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    for i in 0..ar.len().min(br.len()) {
-        if ar[i] == br[i] {
+    for (i, (&ca, &cb)) in ar.iter().zip(&br).enumerate() {
+        if ca == cb {
             continue;
         }
-        let al = ar[i].is_alphabetic();
-        let bl = br[i].is_alphabetic();
+        let al = ca.is_alphabetic();
+        let bl = cb.is_alphabetic();
         if al && bl {
-            return ar[i] < br[i];
+            return ca < cb;
         }
         if al || bl {
             return bl;
         }
         let (mut an, mut bn) = (0i64, 0i64);
-        if ar[i] == '0' || br[i] == '0' {
-            let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
-                j -= 1;
-                if ar[j] != '0' {
-                    an = 1;
-                    bn = 1;
-                    break;
-                }
+        if ca == '0' || cb == '0' {
+            // A zero inside a digit run that began with a non-zero digit.
+            let before = ar.get(..i).unwrap_or_default();
+            let mut run = before.iter().rev().take_while(|c| c.is_ascii_digit());
+            if run.any(|c| *c != '0') {
+                an = 1;
+                bn = 1;
             }
         }
-        let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
-            ai += 1;
-        }
-        let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
-            bi += 1;
-        }
+        let (an, ai) = digit_run(&ar, i, an);
+        let (bn, bi) = digit_run(&br, i, bn);
         if an != bn {
             return an < bn;
         }
         if ai != bi {
             return ai < bi;
         }
-        return ar[i] < br[i];
+        return ca < cb;
     }
     ar.len() < br.len()
+}
+
+/// Accumulates the decimal digits from `i` onto `n` (wrapping, as Go's int
+/// does); returns the value and the index after the run.
+fn digit_run(s: &[char], i: usize, n: i64) -> (i64, usize) {
+    let digits = s.get(i..).unwrap_or_default();
+    let mut n = n;
+    let mut len = 0;
+    for d in digits
+        .iter()
+        .map_while(|c| c.to_digit(10).filter(|_| c.is_ascii_digit()))
+    {
+        n = n.wrapping_mul(10).wrapping_add(i64::from(d));
+        len += 1;
+    }
+    (n, i + len)
 }
 
 /// A total order from `key_less`, for `sort_by`.

@@ -161,7 +161,6 @@ impl<'a> ObjectWriter<'a> {
 /// for `json.Marshal`): `\b \f \n \r \t` short forms, other controls as `\u00xx`, and `<`,
 /// `>`, `&`, U+2028, U+2029 as `\u` escapes.
 pub(crate) fn write_go_string(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {
         match c {
@@ -175,10 +174,7 @@ pub(crate) fn write_go_string(out: &mut String, s: &str) {
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c if c < ' ' || c == '<' || c == '>' || c == '&' => {
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0xf)]));
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
             }
             c => out.push(c),
         }

@@ -46,7 +46,10 @@ pub fn parse_inject_envs(path: &str) -> BTreeMap<String, String> {
     };
     for pair in items.chunks(2) {
         let [key, value] = pair else {
-            tracing::warn!(key = %pair[0], "odd number of inject env entries in the path; ignoring the last key");
+            tracing::warn!(
+                key = pair.first().map_or("", String::as_str),
+                "odd number of inject env entries in the path; ignoring the last key"
+            );
             break;
         };
         let env = URL_PARAMETER_TO_ENV

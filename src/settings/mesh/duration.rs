@@ -108,7 +108,7 @@ mod go_duration {
         }
         let mut total: u64 = 0;
         while !s.is_empty() {
-            if !(s[0] == b'.' || s[0].is_ascii_digit()) {
+            if !s.first().is_some_and(|c| *c == b'.' || c.is_ascii_digit()) {
                 return Err(invalid());
             }
             let (whole, rest) = leading_int(s).ok_or_else(invalid)?;
@@ -130,7 +130,7 @@ mod go_duration {
             if unit_len == 0 {
                 return Err(format!("time: missing unit in duration \"{text}\""));
             }
-            let (unit, rest) = s.split_at(unit_len);
+            let (unit, rest) = s.split_at_checked(unit_len).ok_or_else(invalid)?;
             s = rest;
             let unit = unit_nanos(unit).ok_or_else(|| {
                 let unit = String::from_utf8_lossy(unit);
@@ -174,8 +174,9 @@ mod go_duration {
 
     fn leading_int(s: &[u8]) -> Option<(u64, &[u8])> {
         let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+        let (int, rest) = s.split_at_checked(digits)?;
         let mut value: u64 = 0;
-        for &c in &s[..digits] {
+        for &c in int {
             if value > MAX / 10 {
                 return None;
             }
@@ -184,14 +185,15 @@ mod go_duration {
                 return None;
             }
         }
-        Some((value, &s[digits..]))
+        Some((value, rest))
     }
 
     /// Digits after the point; past 2^63 the remaining digits are consumed but ignored.
     fn leading_fraction(s: &[u8]) -> (u64, f64, &[u8]) {
         let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
+        let (frac, rest) = s.split_at_checked(digits).unwrap_or((&[], s));
         let (mut value, mut scale, mut overflow) = (0u64, 1f64, false);
-        for &c in &s[..digits] {
+        for &c in frac {
             if overflow {
                 continue;
             }
@@ -207,7 +209,7 @@ mod go_duration {
             value = next;
             scale *= 10.0;
         }
-        (value, scale, &s[digits..])
+        (value, scale, rest)
     }
 }
 

@@ -41,27 +41,27 @@ fn split_host_port(address: &str) -> Result<(&str, &str), &'static str> {
             return Err("missing port in address");
         }
         if end + 1 != colon {
-            return Err(if address.as_bytes()[end + 1] == b':' {
+            return Err(if address.as_bytes().get(end + 1) == Some(&b':') {
                 "too many colons in address"
             } else {
                 "missing port in address"
             });
         }
-        (&address[1..end], 1, end + 1)
+        (address.get(1..end).unwrap_or_default(), 1, end + 1)
     } else {
-        let host = &address[..colon];
+        let host = address.get(..colon).unwrap_or_default();
         if host.contains(':') {
             return Err("too many colons in address");
         }
         (host, 0, 0)
     };
-    if address[skip_open..].contains('[') {
+    if address.get(skip_open..).unwrap_or_default().contains('[') {
         return Err("unexpected '[' in address");
     }
-    if address[skip_close..].contains(']') {
+    if address.get(skip_close..).unwrap_or_default().contains(']') {
         return Err("unexpected ']' in address");
     }
-    Ok((host, &address[colon + 1..]))
+    Ok((host, address.get(colon + 1..).unwrap_or_default()))
 }
 
 /// Go's `netip.ParseAddr` succeeds (IPv6 may carry a `%zone`).

@@ -31,7 +31,13 @@ impl<'t, 'd> State<'t, 'd> {
             return fail(
                 cmd.pos,
                 cmd,
-                format!("can't give argument to non-function {}", cmd.args[0]),
+                format!(
+                    "can't give argument to non-function {}",
+                    cmd.args
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
             );
         }
         Ok(())
@@ -51,7 +57,9 @@ impl<'t, 'd> State<'t, 'd> {
         final_: Option<Value<'d>>,
     ) -> R<Value<'d>> {
         self.step(cmd.pos, cmd)?;
-        let first = &cmd.args[0];
+        let Some((first, rest)) = cmd.args.split_first() else {
+            return fail(cmd.pos, cmd, "empty command");
+        };
         match first {
             Arg::Field { idents, .. } => self.eval_fields(
                 dot.clone(),
@@ -71,9 +79,7 @@ impl<'t, 'd> State<'t, 'd> {
                 }
                 self.eval_fields(v, first, idents, cmd.args.len() > 1 || final_.is_some())
             }
-            Arg::Ident { pos, name } => {
-                self.eval_function(dot, *pos, name, cmd, &cmd.args[1..], final_)
-            }
+            Arg::Ident { pos, name } => self.eval_function(dot, *pos, name, cmd, rest, final_),
             Arg::Pipe(p) => {
                 self.not_a_function(cmd, &final_)?;
                 self.enter(p.pos, cmd)?;

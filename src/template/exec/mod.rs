@@ -230,10 +230,14 @@ impl<'t, 'd> State<'t, 'd> {
         for (key, elem) in &items {
             self.step(b.pipe.pos, &b.pipe)?;
             if decls >= 1 {
-                self.vars[inner - 1].1 = elem.clone();
+                if let Some(var) = inner.checked_sub(1).and_then(|i| self.vars.get_mut(i)) {
+                    var.1 = elem.clone();
+                }
             }
             if decls >= 2 {
-                self.vars[inner - 2].1 = key.clone();
+                if let Some(var) = inner.checked_sub(2).and_then(|i| self.vars.get_mut(i)) {
+                    var.1 = key.clone();
+                }
             }
             let flow = self.walk(elem, &b.list)?;
             self.vars.truncate(inner);

@@ -64,11 +64,13 @@ pub(crate) fn sprint_value(v: &Value<'_>) -> Result<String, String> {
 pub(crate) fn sprint(args: &[Value<'_>]) -> Result<String, String> {
     let mut out = String::new();
     let is_str = |v: &Value<'_>| matches!(v, Value::Str(_) | Value::Zero);
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 && !is_str(a) && !is_str(&args[i - 1]) {
+    let mut prev: Option<&Value<'_>> = None;
+    for a in args {
+        if prev.is_some_and(|p| !is_str(a) && !is_str(p)) {
             out.push(' ');
         }
         fmt_value(&mut out, a, &Spec::plain('v'), 0)?;
+        prev = Some(a);
     }
     Ok(out)
 }
@@ -103,10 +105,10 @@ impl Spec {
 
 fn digits_at(chars: &[char], i: &mut usize) -> Option<usize> {
     let start = *i;
-    while *i < chars.len() && chars[*i].is_ascii_digit() {
+    while chars.get(*i).is_some_and(char::is_ascii_digit) {
         *i += 1;
     }
-    let s: String = chars[start..*i].iter().collect();
+    let s: String = chars.get(start..*i)?.iter().collect();
     s.parse::<usize>().ok().map(|n| n.min(MAX_WIDTH))
 }
 
@@ -139,8 +141,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value<'_>]) -> Result<String, String
     let mut out = String::new();
     let mut next = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while let Some(&c) = chars.get(i) {
         i += 1;
         if c != '%' {
             out.push(c);
@@ -162,7 +163,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value<'_>]) -> Result<String, String
     }
     if next < args.len() {
         out.push_str("%!(EXTRA ");
-        for (j, a) in args[next..].iter().enumerate() {
+        for (j, a) in args.iter().skip(next).enumerate() {
             if j > 0 {
                 out.push_str(", ");
             }
@@ -186,7 +187,7 @@ fn pad(out: &mut String, s: &str, spec: &Spec, numeric: bool) {
         out.push_str(&" ".repeat(fill));
     } else if spec.zero && numeric {
         let (sign, rest) = match s.strip_prefix(['-', '+']) {
-            Some(r) => (&s[..1], r),
+            Some(r) => (s.get(..1).unwrap_or_default(), r),
             None => ("", s),
         };
         out.push_str(sign);
@@ -220,7 +221,10 @@ fn fmt_int(i: i64, spec: &Spec) -> Option<String> {
             let q = go_quote(&c.to_string());
             return Some(format!(
                 "'{}'",
-                q[1..q.len() - 1].replace("\\\"", "\"").replace('\'', "\\'")
+                q.get(1..q.len() - 1)
+                    .unwrap_or_default()
+                    .replace("\\\"", "\"")
+                    .replace('\'', "\\'")
             ));
         }
         'U' => return Some(format!("U+{mag:04X}")),

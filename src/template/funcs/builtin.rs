@@ -1,7 +1,7 @@
 //! Go's builtin template functions (`and`/`or` short-circuit in the executor;
 //! `slice` is sprig's, which replaces Go's in Istio's function map).
 
-use super::{f, s, Args, Ctx, FnResult, Func, Ty};
+use super::{arg, f, s, tail, Args, Ctx, FnResult, Func, Ty};
 use crate::template::format::{is_go_print, sprint, sprintf, sprintln};
 use crate::template::value::Value;
 
@@ -25,7 +25,7 @@ pub(super) static FUNCS: &[Func] = &[
 ];
 
 fn not<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(!a[0].truth()))
+    Ok(Value::Bool(!arg(&a, 0)?.truth()))
 }
 
 /// A basic (comparable) value; `Zero` takes the kind of what it is compared to.
@@ -99,8 +99,8 @@ fn eq<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     if a.len() < 2 {
         return Err("missing argument for comparison".into());
     }
-    for other in &a[1..] {
-        if eq_pair(&a[0], other)? {
+    for other in tail(&a, 1) {
+        if eq_pair(arg(&a, 0)?, other)? {
             return Ok(Value::Bool(true));
         }
     }
@@ -108,7 +108,7 @@ fn eq<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn ne<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(!eq_pair(&a[0], &a[1])?))
+    Ok(Value::Bool(!eq_pair(arg(&a, 0)?, arg(&a, 1)?)?))
 }
 
 fn less<'d>(a: &Value<'d>, b: &Value<'d>) -> Result<bool, String> {
@@ -123,25 +123,27 @@ fn less<'d>(a: &Value<'d>, b: &Value<'d>) -> Result<bool, String> {
 }
 
 fn lt<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(less(&a[0], &a[1])?))
+    Ok(Value::Bool(less(arg(&a, 0)?, arg(&a, 1)?)?))
 }
 
 fn le<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(less(&a[0], &a[1])? || eq_pair(&a[0], &a[1])?))
+    Ok(Value::Bool(
+        less(arg(&a, 0)?, arg(&a, 1)?)? || eq_pair(arg(&a, 0)?, arg(&a, 1)?)?,
+    ))
 }
 
 fn gt<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::Bool(
-        !(less(&a[0], &a[1])? || eq_pair(&a[0], &a[1])?),
+        !(less(arg(&a, 0)?, arg(&a, 1)?)? || eq_pair(arg(&a, 0)?, arg(&a, 1)?)?),
     ))
 }
 
 fn ge<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(!less(&a[0], &a[1])?))
+    Ok(Value::Bool(!less(arg(&a, 0)?, arg(&a, 1)?)?))
 }
 
 fn len<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    match &a[0] {
+    match arg(&a, 0)? {
         Value::Nil => Err("len of nil pointer".into()),
         v => v
             .len()
@@ -156,12 +158,13 @@ fn index_one<'d>(item: &Value<'d>, idx: &Value<'d>) -> FnResult<'d> {
         Value::Nil => Err("index of nil pointer".into()),
         Value::Str(st) => {
             let i = list_index(idx, st.len())?;
-            Ok(Value::Int(i64::from(st.as_bytes()[i])))
+            let byte = st.as_bytes().get(i).ok_or_else(|| out_of_range(i))?;
+            Ok(Value::Int(i64::from(*byte)))
         }
         v if v.is_list() => {
             let items = v.list_items().unwrap_or_default();
             let i = list_index(idx, items.len())?;
-            Ok(items[i].clone())
+            items.get(i).cloned().ok_or_else(|| out_of_range(i))
         }
         v if v.is_map() => {
             let key = match idx {
@@ -181,6 +184,10 @@ fn index_one<'d>(item: &Value<'d>, idx: &Value<'d>) -> FnResult<'d> {
     }
 }
 
+fn out_of_range(i: usize) -> String {
+    format!("index out of range: {i}")
+}
+
 fn list_index(idx: &Value<'_>, len: usize) -> Result<usize, String> {
     match idx {
         Value::Int(i) if *i >= 0 && (*i as u64) < len as u64 => Ok(*i as usize),
@@ -194,11 +201,11 @@ fn list_index(idx: &Value<'_>, len: usize) -> Result<usize, String> {
 }
 
 fn index<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    if a[0].is_nil() {
+    if arg(&a, 0)?.is_nil() {
         return Err("index of untyped nil".into());
     }
-    let mut item = a[0].clone();
-    for idx in &a[1..] {
+    let mut item = arg(&a, 0)?.clone();
+    for idx in tail(&a, 1) {
         item = index_one(&item, idx)?;
     }
     Ok(item)
@@ -209,7 +216,7 @@ fn print<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn printf<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::string(sprintf(s(&a[0]), &a[1..])?))
+    Ok(Value::string(sprintf(s(arg(&a, 0)?), tail(&a, 1))?))
 }
 
 fn println<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -278,7 +285,7 @@ fn urlquery<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn call<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     // Template data is JSON: it never holds functions.
-    match &a[0] {
+    match arg(&a, 0)? {
         Value::Nil => Err("call of nil".into()),
         v => Err(format!("non-function of type {}", v.type_name())),
     }

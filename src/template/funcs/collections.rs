@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use super::{f, int, kind_name, s, strval, to_i64, Args, Ctx, FnResult, Func, Ty, ANY_MAP};
+use super::{
+    arg, f, int, kind_name, s, strval, tail, take, to_i64, Args, Ctx, FnResult, Func, Ty, ANY_MAP,
+};
 use crate::template::value::{too_deep, MapKind, MapRef, Value, MAX_DEPTH};
 
 pub(super) static FUNCS: &[Func] = &[
@@ -79,49 +81,49 @@ fn list<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::list(a))
 }
 
-fn push<'d>(ctx: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    let mut l = items(&a[0], "push")?;
+fn push<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let mut l = items(arg(&a, 0)?, "push")?;
     ctx.charge(l.len())?;
-    l.push(a.swap_remove(1));
+    l.push(take(a, 1)?);
     Ok(Value::list(l))
 }
 
-fn prepend<'d>(ctx: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    let mut l = items(&a[0], "prepend")?;
+fn prepend<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let mut l = items(arg(&a, 0)?, "prepend")?;
     ctx.charge(l.len())?;
-    l.insert(0, a.swap_remove(1));
+    l.insert(0, take(a, 1)?);
     Ok(Value::list(l))
 }
 
 fn first<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(items(&a[0], "find first")?
+    Ok(items(arg(&a, 0)?, "find first")?
         .into_iter()
         .next()
         .unwrap_or(Value::Nil))
 }
 
 fn last<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(items(&a[0], "find last")?.pop().unwrap_or(Value::Nil))
+    Ok(items(arg(&a, 0)?, "find last")?.pop().unwrap_or(Value::Nil))
 }
 
 fn rest<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = items(&a[0], "find rest")?;
-    if l.is_empty() {
-        return Ok(Value::Nil);
+    let l = items(arg(&a, 0)?, "find rest")?;
+    match l.split_first() {
+        Some((_, tail)) => Ok(Value::list(tail.to_vec())),
+        None => Ok(Value::Nil),
     }
-    Ok(Value::list(l[1..].to_vec()))
 }
 
 fn initial<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = items(&a[0], "find initial")?;
-    if l.is_empty() {
-        return Ok(Value::Nil);
+    let l = items(arg(&a, 0)?, "find initial")?;
+    match l.split_last() {
+        Some((_, init)) => Ok(Value::list(init.to_vec())),
+        None => Ok(Value::Nil),
     }
-    Ok(Value::list(l[..l.len() - 1].to_vec()))
 }
 
 fn reverse<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let mut l = items(&a[0], "find reverse")?;
+    let mut l = items(arg(&a, 0)?, "find reverse")?;
     l.reverse();
     Ok(Value::list(l))
 }
@@ -174,7 +176,7 @@ fn contains_value<'d>(list: &[Value<'d>], v: &Value<'d>) -> Result<bool, String>
 }
 
 fn uniq<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = items(&a[0], "find uniq")?;
+    let l = items(arg(&a, 0)?, "find uniq")?;
     ctx.charge(l.len().saturating_mul(l.len()))?;
     let mut out = Vec::new();
     for v in l {
@@ -186,11 +188,11 @@ fn uniq<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn without<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = items(&a[0], "find without")?;
+    let l = items(arg(&a, 0)?, "find without")?;
     ctx.charge(l.len().saturating_mul(a.len()))?;
     let mut out = Vec::new();
     for v in l {
-        if !contains_value(&a[1..], &v)? {
+        if !contains_value(tail(&a, 1), &v)? {
             out.push(v);
         }
     }
@@ -198,19 +200,20 @@ fn without<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn has<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    if a[1].is_nil() {
+    if arg(&a, 1)?.is_nil() {
         return Ok(Value::Bool(false));
     }
-    let l = items(&a[1], "find has")?;
+    let l = items(arg(&a, 1)?, "find has")?;
     ctx.charge(l.len())?;
-    Ok(Value::Bool(contains_value(&l, &a[0])?))
+    Ok(Value::Bool(contains_value(&l, arg(&a, 0)?)?))
 }
 
 fn slice<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = a[0].list_items().ok_or_else(|| {
+    let list = arg(&a, 0)?;
+    let l = list.list_items().ok_or_else(|| {
         format!(
             "list should be type of slice or array but {}",
-            kind_name(&a[0])
+            kind_name(list)
         )
     })?;
     if l.is_empty() {
@@ -224,7 +227,10 @@ fn slice<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
             l.len()
         ));
     }
-    Ok(Value::list(l[start as usize..end as usize].to_vec()))
+    let part = l
+        .get(start as usize..end as usize)
+        .ok_or_else(|| format!("reflect: slice index out of range [{start}:{end}]"))?;
+    Ok(Value::list(part.to_vec()))
 }
 
 fn concat<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -240,13 +246,13 @@ fn concat<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn compact<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let l = items(&a[0], "compact")?;
+    let l = items(arg(&a, 0)?, "compact")?;
     Ok(Value::list(l.into_iter().filter(Value::truth).collect()))
 }
 
 fn chunk<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let size = int(&a[0]);
-    let l = items(&a[1], "chunk")?;
+    let size = int(arg(&a, 0)?);
+    let l = items(arg(&a, 1)?, "chunk")?;
     if size <= 0 {
         return Err("runtime error: integer divide by zero".into());
     }
@@ -269,26 +275,32 @@ fn range_list<'d>(ctx: &mut Ctx<'_, 'd>, start: i64, stop: i64, step: i64) -> Fn
 }
 
 fn until<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let n = int(&a[0]);
+    let n = int(arg(&a, 0)?);
     range_list(ctx, 0, n, if n < 0 { -1 } else { 1 })
 }
 
 fn until_step<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    range_list(ctx, int(&a[0]), int(&a[1]), int(&a[2]))
+    range_list(ctx, int(arg(&a, 0)?), int(arg(&a, 1)?), int(arg(&a, 2)?))
 }
 
 fn dict<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     ctx.charge(a.len())?;
     let mut m = BTreeMap::new();
     for pair in a.chunks(2) {
-        let key = strval(&pair[0])?;
-        m.insert(key, pair.get(1).cloned().unwrap_or_else(|| Value::str("")));
+        let (key, val) = match pair {
+            [k, v] => (k, v.clone()),
+            [k] => (k, Value::str("")),
+            _ => continue,
+        };
+        m.insert(strval(key)?, val);
     }
     Ok(Value::map(m, MapKind::Any))
 }
 
 fn get<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(a[0].map_get(s(&a[1])).unwrap_or_else(|| Value::str("")))
+    Ok(arg(&a, 0)?
+        .map_get(s(arg(&a, 1)?))
+        .unwrap_or_else(|| Value::str("")))
 }
 
 /// The dict to edit: owned dicts in place, data dicts as a fresh copy.
@@ -343,28 +355,29 @@ fn insert<'d>(m: &MapRef<'d>, key: String, value: Value<'d>) -> Result<(), Strin
     Ok(())
 }
 
-fn set<'d>(_: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    let (m, kind) = editable(&a[0])?;
-    insert(&m, s(&a[1]).to_string(), a.swap_remove(2))?;
+fn set<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let (m, kind) = editable(arg(&a, 0)?)?;
+    let key = s(arg(&a, 1)?).to_string();
+    insert(&m, key, take(a, 2)?)?;
     Ok(Value::Map(m, kind))
 }
 
 fn unset<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (m, kind) = editable(&a[0])?;
+    let (m, kind) = editable(arg(&a, 0)?)?;
     m.try_borrow_mut()
         .map_err(|_| "dict is in use".to_string())?
-        .remove(s(&a[1]));
+        .remove(s(arg(&a, 1)?));
     Ok(Value::Map(m, kind))
 }
 
 fn has_key<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(a[0].map_get(s(&a[1])).is_some()))
+    Ok(Value::Bool(arg(&a, 0)?.map_get(s(arg(&a, 1)?)).is_some()))
 }
 
 fn pluck<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let key = s(&a[0]).to_string();
+    let key = s(arg(&a, 0)?).to_string();
     Ok(Value::list(
-        a[1..].iter().filter_map(|d| d.map_get(&key)).collect(),
+        tail(&a, 1).iter().filter_map(|d| d.map_get(&key)).collect(),
     ))
 }
 
@@ -381,7 +394,8 @@ fn keys<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn values<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::list(
-        a[0].map_entries()
+        arg(&a, 0)?
+            .map_entries()
             .unwrap_or_default()
             .into_iter()
             .map(|e| e.1)
@@ -391,8 +405,8 @@ fn values<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn pick<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let mut m = BTreeMap::new();
-    for k in &a[1..] {
-        if let Some(v) = a[0].map_get(s(k)) {
+    for k in tail(&a, 1) {
+        if let Some(v) = arg(&a, 0)?.map_get(s(k)) {
             m.insert(s(k).to_string(), v);
         }
     }
@@ -435,8 +449,8 @@ fn merge_into<'d>(
 }
 
 fn merge_all<'d>(a: Args<'d>, overwrite: bool) -> FnResult<'d> {
-    let (m, kind) = editable(&a[0])?;
-    for src in &a[1..] {
+    let (m, kind) = editable(arg(&a, 0)?)?;
+    for src in tail(&a, 1) {
         if let Value::Map(sm, _) = src {
             if Rc::ptr_eq(sm, &m) {
                 continue;
@@ -478,5 +492,5 @@ fn dig<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn deep_equal<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(deep_eq(&a[0], &a[1], 0)?))
+    Ok(Value::Bool(deep_eq(arg(&a, 0)?, arg(&a, 1)?, 0)?))
 }

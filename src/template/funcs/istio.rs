@@ -7,7 +7,8 @@
 
 use super::istio_extra::{append_multus_network, format_duration, otel_resource_attributes};
 use super::{
-    check_len, f, int, s, str_map, string_entries, Args, Ctx, FnResult, Func, Ty, STR_MAP,
+    arg, check_len, f, int, s, str_map, string_entries, tail, take, Args, Ctx, FnResult, Func, Ty,
+    STR_MAP,
 };
 use crate::template::format::sprint_value;
 use crate::template::json::{to_json, write_str, JsonStyle};
@@ -21,7 +22,7 @@ const MESH_CONFIG: Ty = Ty::Map("*v1alpha1.MeshConfig");
 pub(super) static FUNCS: &[Func] = &[
     f("formatDuration", &[Ty::Any], None, format_duration),
     f("isset", &[STR_MAP, Ty::Str], None, |_, a| {
-        Ok(Value::Bool(a[0].map_get(s(&a[1])).is_some()))
+        Ok(Value::Bool(arg(&a, 0)?.map_get(s(arg(&a, 1)?)).is_some()))
     }),
     f(
         "excludeInboundPort",
@@ -30,16 +31,16 @@ pub(super) static FUNCS: &[Func] = &[
         exclude_inbound_port,
     ),
     f("includeInboundPorts", &[CONTAINERS], None, |_, a| {
-        ports(&a[0], false)
+        ports(arg(&a, 0)?, false)
     }),
     f("applicationPorts", &[CONTAINERS], None, |_, a| {
-        ports(&a[0], true)
+        ports(arg(&a, 0)?, true)
     }),
     f("kubevirtInterfaces", &[Ty::Str], None, |_, a| {
-        Ok(a[0].clone())
+        Ok(arg(&a, 0)?.clone())
     }),
     f("excludeInterfaces", &[Ty::Str], None, |_, a| {
-        Ok(a[0].clone())
+        Ok(arg(&a, 0)?.clone())
     }),
     f(
         "annotation",
@@ -58,20 +59,22 @@ pub(super) static FUNCS: &[Func] = &[
     f("structToJSON", &[Ty::Any], None, struct_to_json),
     f("protoToJSON", &[Ty::Any], None, proto_to_json),
     f("toYaml", &[Ty::Any], None, |_, a| {
-        let text = to_yaml(&a[0]).unwrap_or_default();
+        let text = to_yaml(arg(&a, 0)?).unwrap_or_default();
         check_len(text.len())?;
         Ok(Value::string(text))
     }),
     f("indent", &[Ty::Int, Ty::Str], None, istio_indent),
     f("directory", &[Ty::Str], None, |_, a| {
-        let p = s(&a[0]);
-        Ok(Value::str(p.rfind('/').map_or("", |i| &p[..=i])))
+        let p = s(arg(&a, 0)?);
+        Ok(Value::str(
+            p.rfind('/').map_or("", |i| p.get(..=i).unwrap_or_default()),
+        ))
     }),
     f("contains", &[Ty::Str, Ty::Str], None, |_, a| {
-        Ok(Value::Bool(s(&a[1]).contains(s(&a[0]))))
+        Ok(Value::Bool(s(arg(&a, 1)?).contains(s(arg(&a, 0)?))))
     }),
     f("toLower", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(s(&a[0]).to_lowercase()))
+        Ok(Value::string(s(arg(&a, 0)?).to_lowercase()))
     }),
     f(
         "appendMultusNetwork",
@@ -85,7 +88,7 @@ pub(super) static FUNCS: &[Func] = &[
     f("toJsonMap", &[], Some(STR_MAP), to_json_map),
     f("mergeMaps", &[], Some(STR_MAP), merge_maps),
     f("omitNil", &[Ty::Any], None, |_, a| {
-        Ok(omit_nil(&a[0], 0)?.unwrap_or(Value::Nil))
+        Ok(omit_nil(arg(&a, 0)?, 0)?.unwrap_or(Value::Nil))
     }),
     f(
         "otelResourceAttributes",
@@ -96,15 +99,15 @@ pub(super) static FUNCS: &[Func] = &[
 ];
 
 fn exclude_inbound_port<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let port = sprint_value(&a[0])?.trim().to_string();
-    let excluded = s(&a[1]);
+    let port = sprint_value(arg(&a, 0)?)?.trim().to_string();
+    let excluded = s(arg(&a, 1)?);
     if port.is_empty() || port == "0" {
-        return Ok(a[1].clone());
+        return Ok(arg(&a, 1)?.clone());
     }
     let mut out = Vec::new();
     for p in excluded.split(',') {
         if p == port {
-            return Ok(a[1].clone());
+            return Ok(arg(&a, 1)?.clone());
         }
         let p = p.trim();
         if !p.is_empty() {
@@ -141,32 +144,33 @@ fn ports<'d>(containers: &Value<'d>, skip_proxy: bool) -> FnResult<'d> {
 }
 
 fn annotation<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let found = a[0]
+    let key = s(arg(&a, 1)?);
+    let found = arg(&a, 0)?
         .map_get("annotations")
-        .and_then(|m| m.map_get(s(&a[1])));
+        .and_then(|m| m.map_get(key));
     Ok(match found {
         Some(v @ Value::Str(_)) => v,
-        _ => Value::string(sprint_value(&a[2])?),
+        _ => Value::string(sprint_value(arg(&a, 2)?)?),
     })
 }
 
-fn value_or_default<'d>(_: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    let unset = matches!(&a[0], Value::Nil) || a[0].as_str() == Some("");
-    Ok(a.swap_remove(if unset { 1 } else { 0 }))
+fn value_or_default<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let unset = matches!(arg(&a, 0)?, Value::Nil) || arg(&a, 0)?.as_str() == Some("");
+    take(a, if unset { 1 } else { 0 })
 }
 
 fn to_json_map_fn<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    if matches!(a[0], Value::Nil | Value::Zero) {
+    if matches!(arg(&a, 0)?, Value::Nil | Value::Zero) {
         return Ok(Value::str("{}"));
     }
     Ok(Value::string(
-        to_json(&a[0], JsonStyle::COMPACT).unwrap_or_else(|_| "{}".into()),
+        to_json(arg(&a, 0)?, JsonStyle::COMPACT).unwrap_or_else(|_| "{}".into()),
     ))
 }
 
 fn from_json<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     // Istio logs and returns the string "{}" when the text is not JSON.
-    Ok(serde_json::from_str::<serde_json::Value>(s(&a[0]))
+    Ok(serde_json::from_str::<serde_json::Value>(s(arg(&a, 0)?))
         .map(|j| Value::from_owned_json(&j))
         .unwrap_or_else(|_| Value::str("{}")))
 }
@@ -201,19 +205,19 @@ fn go_struct_order<'d>(v: &Value<'d>) -> Option<Value<'d>> {
 }
 
 fn struct_to_json<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    if a[0].is_nil() {
+    if arg(&a, 0)?.is_nil() {
         return Ok(Value::str("{}"));
     }
-    if let Some(port) = go_struct_order(&a[0]) {
+    if let Some(port) = go_struct_order(arg(&a, 0)?) {
         return Ok(port);
     }
-    let text = to_json(&a[0], JsonStyle::COMPACT).unwrap_or_else(|_| "{}".into());
+    let text = to_json(arg(&a, 0)?, JsonStyle::COMPACT).unwrap_or_else(|_| "{}".into());
     check_len(text.len())?;
     Ok(Value::string(text))
 }
 
 fn proto_to_json<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    if matches!(a[0], Value::Nil | Value::Zero) {
+    if matches!(arg(&a, 0)?, Value::Nil | Value::Zero) {
         return Ok(Value::str("{}"));
     }
     match ctx.root.get("ProxyConfigJSON") {
@@ -225,7 +229,7 @@ fn proto_to_json<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn istio_indent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (n, st) = (int(&a[0]).unsigned_abs() as usize, s(&a[1]));
+    let (n, st) = (int(arg(&a, 0)?).unsigned_abs() as usize, s(arg(&a, 1)?));
     check_len(
         st.len()
             .saturating_add(n.saturating_mul(st.matches('\n').count())),
@@ -236,24 +240,26 @@ fn istio_indent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn env<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    match std::env::var(s(&a[0])) {
+    match std::env::var(s(arg(&a, 0)?)) {
         Ok(v) if !v.is_empty() => Ok(Value::string(v)),
-        _ => Ok(a[1].clone()),
+        _ => Ok(arg(&a, 1)?.clone()),
     }
 }
 
 fn omit<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let drop: Vec<&str> = a[1..].iter().map(s).collect();
+    let drop: Vec<&str> = tail(&a, 1).iter().map(s).collect();
     Ok(str_map(
-        string_entries(&a[0])?
+        string_entries(arg(&a, 0)?)?
             .into_iter()
             .filter(|(k, _)| !drop.contains(&k.as_str())),
     ))
 }
 
 fn strdict<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(str_map(a.chunks(2).map(|p| {
-        (s(&p[0]).to_string(), p.get(1).map_or("", s).to_string())
+    Ok(str_map(a.chunks(2).filter_map(|p| match p {
+        [k, v] => Some((s(k).to_string(), s(v).to_string())),
+        [k] => Some((s(k).to_string(), String::new())),
+        _ => None,
     })))
 }
 

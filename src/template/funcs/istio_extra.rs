@@ -1,7 +1,7 @@
 //! The larger Istio helpers: duration text, Multus networks, OpenTelemetry
 //! resource attributes.
 
-use super::{s, Args, Ctx, FnResult};
+use super::{arg, s, Args, Ctx, FnResult};
 use crate::template::value::Value;
 
 /// Go's `time.Duration.String` for a protobuf JSON duration (`"90s"` → `1m30s`).
@@ -57,7 +57,7 @@ fn go_duration(nanos: u128, neg: bool) -> String {
 }
 
 pub(super) fn format_duration<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::string(match &a[0] {
+    Ok(Value::string(match arg(&a, 0)? {
         Value::Str(t) => format_duration_text(t),
         _ => "0s".into(),
     }))
@@ -65,9 +65,9 @@ pub(super) fn format_duration<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<
 
 /// Adds the Istio CNI network to a Multus networks annotation (JSON list or CSV).
 pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (existing, net) = (s(&a[0]), s(&a[1]));
+    let (existing, net) = (s(arg(&a, 0)?), s(arg(&a, 1)?));
     if existing.is_empty() {
-        return Ok(a[1].clone());
+        return Ok(arg(&a, 1)?.clone());
     }
     let (ns, name) = match net.split('/').collect::<Vec<_>>().as_slice() {
         [ns, name, ..] => (ns.to_string(), name.to_string()),
@@ -75,11 +75,11 @@ pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnR
     };
     if let Some(i) = existing.rfind(']') {
         let Ok(serde_json::Value::Array(items)) = serde_json::from_str(existing) else {
-            return Ok(a[0].clone());
+            return Ok(arg(&a, 0)?.clone());
         };
         for item in &items {
             if !item.is_object() {
-                return Ok(a[0].clone());
+                return Ok(arg(&a, 0)?.clone());
             }
             let item_ns = item.get("namespace").and_then(|v| v.as_str()).unwrap_or("");
             let ns_matches = item
@@ -87,7 +87,7 @@ pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnR
                 .is_none_or(|v| v.is_string() || v.is_null())
                 && item_ns == ns;
             if item.get("name").and_then(|v| v.as_str()) == Some(name.as_str()) && ns_matches {
-                return Ok(a[0].clone());
+                return Ok(arg(&a, 0)?.clone());
             }
         }
         let entry = if ns.is_empty() {
@@ -97,24 +97,29 @@ pub(super) fn append_multus_network<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnR
         };
         return Ok(Value::string(format!(
             "{}{entry}{}",
-            &existing[..i],
-            &existing[i..]
+            existing.get(..i).unwrap_or_default(),
+            existing.get(i..).unwrap_or_default()
         )));
     }
     if existing.split(',').any(|n| n.trim() == net) {
-        return Ok(a[0].clone());
+        return Ok(arg(&a, 0)?.clone());
     }
     Ok(Value::string(format!("{existing}, {net}")))
 }
 
 fn image_tag_digest(image: &str) -> (String, String) {
     let (image, digest) = match image.find('@') {
-        Some(i) => (&image[..i], image[i + 1..].to_string()),
+        Some(i) => (
+            image.get(..i).unwrap_or_default(),
+            image.get(i + 1..).unwrap_or_default().to_string(),
+        ),
         None => (image, String::new()),
     };
     let slash = image.rfind('/');
     let tag = match image.rfind(':') {
-        Some(c) if slash.is_none_or(|s| c > s) => image[c + 1..].to_string(),
+        Some(c) if slash.is_none_or(|s| c > s) => {
+            image.get(c + 1..).unwrap_or_default().to_string()
+        }
         _ => String::new(),
     };
     (tag, digest)
@@ -129,7 +134,13 @@ fn non_empty(m: &Value<'_>, key: &str) -> Option<String> {
 /// `OTEL_RESOURCE_ATTRIBUTES` when an OpenTelemetry provider asks for
 /// `OTEL_SEMANTIC_CONVENTIONS` enrichment; empty otherwise.
 pub(super) fn otel_resource_attributes<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (mesh, annotations, labels, ns, containers) = (&a[0], &a[1], &a[2], s(&a[3]), &a[4]);
+    let (mesh, annotations, labels, ns, containers) = (
+        arg(&a, 0)?,
+        arg(&a, 1)?,
+        arg(&a, 2)?,
+        s(arg(&a, 3)?),
+        arg(&a, 4)?,
+    );
     let enabled = mesh
         .map_get("extensionProviders")
         .and_then(|p| p.list_items())

@@ -1,7 +1,8 @@
 //! sprig's defaults, JSON, math, conversion, reflection and path functions.
 
 use super::{
-    check_len, f, int, kind_name, s, strval, to_f64, to_i64, Args, Ctx, FnResult, Func, Ty,
+    arg, check_len, f, int, kind_name, s, strval, tail, take, to_f64, to_i64, Args, Ctx, FnResult,
+    Func, Ty,
 };
 use crate::template::json::{to_json, JsonStyle};
 use crate::template::value::Value;
@@ -16,45 +17,49 @@ pub(super) static FUNCS: &[Func] = &[
     f("fromJson", &[Ty::Str], None, from_json),
     f("mustFromJson", &[Ty::Str], None, must_from_json),
     f("toJson", &[Ty::Any], None, |_, a| {
-        Ok(json_or_empty(&a[0], COMPACT))
+        Ok(json_or_empty(arg(&a, 0)?, COMPACT))
     }),
     f("mustToJson", &[Ty::Any], None, |_, a| {
-        json_out(&a[0], COMPACT)
+        json_out(arg(&a, 0)?, COMPACT)
     }),
     f("toPrettyJson", &[Ty::Any], None, |_, a| {
-        Ok(json_or_empty(&a[0], PRETTY))
+        Ok(json_or_empty(arg(&a, 0)?, PRETTY))
     }),
     f("mustToPrettyJson", &[Ty::Any], None, |_, a| {
-        json_out(&a[0], PRETTY)
+        json_out(arg(&a, 0)?, PRETTY)
     }),
     f("toRawJson", &[Ty::Any], None, |_, a| {
-        Ok(json_or_empty(&a[0], RAW))
+        Ok(json_or_empty(arg(&a, 0)?, RAW))
     }),
     f("mustToRawJson", &[Ty::Any], None, |_, a| {
-        json_out(&a[0], RAW)
+        json_out(arg(&a, 0)?, RAW)
     }),
     f("deepCopy", &[Ty::Any], None, deep_copy),
     f("mustDeepCopy", &[Ty::Any], None, deep_copy),
-    f("fail", &[Ty::Str], None, |_, a| Err(s(&a[0]).to_string())),
+    f("fail", &[Ty::Str], None, |_, a| {
+        Err(s(arg(&a, 0)?).to_string())
+    }),
     f("atoi", &[Ty::Str], None, atoi),
     f("int", &[Ty::Any], None, |_, a| {
-        Ok(Value::Int(to_i64(&a[0])))
+        Ok(Value::Int(to_i64(arg(&a, 0)?)))
     }),
     f("int64", &[Ty::Any], None, |_, a| {
-        Ok(Value::Int(to_i64(&a[0])))
+        Ok(Value::Int(to_i64(arg(&a, 0)?)))
     }),
     f("float64", &[Ty::Any], None, |_, a| {
-        Ok(Value::Float(to_f64(&a[0])))
+        Ok(Value::Float(to_f64(arg(&a, 0)?)))
     }),
     f("toStrings", &[Ty::Any], None, to_strings),
     f("join", &[Ty::Str, Ty::Any], None, join),
     f("sortAlpha", &[Ty::Any], None, sort_alpha),
     f("add", &[], Some(Ty::Any), add),
     f("add1", &[Ty::Any], None, |_, a| {
-        Ok(Value::Int(to_i64(&a[0]).wrapping_add(1)))
+        Ok(Value::Int(to_i64(arg(&a, 0)?).wrapping_add(1)))
     }),
     f("sub", &[Ty::Any, Ty::Any], None, |_, a| {
-        Ok(Value::Int(to_i64(&a[0]).wrapping_sub(to_i64(&a[1]))))
+        Ok(Value::Int(
+            to_i64(arg(&a, 0)?).wrapping_sub(to_i64(arg(&a, 1)?)),
+        ))
     }),
     f("mul", &[Ty::Any], Some(Ty::Any), mul),
     f("div", &[Ty::Any, Ty::Any], None, div),
@@ -63,38 +68,38 @@ pub(super) static FUNCS: &[Func] = &[
     f("biggest", &[Ty::Any], Some(Ty::Any), max),
     f("min", &[Ty::Any], Some(Ty::Any), min),
     f("floor", &[Ty::Any], None, |_, a| {
-        Ok(Value::Float(to_f64(&a[0]).floor()))
+        Ok(Value::Float(to_f64(arg(&a, 0)?).floor()))
     }),
     f("ceil", &[Ty::Any], None, |_, a| {
-        Ok(Value::Float(to_f64(&a[0]).ceil()))
+        Ok(Value::Float(to_f64(arg(&a, 0)?).ceil()))
     }),
     f("round", &[Ty::Any, Ty::Int], Some(Ty::Float), round),
     f("typeOf", &[Ty::Any], None, |_, a| {
-        Ok(Value::str(a[0].type_name()))
+        Ok(Value::str(arg(&a, 0)?.type_name()))
     }),
     f("kindOf", &[Ty::Any], None, |_, a| {
-        Ok(Value::str(kind_name(&a[0])))
+        Ok(Value::str(kind_name(arg(&a, 0)?)))
     }),
     f("typeIs", &[Ty::Str, Ty::Any], None, |_, a| {
-        Ok(Value::Bool(s(&a[0]) == a[1].type_name()))
+        Ok(Value::Bool(s(arg(&a, 0)?) == arg(&a, 1)?.type_name()))
     }),
     f("kindIs", &[Ty::Str, Ty::Any], None, |_, a| {
-        Ok(Value::Bool(s(&a[0]) == kind_name(&a[1])))
+        Ok(Value::Bool(s(arg(&a, 0)?) == kind_name(arg(&a, 1)?)))
     }),
     f("base", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(base(s(&a[0]))))
+        Ok(Value::string(base(s(arg(&a, 0)?))))
     }),
     f("dir", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(dir(s(&a[0]))))
+        Ok(Value::string(dir(s(arg(&a, 0)?))))
     }),
     f("clean", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(clean(s(&a[0]))))
+        Ok(Value::string(clean(s(arg(&a, 0)?))))
     }),
     f("ext", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(ext(s(&a[0]))))
+        Ok(Value::string(ext(s(arg(&a, 0)?))))
     }),
     f("isAbs", &[Ty::Str], None, |_, a| {
-        Ok(Value::Bool(s(&a[0]).starts_with('/')))
+        Ok(Value::Bool(s(arg(&a, 0)?).starts_with('/')))
     }),
 ];
 
@@ -113,15 +118,13 @@ pub(super) fn is_empty(v: &Value<'_>) -> bool {
     !v.truth()
 }
 
-fn default<'d>(_: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    match a.get(1) {
-        Some(given) if !is_empty(given) => Ok(a.swap_remove(1)),
-        _ => Ok(a.swap_remove(0)),
-    }
+fn default<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let pick = usize::from(a.get(1).is_some_and(|given| !is_empty(given)));
+    take(a, pick)
 }
 
 fn empty<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(is_empty(&a[0])))
+    Ok(Value::Bool(is_empty(arg(&a, 0)?)))
 }
 
 fn coalesce<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -136,9 +139,9 @@ fn any<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::Bool(a.iter().any(|v| !is_empty(v))))
 }
 
-fn ternary<'d>(_: &mut Ctx<'_, 'd>, mut a: Args<'d>) -> FnResult<'d> {
-    let pick = if a[2].truth() { 0 } else { 1 };
-    Ok(a.swap_remove(pick))
+fn ternary<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
+    let pick = if arg(&a, 2)?.truth() { 0 } else { 1 };
+    take(a, pick)
 }
 
 fn parse_json<'d>(text: &str) -> FnResult<'d> {
@@ -148,11 +151,11 @@ fn parse_json<'d>(text: &str) -> FnResult<'d> {
 }
 
 fn from_json<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(parse_json(s(&a[0])).unwrap_or(Value::Nil))
+    Ok(parse_json(s(arg(&a, 0)?)).unwrap_or(Value::Nil))
 }
 
 fn must_from_json<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    parse_json(s(&a[0]))
+    parse_json(s(arg(&a, 0)?))
 }
 
 fn json_out<'d>(v: &Value<'d>, style: JsonStyle) -> FnResult<'d> {
@@ -166,12 +169,12 @@ fn json_or_empty<'d>(v: &Value<'d>, style: JsonStyle) -> Value<'d> {
 }
 
 fn deep_copy<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    ctx.charge(a[0].len().unwrap_or(1))?;
-    a[0].to_owned_tree(0)
+    ctx.charge(arg(&a, 0)?.len().unwrap_or(1))?;
+    arg(&a, 0)?.to_owned_tree(0)
 }
 
 fn atoi<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Int(s(&a[0]).parse::<i64>().unwrap_or(0)))
+    Ok(Value::Int(s(arg(&a, 0)?).parse::<i64>().unwrap_or(0)))
 }
 
 /// sprig's `strslice`: strings of the list's non-nil items.
@@ -185,22 +188,25 @@ pub(super) fn str_slice(v: &Value<'_>) -> Result<Vec<String>, String> {
 
 fn to_strings<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::list(
-        str_slice(&a[0])?.into_iter().map(Value::string).collect(),
+        str_slice(arg(&a, 0)?)?
+            .into_iter()
+            .map(Value::string)
+            .collect(),
     ))
 }
 
 fn join<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let parts = str_slice(&a[1])?;
-    let text = parts.join(s(&a[0]));
+    let parts = str_slice(arg(&a, 1)?)?;
+    let text = parts.join(s(arg(&a, 0)?));
     ctx.charge(text.len())?;
     check_len(text.len())?;
     Ok(Value::string(text))
 }
 
 fn sort_alpha<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let mut parts = match a[0].list_items() {
-        Some(_) => str_slice(&a[0])?,
-        None => vec![strval(&a[0])?],
+    let mut parts = match arg(&a, 0)?.list_items() {
+        Some(_) => str_slice(arg(&a, 0)?)?,
+        None => vec![strval(arg(&a, 0)?)?],
     };
     parts.sort();
     Ok(Value::list(parts.into_iter().map(Value::string).collect()))
@@ -214,28 +220,28 @@ fn add<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 fn mul<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::Int(
-        a[1..]
+        tail(&a, 1)
             .iter()
-            .fold(to_i64(&a[0]), |acc, v| acc.wrapping_mul(to_i64(v))),
+            .fold(to_i64(arg(&a, 0)?), |acc, v| acc.wrapping_mul(to_i64(v))),
     ))
 }
 
 const DIV_ZERO: &str = "runtime error: integer divide by zero";
 
 fn div<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let d = to_i64(&a[1]);
+    let d = to_i64(arg(&a, 1)?);
     if d == 0 {
         return Err(DIV_ZERO.into());
     }
-    Ok(Value::Int(to_i64(&a[0]).wrapping_div(d)))
+    Ok(Value::Int(to_i64(arg(&a, 0)?).wrapping_div(d)))
 }
 
 fn modulo<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let d = to_i64(&a[1]);
+    let d = to_i64(arg(&a, 1)?);
     if d == 0 {
         return Err(DIV_ZERO.into());
     }
-    Ok(Value::Int(to_i64(&a[0]).wrapping_rem(d)))
+    Ok(Value::Int(to_i64(arg(&a, 0)?).wrapping_rem(d)))
 }
 
 fn max<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -251,8 +257,8 @@ fn round<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         Some(Value::Float(x)) => *x,
         _ => 0.5,
     };
-    let pow = 10f64.powi(int(&a[1]).clamp(-300, 300) as i32);
-    let digit = pow * to_f64(&a[0]);
+    let pow = 10f64.powi(int(arg(&a, 1)?).clamp(-300, 300) as i32);
+    let digit = pow * to_f64(arg(&a, 0)?);
     let r = if digit.fract().abs() >= round_on {
         digit.ceil()
     } else {
@@ -302,13 +308,14 @@ fn base(p: &str) -> String {
 
 fn dir(p: &str) -> String {
     let cut = p.rfind('/').map_or(0, |i| i + 1);
-    clean(&p[..cut])
+    clean(p.get(..cut).unwrap_or_default())
 }
 
 fn ext(p: &str) -> String {
     let last = p.rsplit('/').next().unwrap_or(p);
-    last.rfind('.')
-        .map_or(String::new(), |i| last[i..].to_string())
+    last.rfind('.').map_or(String::new(), |i| {
+        last.get(i..).unwrap_or_default().to_string()
+    })
 }
 
 #[cfg(test)]

@@ -151,6 +151,25 @@ pub(crate) fn exists(name: &str) -> bool {
 
 // ---- helpers shared by the implementations ----
 
+/// Argument `i`. The executor checks arity against the signature table, so a
+/// missing argument is an internal error: reported as one, never a panic.
+pub(crate) fn arg<'x, 'd>(a: &'x [Value<'d>], i: usize) -> Result<&'x Value<'d>, String> {
+    a.get(i)
+        .ok_or_else(|| format!("internal error: missing argument {}", i + 1))
+}
+
+/// Takes argument `i` by value (see [`arg`]).
+pub(crate) fn take(a: Args<'_>, i: usize) -> FnResult<'_> {
+    a.into_iter()
+        .nth(i)
+        .ok_or_else(|| format!("internal error: missing argument {}", i + 1))
+}
+
+/// The arguments from `i` on (the variadic tail); empty when there are fewer.
+pub(crate) fn tail<'x, 'd>(a: &'x [Value<'d>], i: usize) -> &'x [Value<'d>] {
+    a.get(i..).unwrap_or_default()
+}
+
 /// The string inside a checked `Ty::Str` argument.
 pub(crate) fn s<'v>(v: &'v Value<'_>) -> &'v str {
     v.as_str().unwrap_or("")
@@ -174,11 +193,10 @@ pub(crate) fn strval(v: &Value<'_>) -> Result<String, String> {
 
 /// Trailing `.000` removal done by spf13/cast before integer parsing.
 fn trim_zero_decimal(s: &str) -> &str {
-    let b = s.as_bytes();
     let mut found_zero = false;
-    for i in (1..=b.len()).rev() {
-        match b[i - 1] {
-            b'.' if found_zero => return &s[..i - 1],
+    for (i, b) in s.bytes().enumerate().rev() {
+        match b {
+            b'.' if found_zero => return s.get(..i).unwrap_or(s),
             b'.' => {}
             b'0' => found_zero = true,
             _ => return s,
@@ -190,8 +208,8 @@ fn trim_zero_decimal(s: &str) -> &str {
 /// Go's `strconv.ParseInt(s, 0, 64)`.
 pub(crate) fn parse_int_base0(s: &str) -> Option<i64> {
     let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
+        Some(b'-') => (true, s.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, s.get(1..).unwrap_or_default()),
         _ => (false, s),
     };
     let lower = body.to_ascii_lowercase();
@@ -201,8 +219,8 @@ pub(crate) fn parse_int_base0(s: &str) -> Option<i64> {
         (8, d)
     } else if let Some(d) = lower.strip_prefix("0b") {
         (2, d)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
+    } else if let Some(d) = lower.strip_prefix('0').filter(|d| !d.is_empty()) {
+        (8, d)
     } else {
         (10, lower.as_str())
     };

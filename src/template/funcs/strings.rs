@@ -4,7 +4,7 @@
 
 use base64::Engine;
 
-use super::{check_len, f, int, s, str_map, strval, Args, Ctx, FnResult, Func, Ty};
+use super::{arg, check_len, f, int, s, str_map, strval, Args, Ctx, FnResult, Func, Ty};
 use crate::template::format::go_quote;
 use crate::template::value::Value;
 
@@ -47,37 +47,37 @@ fn out<'d>(st: String) -> FnResult<'d> {
 }
 
 fn trim<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(&a[0]).trim().to_string())
+    out(s(arg(&a, 0)?).trim().to_string())
 }
 
 fn trim_all<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let cut = s(&a[0]);
-    out(s(&a[1]).trim_matches(|c| cut.contains(c)).to_string())
+    let cut = s(arg(&a, 0)?);
+    out(s(arg(&a, 1)?).trim_matches(|c| cut.contains(c)).to_string())
 }
 
 fn trim_suffix<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let st = s(&a[1]);
-    out(st.strip_suffix(s(&a[0])).unwrap_or(st).to_string())
+    let st = s(arg(&a, 1)?);
+    out(st.strip_suffix(s(arg(&a, 0)?)).unwrap_or(st).to_string())
 }
 
 fn trim_prefix<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let st = s(&a[1]);
-    out(st.strip_prefix(s(&a[0])).unwrap_or(st).to_string())
+    let st = s(arg(&a, 1)?);
+    out(st.strip_prefix(s(arg(&a, 0)?)).unwrap_or(st).to_string())
 }
 
 fn upper<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(&a[0]).to_uppercase())
+    out(s(arg(&a, 0)?).to_uppercase())
 }
 
 fn lower<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(&a[0]).to_lowercase())
+    out(s(arg(&a, 0)?).to_lowercase())
 }
 
 /// `strings.Title`: upper-cases letters that start a word.
 fn title<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let mut prev_sep = true;
     let mut r = String::new();
-    for c in s(&a[0]).chars() {
+    for c in s(arg(&a, 0)?).chars() {
         if prev_sep {
             r.extend(c.to_uppercase());
         } else {
@@ -89,7 +89,7 @@ fn title<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn untitle<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let st = s(&a[0]);
+    let st = s(arg(&a, 0)?);
     let mut chars = st.chars();
     out(match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
@@ -114,7 +114,7 @@ fn slice_err(st: &str, start: i64, end: i64) -> String {
 }
 
 fn substr<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (start, end, st) = (int(&a[0]), int(&a[1]), s(&a[2]));
+    let (start, end, st) = (int(arg(&a, 0)?), int(arg(&a, 1)?), s(arg(&a, 2)?));
     let len = st.len() as i64;
     let (lo, hi) = if start < 0 {
         (0, end)
@@ -130,11 +130,11 @@ fn substr<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         floor_boundary(st, lo as usize),
         floor_boundary(st, hi as usize),
     );
-    out(st[lo..hi].to_string())
+    out(st.get(lo..hi).unwrap_or_default().to_string())
 }
 
 fn repeat<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (n, st) = (int(&a[0]), s(&a[1]));
+    let (n, st) = (int(arg(&a, 0)?), s(arg(&a, 1)?));
     if n < 0 {
         return Err("strings: negative Repeat count".into());
     }
@@ -145,11 +145,14 @@ fn repeat<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn nospace<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(&a[0]).chars().filter(|c| !c.is_whitespace()).collect())
+    out(s(arg(&a, 0)?)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect())
 }
 
 fn trunc<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (c, st) = (int(&a[0]), s(&a[1]));
+    let (c, st) = (int(arg(&a, 0)?), s(arg(&a, 1)?));
     let len = st.len() as i64;
     if c < 0 && len + c > 0 {
         let start = (len + c) as usize;
@@ -157,35 +160,39 @@ fn trunc<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         while !st.is_char_boundary(i) {
             i += 1;
         }
-        return out(st[i..].to_string());
+        return out(st.get(i..).unwrap_or_default().to_string());
     }
     if c >= 0 && len > c {
-        return out(st[..floor_boundary(st, c as usize)].to_string());
+        return out(st
+            .get(..floor_boundary(st, c as usize))
+            .unwrap_or_default()
+            .to_string());
     }
     out(st.to_string())
 }
 
 fn abbrev<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (w, st) = (int(&a[0]), s(&a[1]));
+    let (w, st) = (int(arg(&a, 0)?), s(arg(&a, 1)?));
     if w < 4 || st.len() as i64 <= w {
         return out(st.to_string());
     }
     out(format!(
         "{}...",
-        &st[..floor_boundary(st, (w - 3) as usize)]
+        st.get(..floor_boundary(st, (w - 3) as usize))
+            .unwrap_or_default()
     ))
 }
 
 fn contains<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(s(&a[1]).contains(s(&a[0]))))
+    Ok(Value::Bool(s(arg(&a, 1)?).contains(s(arg(&a, 0)?))))
 }
 
 fn has_prefix<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(s(&a[1]).starts_with(s(&a[0]))))
+    Ok(Value::Bool(s(arg(&a, 1)?).starts_with(s(arg(&a, 0)?))))
 }
 
 fn has_suffix<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(Value::Bool(s(&a[1]).ends_with(s(&a[0]))))
+    Ok(Value::Bool(s(arg(&a, 1)?).ends_with(s(arg(&a, 0)?))))
 }
 
 fn quote<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
@@ -218,7 +225,7 @@ fn cat<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 /// Istio's `indent`: pads every line but the first (a negative count pads too,
 /// as Go's `% -Ns` does).
 fn indent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (n, st) = (int(&a[0]).unsigned_abs() as usize, s(&a[1]));
+    let (n, st) = (int(arg(&a, 0)?).unsigned_abs() as usize, s(arg(&a, 1)?));
     check_len(
         st.len()
             .saturating_add(n.saturating_mul(st.matches('\n').count())),
@@ -229,7 +236,7 @@ fn indent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 
 /// sprig's `nindent`: a newline, then every line padded (sprig's own indent).
 fn nindent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (n, st) = (int(&a[0]), s(&a[1]));
+    let (n, st) = (int(arg(&a, 0)?), s(arg(&a, 1)?));
     if n < 0 {
         return Err("strings: negative Repeat count".into());
     }
@@ -243,7 +250,7 @@ fn nindent<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn replace<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let (old, new, src) = (s(&a[0]), s(&a[1]), s(&a[2]));
+    let (old, new, src) = (s(arg(&a, 0)?), s(arg(&a, 1)?), s(arg(&a, 2)?));
     let count = if old.is_empty() {
         src.chars().count() + 1
     } else {
@@ -265,15 +272,15 @@ fn replace<'d>(ctx: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn plural<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    Ok(if int(&a[2]) == 1 {
-        a[0].clone()
+    Ok(if int(arg(&a, 2)?) == 1 {
+        arg(&a, 0)?.clone()
     } else {
-        a[1].clone()
+        arg(&a, 1)?.clone()
     })
 }
 
 fn to_string<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(strval(&a[0])?)
+    out(strval(arg(&a, 0)?)?)
 }
 
 /// `strings.Split`; an empty separator splits into characters.
@@ -281,11 +288,13 @@ pub(super) fn go_split(sep: &str, st: &str, n: Option<usize>) -> Vec<String> {
     if sep.is_empty() {
         let chars: Vec<String> = st.chars().map(String::from).collect();
         return match n {
-            Some(n) if n > 0 && chars.len() > n => {
-                let head = &chars[..n - 1];
-                let rest: String = chars[n - 1..].concat();
-                head.iter().cloned().chain(std::iter::once(rest)).collect()
-            }
+            Some(n) if n > 0 && chars.len() > n => match chars.split_at_checked(n - 1) {
+                Some((head, rest)) => {
+                    let rest: String = rest.concat();
+                    head.iter().cloned().chain(std::iter::once(rest)).collect()
+                }
+                None => chars,
+            },
             _ => chars,
         };
     }
@@ -305,21 +314,21 @@ fn numbered<'d>(parts: Vec<String>) -> FnResult<'d> {
 }
 
 fn split<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    numbered(go_split(s(&a[0]), s(&a[1]), None))
+    numbered(go_split(s(arg(&a, 0)?), s(arg(&a, 1)?), None))
 }
 
 fn splitn<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    let n = int(&a[1]);
+    let n = int(arg(&a, 1)?);
     if n == 0 {
         return numbered(Vec::new());
     }
     let n = usize::try_from(n).ok();
-    numbered(go_split(s(&a[0]), s(&a[2]), n))
+    numbered(go_split(s(arg(&a, 0)?), s(arg(&a, 2)?), n))
 }
 
 fn split_list<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     Ok(Value::list(
-        go_split(s(&a[0]), s(&a[1]), None)
+        go_split(s(arg(&a, 0)?), s(arg(&a, 1)?), None)
             .into_iter()
             .map(Value::string)
             .collect(),
@@ -327,12 +336,12 @@ fn split_list<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
 }
 
 fn b64enc<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(base64::engine::general_purpose::STANDARD.encode(s(&a[0])))
+    out(base64::engine::general_purpose::STANDARD.encode(s(arg(&a, 0)?)))
 }
 
 fn b64dec<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     // sprig returns the decoding error's text instead of failing.
-    match base64::engine::general_purpose::STANDARD.decode(s(&a[0])) {
+    match base64::engine::general_purpose::STANDARD.decode(s(arg(&a, 0)?)) {
         Ok(bytes) => out(String::from_utf8_lossy(&bytes).into_owned()),
         Err(e) => out(e.to_string()),
     }

@@ -119,12 +119,12 @@ fn is_alnum(c: char) -> bool {
 
 fn has_left_trim(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 2 && b[0] == b'-' && is_space(b[1] as char)
+    matches!(b, [b'-', c, ..] if is_space(*c as char))
 }
 
 fn has_right_trim(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
+    matches!(b, [c, b'-', ..] if is_space(*c as char))
 }
 
 /// Tokenizes a whole template.
@@ -178,8 +178,8 @@ impl<'a> Lexer<'a> {
             };
             let delim = start + x;
             let after = delim + LEFT.len();
-            let trim = has_left_trim(&self.input[after..]);
-            let text = &self.input[start..delim];
+            let trim = has_left_trim(self.input.get(after..).unwrap_or_default());
+            let text = self.input.get(start..delim).unwrap_or_default();
             let text = if trim {
                 text.trim_end_matches(is_space)
             } else {
@@ -202,7 +202,7 @@ impl<'a> Lexer<'a> {
     /// Checks for `}}`, possibly preceded by a trim marker; returns (found, trim).
     fn at_right_delim(&self) -> (bool, bool) {
         let rest = self.rest();
-        if has_right_trim(rest) && rest[2..].starts_with(RIGHT) {
+        if has_right_trim(rest) && rest.get(2..).unwrap_or_default().starts_with(RIGHT) {
             return (true, true);
         }
         (rest.starts_with(RIGHT), false)
@@ -322,8 +322,8 @@ impl<'a> Lexer<'a> {
             n += 1;
         }
         let last = self.pos - 1;
-        let tail = &self.input[last..];
-        if has_right_trim(tail) && tail[2..].starts_with(RIGHT) {
+        let tail = self.input.get(last..).unwrap_or_default();
+        if has_right_trim(tail) && tail.get(2..).unwrap_or_default().starts_with(RIGHT) {
             self.pos = last;
             if n == 1 {
                 return;

@@ -32,7 +32,7 @@ impl Lexer<'_> {
         if !self.at_terminator() {
             return Err(self.bad_char());
         }
-        let word = &self.input[start..self.pos];
+        let word = self.input.get(start..self.pos).unwrap_or_default();
         let tok = match word {
             "true" => Tok::Bool(true),
             "false" => Tok::Bool(false),
@@ -55,7 +55,11 @@ impl Lexer<'_> {
         if !self.at_terminator() {
             return Err(self.bad_char());
         }
-        let name = self.input[start + 1..self.pos].to_string();
+        let name = self
+            .input
+            .get(start + 1..self.pos)
+            .unwrap_or_default()
+            .to_string();
         self.push(Tok::Field(name), start);
         Ok(())
     }
@@ -65,7 +69,11 @@ impl Lexer<'_> {
         if !self.at_terminator() {
             return Err(self.bad_char());
         }
-        let name = self.input[start..self.pos].to_string();
+        let name = self
+            .input
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .to_string();
         self.push(Tok::Variable(name), start);
         Ok(())
     }
@@ -94,7 +102,11 @@ impl Lexer<'_> {
                 None | Some('\n') => break,
                 Some(c) if c == close => {
                     self.pos += 1;
-                    let text = self.input[start..self.pos].to_string();
+                    let text = self
+                        .input
+                        .get(start..self.pos)
+                        .unwrap_or_default()
+                        .to_string();
                     self.push(token(text), start);
                     return Ok(());
                 }
@@ -109,7 +121,11 @@ impl Lexer<'_> {
             return self.err(start, "unterminated raw quoted string");
         };
         self.pos += end + 1;
-        let text = self.input[start..self.pos].to_string();
+        let text = self
+            .input
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .to_string();
         self.push(Tok::RawStr(text), start);
         Ok(())
     }
@@ -160,10 +176,14 @@ impl Lexer<'_> {
         self.accept("i");
         if self.peek().is_some_and(is_alnum) || matches!(self.peek(), Some('+' | '-')) {
             self.pos += self.peek().map_or(1, char::len_utf8);
-            let text = &self.input[start..self.pos];
+            let text = self.input.get(start..self.pos).unwrap_or_default();
             return self.err(start, format!("bad number syntax: {text:?}"));
         }
-        let text = self.input[start..self.pos].to_string();
+        let text = self
+            .input
+            .get(start..self.pos)
+            .unwrap_or_default()
+            .to_string();
         self.push(Tok::Number(text), start);
         Ok(())
     }

@@ -6,8 +6,8 @@ use crate::template::unquote::unquote_char;
 /// Parses an integer with Go's base prefixes (`0x`, `0o`, `0b`, leading `0`).
 fn parse_go_int(text: &str) -> Option<i128> {
     let (neg, body) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
+        Some(b'-') => (true, text.get(1..).unwrap_or_default()),
+        Some(b'+') => (false, text.get(1..).unwrap_or_default()),
         _ => (false, text),
     };
     let body = body.replace('_', "");
@@ -19,7 +19,7 @@ fn parse_go_int(text: &str) -> Option<i128> {
     } else if let Some(d) = lower.strip_prefix("0b") {
         (2, d.to_string())
     } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string())
+        (8, lower.get(1..).unwrap_or_default().to_string())
     } else {
         (10, lower)
     };
