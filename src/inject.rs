@@ -213,7 +213,7 @@ fn inject_encoded(
     }
     let template_pod: Pod = serde_json::from_value(template_pod)
         .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
-    post::reapply_overrides(&mut merged, pod, &template_pod)?;
+    post::reapply_overrides(&mut merged, pod, &template_pod, &proxy)?;
 
     let mut out: Pod =
         typed_pod(&merged).map_err(|e| InjectError::Render(format!("injected pod: {e}")))?;
