@@ -20,7 +20,7 @@ if [ ! -x "$cache/istio-oracle" ] || ! "$cache/istio-oracle" module-dir >/dev/nu
   dir=$(cd "$src" && go list -m -f '{{.Dir}}' istio.io/istio)
   mkdir -p "$cache"
   (cd "$src" && nice -n 10 flock /tmp/go-heavy.lock \
-    go build -trimpath -ldflags "-s -w -X main.istioDir=$dir" -o "$cache/istio-oracle.tmp" .)
+    go build -ldflags "-s -w -X main.istioDir=$dir" -o "$cache/istio-oracle.tmp" .)
   mv "$cache/istio-oracle.tmp" "$cache/istio-oracle"
   echo "istio-oracle: built in $(( $(date +%s) - start ))s ($cache)"
 fi

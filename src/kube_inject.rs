@@ -19,6 +19,9 @@ use crate::yaml;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub native_sidecars: bool,
+    /// `--revision` (`default` means none, as istioctl reads it). The values' `revision` is
+    /// not the injector's revision here: istioctl passes its flag alone.
+    pub revision: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,10 @@ fn inject_template(
     opts: &Options,
     warn: &mut dyn FnMut(String),
 ) -> Result<(), String> {
+    let revision = match opts.revision.as_str() {
+        "default" => String::new(),
+        r => r.to_string(),
+    };
     let empty = Value::Object(Default::default());
     let meta: ObjectMeta = decode(
         obj.pointer(paths.metadata).unwrap_or(&empty),
@@ -189,7 +196,7 @@ fn inject_template(
             .and_then(|s| s.host_network)
             .unwrap_or(false),
         namespace_labels: None,
-        revision: &snap.values.revision,
+        revision: &revision,
     };
     let decision = decision::decide(&Rules::kube_inject(), &facts);
     if !decision.inject {
@@ -208,6 +215,8 @@ fn inject_template(
         deploy,
         native_sidecars: opts.native_sidecars,
         proxy_envs: Default::default(),
+        revision: revision.clone(),
+        kube_inject: true,
     };
     let injected =
         inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;

@@ -301,6 +301,7 @@ pub fn post_process(
     template: &Pod,
     proxy: &ProxyView,
     proxy_envs: &BTreeMap<String, String>,
+    target: &super::Target,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
     crate::render::prometheus::apply_prometheus_merge(
@@ -322,10 +323,12 @@ pub fn post_process(
     }
     annotations.insert(
         n::SIDECAR_STATUS.into(),
-        status::injection_status(template, &snap.values.revision),
+        status::injection_status(template, &target.revision),
     );
-    for (k, v) in &snap.values.sidecar_injector_webhook.injected_annotations {
-        annotations.insert(k.clone(), v.clone());
+    if !target.kube_inject {
+        for (k, v) in &snap.values.sidecar_injector_webhook.injected_annotations {
+            annotations.insert(k.clone(), v.clone());
+        }
     }
     pod.metadata.labels.get_or_insert_with(BTreeMap::new);
     let hold = proxy.hold_application_until_proxy_starts

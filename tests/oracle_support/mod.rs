@@ -126,12 +126,7 @@ impl Job {
     }
 
     pub fn snapshot(&self) -> Result<Snapshot, String> {
-        let mut snap =
-            Snapshot::from_strs(Some(&self.values), Some(&self.mesh)).map_err(|e| e.to_string())?;
-        if !self.revision.is_empty() {
-            snap.set_revision(&self.revision);
-        }
-        Ok(snap)
+        Snapshot::from_strs(Some(&self.values), Some(&self.mesh)).map_err(|e| e.to_string())
     }
 
     /// Our kube-inject, in process: `Ok(yaml)` or `Err(message)`.
@@ -139,6 +134,7 @@ impl Job {
         let snap = self.snapshot()?;
         let opts = Options {
             native_sidecars: self.native,
+            revision: self.revision.clone(),
         };
         let mut warn = |_: String| {};
         kube_inject::inject_stream(&snap, &self.input, &opts, &mut warn).map_err(|e| e.to_string())
