@@ -20,8 +20,8 @@ impl std::fmt::Display for Difference {
             None => "<absent>".to_string(),
             Some(v) => {
                 let s = v.to_string();
-                if s.len() > 200 {
-                    format!("{}…", &s[..s.floor_char_boundary(200)])
+                if s.chars().count() > 200 {
+                    format!("{}…", s.chars().take(200).collect::<String>())
                 } else {
                     s
                 }
