@@ -109,7 +109,63 @@ fn inject_object(
     Ok(true)
 }
 
+/// Decodes a typed struct as Kubernetes' YAML decoder does: a YAML boolean or number where the
+/// struct has a string (`sidecar.istio.io/inject: yes`, `mode: 0644`) becomes its text (`"true"`,
+/// `"420"`), as sigs.k8s.io/yaml converts scalars for string targets.
 fn decode<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
+    let mut owned: Option<Value> = None;
+    for _ in 0..256 {
+        let current = owned.as_ref().unwrap_or(v);
+        let err = match serde_path_to_error::deserialize::<_, T>(current) {
+            Ok(t) => return Ok(t),
+            Err(e) => e,
+        };
+        let Some(text) = string_wanted(&err, current) else {
+            break;
+        };
+        let pointer = json_pointer(err.path());
+        let target = owned.get_or_insert_with(|| v.clone());
+        match target.pointer_mut(&pointer) {
+            Some(slot) => *slot = Value::String(text),
+            None => break,
+        }
+    }
+    decode_plain(owned.as_ref().unwrap_or(v), path)
+}
+
+/// The text Go gives a scalar decoded into a string, when that is what `err` is about.
+fn string_wanted(err: &serde_path_to_error::Error<serde_json::Error>, v: &Value) -> Option<String> {
+    if !err.inner().to_string().contains("expected a string") {
+        return None;
+    }
+    match v.pointer(&json_pointer(err.path()))? {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => f.to_string(),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    out
+}
+
+fn decode_plain<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.path().to_string();
         let at = if inner == "." {
