@@ -72,6 +72,7 @@ fn mutate_once(snap: &Snapshot, pod: &Value) -> usize {
 fn kube_inject_once(snap: &Snapshot, text: &str) -> usize {
     let opts = Options {
         native_sidecars: false,
+        ..Default::default()
     };
     inject_stream(snap, text, &opts, &mut |_| {})
         .map(|s| s.len())

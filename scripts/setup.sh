@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the Rust toolchain, into caches outside the checkout
 # (scripts/env.sh): a Python virtualenv with the golden-case runners' packages (PEP 668
-# distributions refuse a global pip install), and cargo-deny. Idempotent; talks only to the
-# package registries.
+# distributions refuse a global pip install), cargo-deny, cargo-fuzz, Debian packages and the
+# Istio oracle (Go). Idempotent; talks only to the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -40,3 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The Istio oracle: Istio's own injection code, built from the Go module proxy
+# (scripts/build-oracle.sh caches it outside the checkout).
+bash scripts/build-oracle.sh

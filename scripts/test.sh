@@ -17,10 +17,15 @@ cargo deny --log-level error check licenses bans sources
 step "cargo build --release"
 cargo build --release --quiet
 step "cargo test"
-cargo test --quiet 2>&1 | tee target/cargo-test.log
+# The oracle suites (tests named oracle_*) run in their own step below.
+cargo test --quiet -- --skip oracle_ 2>&1 | tee target/cargo-test.log
 rust=$(awk '/^test result:/ { s += $4 } END { print s + 0 }' target/cargo-test.log)
 
-step "Istio golden cases"
+step "Istio oracle: golden suite and differential tests"
+scripts/oracle.sh
+read -r golden diffkube diffweb regress < target/oracle-passed.txt
+
+step "Istio golden cases (../shared)"
 scripts/compat.sh
 read -r kube web < target/compat-passed.txt
 
@@ -50,4 +55,6 @@ soak=1
 
 echo
 echo "rust tests: $rust, kube-inject golden cases: $kube, webhook golden cases: $web, chart tests: $chart, e2e tests: $e2e, fuzz targets clean: $fuzz, soak: $soak"
-echo "all: $((rust + kube + web + chart + e2e + fuzz + soak)) passed, 0 failed"
+echo "oracle: golden $golden, differential kube-inject $diffkube, differential webhook $diffweb, regressions $regress"
+oracle=$((golden + diffkube + diffweb + regress))
+echo "all: $((rust + kube + web + chart + e2e + fuzz + soak + oracle)) passed, 0 failed"

@@ -81,6 +81,13 @@ pub struct Target {
     pub native_sidecars: bool,
     /// Overrides from the webhook URL (`ISTIO_META_CLUSTER_ID`, `ISTIO_META_NETWORK`).
     pub proxy_envs: BTreeMap<String, String>,
+    /// The injector's revision (`.Revision`, `istio.io/rev`, the status annotation): istiod's
+    /// (the values' `revision`) for the webhook, `--revision` for kube-inject. The values'
+    /// `revision` still names the CA address, as the template reads `.Values.revision` there.
+    pub revision: String,
+    /// istioctl kube-inject's path: the default templates are always `[sidecar]` and no
+    /// `injectedAnnotations` are added, whatever the values say.
+    pub kube_inject: bool,
 }
 
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
@@ -102,6 +109,8 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         deploy,
         native_sidecars: req.native_sidecars,
         proxy_envs: req.proxy_envs.clone(),
+        revision: snap.values.revision.clone(),
+        kube_inject: false,
     };
     // Istio diffs against `json.Marshal` of the pod it decoded: Go's encoding of the JSON we
     // were sent, not of our typed copy (which can't tell a `null` list from an empty one, so
@@ -228,7 +237,7 @@ fn inject_encoded(
         proxy: &proxy,
         type_meta: &target.type_meta,
         deploy: &target.deploy,
-        revision: &snap.values.revision,
+        revision: &target.revision,
         native_sidecars: target.native_sidecars,
         proxy_image: snap.proxy_image(proxy.image_type.as_deref(), annotations),
         proxy_uid: 1337,
@@ -236,7 +245,7 @@ fn inject_encoded(
     };
 
     let mut template_pod = serde_json::json!({});
-    for name in snap.select_templates(annotations) {
+    for name in snap.select_templates(annotations, target.kube_inject) {
         let overlay = snap.render_template(&name, &ctx)?;
         merge(&mut template_pod, &overlay)?;
         if ctx.native() {
@@ -246,11 +255,11 @@ fn inject_encoded(
     }
     let template_pod: Pod = serde_json::from_value(template_pod)
         .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
-    post::reapply_overrides(&mut merged, pod, &template_pod)?;
+    post::reapply_overrides(&mut merged, pod, &template_pod, &proxy)?;
 
     let mut out: Pod =
         typed_pod(&merged).map_err(|e| InjectError::Render(format!("injected pod: {e}")))?;
-    post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs)?;
+    post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs, target)?;
     let mut json = to_json(&out)?;
     crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
     Ok(json)

@@ -19,6 +19,9 @@ use crate::yaml;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub native_sidecars: bool,
+    /// `--revision` (`default` means none, as istioctl reads it). The values' `revision` is
+    /// not the injector's revision here: istioctl passes its flag alone.
+    pub revision: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +115,63 @@ fn inject_object(
     Ok(true)
 }
 
+/// Decodes a typed struct as Kubernetes' YAML decoder does: a YAML boolean or number where the
+/// struct has a string (`sidecar.istio.io/inject: yes`, `mode: 0644`) becomes its text (`"true"`,
+/// `"420"`), as sigs.k8s.io/yaml converts scalars for string targets.
 fn decode<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
+    let mut owned: Option<Value> = None;
+    for _ in 0..256 {
+        let current = owned.as_ref().unwrap_or(v);
+        let err = match serde_path_to_error::deserialize::<_, T>(current) {
+            Ok(t) => return Ok(t),
+            Err(e) => e,
+        };
+        let Some(text) = string_wanted(&err, current) else {
+            break;
+        };
+        let pointer = json_pointer(err.path());
+        let target = owned.get_or_insert_with(|| v.clone());
+        match target.pointer_mut(&pointer) {
+            Some(slot) => *slot = Value::String(text),
+            None => break,
+        }
+    }
+    decode_plain(owned.as_ref().unwrap_or(v), path)
+}
+
+/// The text Go gives a scalar decoded into a string, when that is what `err` is about.
+fn string_wanted(err: &serde_path_to_error::Error<serde_json::Error>, v: &Value) -> Option<String> {
+    if !err.inner().to_string().contains("expected a string") {
+        return None;
+    }
+    match v.pointer(&json_pointer(err.path()))? {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => f.to_string(),
+            _ => n.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out.push('/');
+        match seg {
+            Segment::Seq { index } => out.push_str(&index.to_string()),
+            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
+            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Unknown => out.push('?'),
+        }
+    }
+    out
+}
+
+fn decode_plain<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result<T, String> {
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.path().to_string();
         let at = if inner == "." {
@@ -137,6 +196,10 @@ fn inject_template(
     opts: &Options,
     warn: &mut dyn FnMut(String),
 ) -> Result<(), String> {
+    let revision = match opts.revision.as_str() {
+        "default" => String::new(),
+        r => r.to_string(),
+    };
     let empty = Value::Object(Default::default());
     let meta: ObjectMeta = decode(
         obj.pointer(paths.metadata).unwrap_or(&empty),
@@ -195,7 +258,7 @@ fn inject_template(
             .and_then(|s| s.host_network)
             .unwrap_or(false),
         namespace_labels: None,
-        revision: &snap.values.revision,
+        revision: &revision,
     };
     let decision = decision::decide(&Rules::kube_inject(), &facts);
     if !decision.inject {
@@ -214,6 +277,8 @@ fn inject_template(
         deploy,
         native_sidecars: opts.native_sidecars,
         proxy_envs: Default::default(),
+        revision: revision.clone(),
+        kube_inject: true,
     };
     let injected =
         inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;

@@ -84,13 +84,10 @@ fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
 }
 
 fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
-    let mut snap = Snapshot::load(
+    let snap = Snapshot::load(
         args.values_file.as_deref(),
         args.mesh_config_file.as_deref(),
     )?;
-    if let Some(rev) = &args.revision {
-        snap.set_revision(rev);
-    }
     Ok(snap)
 }
 
@@ -111,6 +108,7 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
     let text = read_input(&args.filename)?;
     let opts = Options {
         native_sidecars: args.native_sidecars,
+        revision: args.revision.clone().unwrap_or_default(),
     };
     let mut warn = |w: String| eprint!("{w}");
     let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)

@@ -110,6 +110,7 @@ fn kube_inject_goldens() {
             &input,
             &Options {
                 native_sidecars: native,
+                ..Default::default()
             },
             &mut |w| stderr.push_str(&w),
         )

@@ -130,6 +130,7 @@ pub fn reapply_overrides(
     merged: &mut Value,
     original: &Pod,
     template: &Pod,
+    proxy: &ProxyView,
 ) -> Result<(), InjectError> {
     let existing = overrides_of(original)?;
     let already = original
@@ -211,13 +212,19 @@ pub fn reapply_overrides(
             }
         }
     }
-    adjust_init_container_user(merged, original)?;
+    adjust_init_container_user(merged, original, proxy)?;
     Ok(())
 }
 
 /// Istio's `adjustInitContainerUser`: a user-set `runAsUser` on `istio-proxy` becomes
 /// iptables' `-u` (and the validation container's user) so traffic capture skips the right UID.
-fn adjust_init_container_user(merged: &mut Value, original: &Pod) -> Result<(), InjectError> {
+/// TPROXY (from the effective ProxyConfig, mesh-wide or `proxy.istio.io/config`, or from the
+/// annotation) keeps the proxy at UID 0 whatever the user set.
+fn adjust_init_container_user(
+    merged: &mut Value,
+    original: &Pod,
+    proxy: &ProxyView,
+) -> Result<(), InjectError> {
     let Some(user) = find_container(original, PROXY_CONTAINER) else {
         return Ok(());
     };
@@ -229,12 +236,13 @@ fn adjust_init_container_user(merged: &mut Value, original: &Pod) -> Result<(), 
     }
     let mut pod: Pod =
         serde_json::from_value(merged.clone()).map_err(|e| InjectError::Render(e.to_string()))?;
-    let tproxy = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(n::INTERCEPTION_MODE))
-        .is_some_and(|m| m == "TPROXY");
+    let tproxy = proxy.interception_mode == "TPROXY"
+        || pod
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(n::INTERCEPTION_MODE))
+            .is_some_and(|m| m == "TPROXY");
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(());
     };
@@ -293,6 +301,7 @@ pub fn post_process(
     template: &Pod,
     proxy: &ProxyView,
     proxy_envs: &BTreeMap<String, String>,
+    target: &super::Target,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
     crate::render::prometheus::apply_prometheus_merge(
@@ -314,10 +323,12 @@ pub fn post_process(
     }
     annotations.insert(
         n::SIDECAR_STATUS.into(),
-        status::injection_status(template, &snap.values.revision),
+        status::injection_status(template, &target.revision),
     );
-    for (k, v) in &snap.values.sidecar_injector_webhook.injected_annotations {
-        annotations.insert(k.clone(), v.clone());
+    if !target.kube_inject {
+        for (k, v) in &snap.values.sidecar_injector_webhook.injected_annotations {
+            annotations.insert(k.clone(), v.clone());
+        }
     }
     pod.metadata.labels.get_or_insert_with(BTreeMap::new);
     let hold = proxy.hold_application_until_proxy_starts

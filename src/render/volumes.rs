@@ -1,5 +1,6 @@
 //! The sidecar's volumes and the proxy's volume mounts, including the user's extra ones
-//! (`sidecar.istio.io/userVolume`, `sidecar.istio.io/userVolumeMount`: JSON maps of name → spec).
+//! (`sidecar.istio.io/userVolume`, `sidecar.istio.io/userVolumeMount`: JSON maps of name → spec,
+//! or JSON lists of specs).
 
 use serde_json::{json, Map, Value};
 
@@ -176,18 +177,37 @@ pub(super) fn ca_cert_volume(ctx: &Context<'_>) -> Value {
 /// A `{name: spec}` JSON annotation as entries `{name, ...spec}`, names in sorted order.
 pub(super) fn user_entries(ctx: &Context<'_>, annotation: &str) -> Result<Vec<Value>, RenderError> {
     let raw = ctx.ann(annotation);
-    let parsed: std::collections::BTreeMap<String, Map<String, Value>> = serde_json::from_str(raw)
-        .map_err(|e| RenderError::Annotation {
-            name: annotation.to_string(),
-            reason: e.to_string(),
-        })?;
-    Ok(parsed
+    let invalid = |reason: String| RenderError::Annotation {
+        name: annotation.to_string(),
+        reason,
+    };
+    // The template ranges over `fromJSON` of the value: a map gives its keys (sorted, as Go's
+    // range does), a list its indexes, null nothing; each entry is `name: "<key>"` followed by
+    // the entry's own fields, so an entry's `name` wins over the key.
+    let entries: Vec<(String, Value)> = match serde_json::from_str::<Value>(raw) {
+        Err(e) => return Err(invalid(e.to_string())),
+        Ok(Value::Null) => Vec::new(),
+        Ok(Value::Object(m)) => {
+            let sorted: std::collections::BTreeMap<String, Value> = m.into_iter().collect();
+            sorted.into_iter().collect()
+        }
+        Ok(Value::Array(a)) => a
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        Ok(other) => return Err(invalid(format!("range can't iterate over {other}"))),
+    };
+    entries
         .into_iter()
         .map(|(name, spec)| {
+            let Value::Object(spec) = spec else {
+                return Err(invalid(format!("entry {name:?} is not a JSON object")));
+            };
             let mut m = Map::new();
             m.insert("name".into(), Value::String(name));
             m.extend(spec);
-            Value::Object(m)
+            Ok(Value::Object(m))
         })
-        .collect())
+        .collect()
 }

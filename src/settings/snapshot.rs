@@ -126,13 +126,18 @@ impl Snapshot {
         )
     }
 
-    /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates`, else `sidecar`.
-    pub fn select_templates(&self, annotations: &BTreeMap<String, String>) -> Vec<String> {
+    /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates` (not for
+    /// kube-inject: istioctl always defaults to `sidecar`), else `sidecar`.
+    pub fn select_templates(
+        &self,
+        annotations: &BTreeMap<String, String>,
+        kube_inject: bool,
+    ) -> Vec<String> {
         if let Some(list) = annotations.get(n::INJECT_TEMPLATES) {
             return list.split(',').map(|s| s.trim().to_string()).collect();
         }
         let defaults = &self.values.sidecar_injector_webhook.default_templates;
-        if defaults.is_empty() {
+        if defaults.is_empty() || kube_inject {
             vec!["sidecar".into()]
         } else {
             defaults.clone()

@@ -1,0 +1,520 @@
+//! Differential tests: generated workloads (tests/oracle_support/gen.rs) through our
+//! `kube-inject` and Istio's (the oracle), and through our webhook and istiod's `/inject`
+//! handler, compared field for field. Both sides must also agree on refusing.
+//!
+//! CI runs seeds `0..2000` per path (`DIFF_SEEDS=START..END` runs others; `DIFF_SEEDS=random:N`
+//! runs N seeds from a random start, printed). The CI range must keep at least as many passing
+//! cases as `tests/oracle-floor.txt` says (a ratchet: raise it, never lower it). A difference
+//! prints its seed and a minimized input, and is saved under `tests/fixtures/differential/`
+//! (`DIFF_SAVE=0` turns saving off); saved cases are replayed by `oracle_saved_regressions`.
+
+mod oracle_support;
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use oracle_support::compare::{compare_docs, compare_values, Difference};
+use oracle_support::gen::{self, Rng};
+use oracle_support::*;
+use serde_json::{json, Value};
+
+const CI_SEEDS: (u64, u64) = (0, 2000);
+const MINIMIZE_AT_MOST: usize = 3;
+
+fn seed_range() -> (u64, u64, bool) {
+    match std::env::var("DIFF_SEEDS") {
+        Err(_) => (CI_SEEDS.0, CI_SEEDS.1, true),
+        Ok(s) => {
+            if let Some(n) = s.strip_prefix("random:") {
+                let n: u64 = n.parse().expect("DIFF_SEEDS=random:N");
+                let start = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+                    .unwrap_or(0);
+                println!("DIFF_SEEDS={start}..{}", start + n);
+                return (start, start + n, false);
+            }
+            let (a, b) = s.split_once("..").expect("DIFF_SEEDS=START..END");
+            let (a, b) = (a.parse().expect("start"), b.parse().expect("end"));
+            (a, b, (a, b) == CI_SEEDS)
+        }
+    }
+}
+
+fn floor(key: &str) -> usize {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle-floor.txt"),
+    )
+    .expect("reading tests/oracle-floor.txt");
+    text.lines()
+        .filter_map(|l| l.split_once(' '))
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tests/oracle-floor.txt has no `{key} N` line"))
+}
+
+fn base_values() -> Value {
+    let s = oracle_settings(&[], None, None);
+    serde_json::from_str(s["values"].as_str().expect("values")).expect("values are JSON")
+}
+
+/// One generated case for both paths.
+#[derive(Clone)]
+struct Case {
+    seed: u64,
+    values: String,
+    values_what: String,
+    mesh: String,
+    native: bool,
+    revision: String,
+    workload: Value,
+    pod: Value,
+    namespace: String,
+}
+
+fn make_case(seed: u64, base: &Value) -> Case {
+    let mut rng = Rng::new(seed);
+    let template = gen::pod(&mut rng);
+    let (values, values_what) = gen::values(&mut rng, base);
+    let mesh = gen::mesh(&mut rng);
+    let native = rng.chance(60);
+    let revision = if rng.chance(8) {
+        "canary".to_string()
+    } else {
+        String::new()
+    };
+    let workload = gen::workload(&mut rng, &template);
+    let (pod, namespace) = gen::admitted_pod(&mut rng, &template);
+    Case {
+        seed,
+        values,
+        values_what,
+        mesh,
+        native,
+        revision,
+        workload,
+        pod,
+        namespace,
+    }
+}
+
+impl Case {
+    fn job(&self) -> Job {
+        Job {
+            input: serde_yaml::to_string(&self.workload).expect("workload YAML"),
+            values: self.values.clone(),
+            mesh: self.mesh.clone(),
+            native: self.native,
+            revision: self.revision.clone(),
+        }
+    }
+
+    fn review(&self) -> Value {
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": format!("uid-{}", self.seed),
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "namespace": self.namespace, "operation": "CREATE",
+                "userInfo": {"username": "test"}, "object": self.pod}})
+    }
+
+    /// istiod runs as revision `default` unless the values name one.
+    fn webhook_revision(&self) -> String {
+        let v: Value = serde_json::from_str(&self.values).unwrap_or(Value::Null);
+        match v["revision"].as_str() {
+            Some(r) if !r.is_empty() => r.to_string(),
+            _ => "default".to_string(),
+        }
+    }
+
+    fn oracle_review_line(&self) -> Value {
+        json!({"review": self.review(), "values": self.values, "mesh": self.mesh,
+               "native": self.native, "revision": self.webhook_revision()})
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "seed {} native={} revision={:?} values[{}] mesh[{}]",
+            self.seed,
+            self.native,
+            self.revision,
+            self.values_what,
+            self.mesh.replace('\n', "⏎")
+        )
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Route {
+    KubeInject,
+    Webhook,
+}
+
+impl Route {
+    fn name(self) -> &'static str {
+        match self {
+            Route::KubeInject => "kube-inject",
+            Route::Webhook => "webhook",
+        }
+    }
+}
+
+/// Compares our kube-inject with the oracle's answer; `None` when they agree.
+fn judge_kube(case: &Case, oracle: &Value) -> Option<String> {
+    let ours = case.job().ours();
+    match (oracle["output"].as_str(), ours) {
+        (None, Err(_)) => None,
+        (None, Ok(_)) => Some(format!(
+            "Istio refuses ({}), we inject",
+            first_line(oracle["error"].as_str().unwrap_or(""))
+        )),
+        (Some(_), Err(e)) => Some(format!("Istio injects, we refuse: {}", first_line(&e))),
+        (Some(expected), Ok(got)) => {
+            let e = documents(expected).expect("oracle output parses");
+            let g = match documents(&got) {
+                Ok(g) => g,
+                Err(err) => return Some(format!("our output does not parse: {err}")),
+            };
+            summarize(compare_docs(&e, &g))
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").chars().take(200).collect()
+}
+
+fn summarize(diffs: Vec<Difference>) -> Option<String> {
+    let first = diffs.first()?;
+    Some(format!("{} differences, first {first}", diffs.len()))
+}
+
+fn patched(pod: &Value, response: &Value) -> Result<Value, String> {
+    let mut out = pod.clone();
+    if let Some(b64) = response.get("patch").and_then(Value::as_str) {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| e.to_string())?;
+        let patch: json_patch::Patch = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+        json_patch::patch(&mut out, &patch).map_err(|e| format!("patch does not apply: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// Compares our webhook answer with istiod's; `None` when they agree.
+fn judge_review(case: &Case, oracle: &Value, ours: &(u16, Value)) -> Option<String> {
+    let (status, review) = ours;
+    let ostatus = oracle["status"].as_u64().unwrap_or(0) as u16;
+    if ostatus != 200 || *status != 200 {
+        return (ostatus != *status).then(|| {
+            format!(
+                "HTTP {ostatus} from Istio, {status} from us: {}",
+                oracle["error"]
+            )
+        });
+    }
+    let oresp = &oracle["review"]["response"];
+    let resp = &review["response"];
+    let (oa, a) = (
+        oresp["allowed"].as_bool().unwrap_or(false),
+        resp["allowed"].as_bool().unwrap_or(false),
+    );
+    if oa != a {
+        return Some(format!(
+            "Istio allowed={oa} ({}), we allowed={a} ({})",
+            first_line(oresp["status"]["message"].as_str().unwrap_or("")),
+            first_line(resp["status"]["message"].as_str().unwrap_or(""))
+        ));
+    }
+    if !oa {
+        return None;
+    }
+    let want = match patched(&case.pod, oresp) {
+        Ok(p) => p,
+        Err(e) => return Some(format!("Istio's patch: {e}")),
+    };
+    let got = match patched(&case.pod, resp) {
+        Ok(p) => p,
+        Err(e) => return Some(format!("our patch: {e}")),
+    };
+    summarize(compare_values("pod", &want, &got))
+}
+
+fn run_kube(cases: &[Case]) -> Vec<Option<String>> {
+    let lines: Vec<Value> = cases.iter().map(|c| c.job().to_oracle()).collect();
+    let answers = oracle_batch(&["kube-inject", "--batch"], &lines);
+    cases
+        .iter()
+        .zip(&answers)
+        .map(|(c, a)| judge_kube(c, a))
+        .collect()
+}
+
+fn run_webhook(cases: &[Case]) -> Vec<Option<String>> {
+    let lines: Vec<Value> = cases.iter().map(Case::oracle_review_line).collect();
+    let answers = oracle_batch(&["review"], &lines);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    cases
+        .iter()
+        .zip(&answers)
+        .map(|(c, a)| {
+            // Our webhook's revision is the values' `revision`, as istiod's chart sets REVISION.
+            let snap = match sidecar_injector::settings::Snapshot::from_strs(
+                Some(&c.values),
+                Some(&c.mesh),
+            ) {
+                Ok(s) => s,
+                Err(e) => return Some(format!("our settings fail: {e}")),
+            };
+            let body = serde_json::to_vec(&c.review()).expect("review JSON");
+            let ours = rt.block_on(our_review(snap, c.native, body));
+            judge_review(c, a, &ours)
+        })
+        .collect()
+}
+
+fn run(path: Route, cases: &[Case]) -> Vec<Option<String>> {
+    match path {
+        Route::KubeInject => run_kube(cases),
+        Route::Webhook => run_webhook(cases),
+    }
+}
+
+/// The object minimization edits: the pod template (kube-inject) or the pod (webhook).
+fn template_mut(case: &mut Case, path: Route) -> &mut Value {
+    match path {
+        Route::Webhook => &mut case.pod,
+        Route::KubeInject => {
+            let w = &mut case.workload;
+            if w.pointer("/spec/template").is_some() {
+                w.pointer_mut("/spec/template").expect("template")
+            } else if w.pointer("/spec/jobTemplate/spec/template").is_some() {
+                w.pointer_mut("/spec/jobTemplate/spec/template")
+                    .expect("template")
+            } else {
+                w
+            }
+        }
+    }
+}
+
+/// Every single-step simplification of a pod-like object.
+fn shrink_steps(t: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for field in ["annotations", "labels"] {
+        if let Some(m) = t["metadata"][field].as_object() {
+            for k in m.keys() {
+                let mut v = t.clone();
+                v["metadata"][field].as_object_mut().expect("map").remove(k);
+                out.push(v);
+            }
+        }
+    }
+    for list in ["containers", "initContainers"] {
+        if let Some(a) = t["spec"][list].as_array() {
+            for i in 0..a.len() {
+                if list == "containers" && a.len() == 1 {
+                    break;
+                }
+                let mut v = t.clone();
+                v["spec"][list].as_array_mut().expect("list").remove(i);
+                out.push(v);
+            }
+            for (i, c) in a.iter().enumerate() {
+                for k in c
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+                {
+                    if k == "name" || k == "image" {
+                        continue;
+                    }
+                    let mut v = t.clone();
+                    v["spec"][list][i]
+                        .as_object_mut()
+                        .expect("container")
+                        .remove(&k);
+                    out.push(v);
+                }
+            }
+        }
+    }
+    if let Some(m) = t["spec"].as_object() {
+        for k in m.keys().filter(|k| *k != "containers") {
+            let mut v = t.clone();
+            v["spec"].as_object_mut().expect("spec").remove(k);
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Greedy minimization: keep any one-step simplification that still differs.
+fn minimize(case: &Case, path: Route) -> Case {
+    let mut best = case.clone();
+    let mut budget = 60;
+    'outer: while budget > 0 {
+        let steps = shrink_steps(template_mut(&mut best.clone(), path));
+        for step in steps {
+            budget -= 1;
+            if budget == 0 {
+                break 'outer;
+            }
+            let mut cand = best.clone();
+            *template_mut(&mut cand, path) = step;
+            if run(path, std::slice::from_ref(&cand))[0].is_some() {
+                best = cand;
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    best
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/differential")
+}
+
+fn save(case: &Case, path: Route, why: &str) {
+    if std::env::var("DIFF_SAVE").as_deref() == Ok("0") {
+        return;
+    }
+    let file = fixture_dir().join(format!("{}-{}.json", path.name(), case.seed));
+    let body = json!({"path": path.name(), "seed": case.seed, "difference": why,
+        "values": case.values, "valuesChanges": case.values_what, "mesh": case.mesh,
+        "native": case.native, "revision": case.revision, "workload": case.workload,
+        "pod": case.pod, "namespace": case.namespace});
+    let _ = std::fs::create_dir_all(fixture_dir());
+    let text = serde_json::to_string_pretty(&body).expect("fixture JSON") + "\n";
+    if let Err(e) = std::fs::write(&file, text) {
+        println!("could not save {}: {e}", file.display());
+    }
+}
+
+fn report(path: Route, cases: &[Case], verdicts: &[Option<String>], ci: bool) {
+    let failed: Vec<(&Case, &String)> = cases
+        .iter()
+        .zip(verdicts)
+        .filter_map(|(c, v)| v.as_ref().map(|v| (c, v)))
+        .collect();
+    let passed = cases.len() - failed.len();
+    for (i, (case, why)) in failed.iter().enumerate() {
+        println!("DIFF {} {}: {why}", path.name(), case.describe());
+        if i < MINIMIZE_AT_MOST {
+            let small = minimize(case, path);
+            let shown = match path {
+                Route::KubeInject => small.job().input,
+                Route::Webhook => serde_yaml::to_string(&small.pod).unwrap_or_default(),
+            };
+            let why = run(path, std::slice::from_ref(&small))[0]
+                .clone()
+                .unwrap_or_else(|| why.to_string());
+            println!(
+                "  minimized ({why}):\n{}",
+                shown
+                    .lines()
+                    .map(|l| format!("    {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            save(&small, path, &why);
+        }
+    }
+    println!(
+        "differential {}: {passed} passed, {} failed",
+        path.name(),
+        failed.len()
+    );
+    if ci {
+        let want = floor(&format!("differential-{}", path.name()));
+        assert!(
+            passed >= want,
+            "{}: {passed} generated cases agree with Istio, below the floor of {want}",
+            path.name()
+        );
+    } else {
+        assert!(
+            failed.is_empty(),
+            "{}: {} of {} generated cases differ from Istio",
+            path.name(),
+            failed.len(),
+            cases.len()
+        );
+    }
+}
+
+fn generated(path: Route) {
+    let (start, end, ci) = seed_range();
+    let base = base_values();
+    let cases: Vec<Case> = (start..end).map(|s| make_case(s, &base)).collect();
+    let verdicts = run(path, &cases);
+    report(path, &cases, &verdicts, ci);
+}
+
+#[test]
+fn oracle_differential_kube_inject() {
+    generated(Route::KubeInject);
+}
+
+#[test]
+fn oracle_differential_webhook() {
+    generated(Route::Webhook);
+}
+
+/// Every saved difference, replayed (they stay as regression cases once fixed).
+#[test]
+fn oracle_saved_regressions() {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(fixture_dir())
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    entries.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    entries.sort();
+    let (mut passed, mut failed) = (0, Vec::new());
+    let mut base: Option<String> = None;
+    for file in entries {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("fixture"))
+            .expect("fixture JSON");
+        let case = Case {
+            seed: v["seed"].as_u64().unwrap_or(0),
+            // An empty `values` means Istio's default values (keeps hand-written cases small).
+            values: match v["values"].as_str().unwrap_or("") {
+                "" => base
+                    .get_or_insert_with(|| base_values().to_string())
+                    .clone(),
+                text => text.to_string(),
+            },
+            values_what: v["valuesChanges"].as_str().unwrap_or("").to_string(),
+            mesh: v["mesh"].as_str().unwrap_or("").to_string(),
+            native: v["native"].as_bool().unwrap_or(true),
+            revision: v["revision"].as_str().unwrap_or("").to_string(),
+            workload: v["workload"].clone(),
+            pod: v["pod"].clone(),
+            namespace: v["namespace"].as_str().unwrap_or("default").to_string(),
+        };
+        let path = if v["path"] == "webhook" {
+            Route::Webhook
+        } else {
+            Route::KubeInject
+        };
+        match &run(path, std::slice::from_ref(&case))[0] {
+            None => passed += 1,
+            Some(why) => failed.push(format!("{}: {why}", file.display())),
+        }
+    }
+    for f in &failed {
+        println!("REGRESSION {f}");
+    }
+    println!(
+        "differential regressions: {passed} passed, {} failed",
+        failed.len()
+    );
+    let want = floor("regressions");
+    assert!(
+        passed >= want,
+        "{passed} saved differential cases pass, below the floor of {want}"
+    );
+}
