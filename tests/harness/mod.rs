@@ -110,6 +110,7 @@ pub fn kube_inject(data: &[u8]) {
     };
     let opts = Options {
         native_sidecars: false,
+        ..Default::default()
     };
     let Ok(out) = inject_stream(snapshot(), text, &opts, &mut |_| {}) else {
         return;
