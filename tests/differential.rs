@@ -41,18 +41,6 @@ fn seed_range() -> (u64, u64, bool) {
     }
 }
 
-fn floor(key: &str) -> usize {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle-floor.txt"),
-    )
-    .expect("reading tests/oracle-floor.txt");
-    text.lines()
-        .filter_map(|l| l.split_once(' '))
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("tests/oracle-floor.txt has no `{key} N` line"))
-}
-
 fn base_values() -> Value {
     let s = oracle_settings(&[], None, None);
     serde_json::from_str(s["values"].as_str().expect("values")).expect("values are JSON")

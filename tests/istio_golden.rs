@@ -234,18 +234,6 @@ fn all_rows(dir: &Path) -> Vec<Row> {
     rows
 }
 
-fn floor(key: &str) -> usize {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle-floor.txt"),
-    )
-    .expect("reading tests/oracle-floor.txt");
-    text.lines()
-        .filter_map(|l| l.split_once(' '))
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("tests/oracle-floor.txt has no `{key} N` line"))
-}
-
 #[test]
 fn oracle_golden_istio_inputs() {
     let data = istio_module_dir().join("pkg/kube/inject/testdata/inject");

@@ -83,16 +83,22 @@ fn names(list: &Value) -> Vec<String> {
         .collect()
 }
 
+fn request<'a>(
+    c: &'a Case,
+    envs: &'a std::collections::BTreeMap<String, String>,
+) -> PodRequest<'a> {
+    PodRequest {
+        namespace: &c.namespace,
+        native_sidecars: c.native,
+        proxy_envs: envs,
+        namespace_labels: None,
+    }
+}
+
 /// The webhook path: the patched pod, or None when skipped or refused.
 fn webhook(c: &Case, pod: &Value, seed: u64) -> Option<Value> {
     let envs = Default::default();
-    let req = PodRequest {
-        namespace: &c.namespace,
-        native_sidecars: c.native,
-        proxy_envs: &envs,
-        namespace_labels: None,
-    };
-    match mutate(&c.snap, pod, &req) {
+    match mutate(&c.snap, pod, &request(c, &envs)) {
         Ok(Outcome::Injected { patch, .. }) => {
             let mut out = pod.clone();
             json_patch::patch(&mut out, &patch).unwrap_or_else(|e| {
@@ -114,13 +120,7 @@ fn webhook_patches_apply_and_reinvocation_is_a_no_op() {
         };
         injected += 1;
         let envs = Default::default();
-        let req = PodRequest {
-            namespace: &c.namespace,
-            native_sidecars: c.native,
-            proxy_envs: &envs,
-            namespace_labels: None,
-        };
-        match mutate(&c.snap, &patched, &req) {
+        match mutate(&c.snap, &patched, &request(&c, &envs)) {
             Ok(Outcome::Injected { patch, .. }) => {
                 assert!(
                     patch.0.is_empty(),

@@ -20,6 +20,19 @@ use sidecar_injector::server::reload::Settings;
 use sidecar_injector::server::{AppState, NativeSidecars};
 use sidecar_injector::settings::Snapshot;
 
+/// The ratchet floor `key` in `tests/oracle-floor.txt`.
+pub fn floor(key: &str) -> usize {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle-floor.txt"),
+    )
+    .expect("reading tests/oracle-floor.txt");
+    text.lines()
+        .filter_map(|l| l.split_once(' '))
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, v)| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tests/oracle-floor.txt has no `{key} N` line"))
+}
+
 /// The oracle binary: `$ISTIO_ORACLE`, else `target/istio-oracle/istio-oracle`. Missing is a
 /// failure with the command that builds it, never a skip.
 pub fn oracle_bin() -> PathBuf {
