@@ -147,11 +147,31 @@ pub fn write_self_signed(dir: &Path, names: &[&str]) -> Result<SelfSignedFiles, 
     Ok(files)
 }
 
+/// Writes a PEM file; one holding a private key is created owner-only (0600), whoever calls.
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), TlsError> {
-    std::fs::write(path, text).map_err(|source| TlsError::Write {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mode = if text.contains("PRIVATE KEY") {
+        0o600
+    } else {
+        0o644
+    };
+    let err = |source| TlsError::Write {
         path: path.display().to_string(),
         source,
-    })
+    };
+    // An existing file keeps its mode on open: remove it first so `mode` applies.
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(err(e)),
+        _ => {}
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(err)
 }
 
 /// Today + `offset` days (UTC) as (year, month, day).
@@ -181,6 +201,20 @@ fn civil_from_days(z: i64) -> (i32, u8, u8) {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    #[test]
+    fn keys_are_written_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_self_signed(dir.path(), &["x.svc"]).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&files.key), 0o600);
+        assert_eq!(mode(&files.cert), 0o644);
+        // Rewriting an existing, too-open key file tightens it.
+        std::fs::set_permissions(&files.key, std::fs::Permissions::from_mode(0o666)).unwrap();
+        write(&files.key, "-----BEGIN PRIVATE KEY-----\n").unwrap();
+        assert_eq!(mode(&files.key), 0o600);
+    }
 
     #[rstest]
     #[case(0, (1970, 1, 1))]

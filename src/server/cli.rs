@@ -14,14 +14,16 @@ use super::NativeSidecars;
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// HTTPS address for the webhook.
-    #[arg(long, env = "SIDECAR_INJECTOR_LISTEN", default_value = "0.0.0.0:15017")]
+    /// `:PORT` (every interface, as istiod takes it), `host:port` or `[v6]:port`.
+    #[arg(long, env = "SIDECAR_INJECTOR_LISTEN", default_value = "0.0.0.0:15017", value_parser = parse_listen)]
     pub listen: SocketAddr,
 
     /// Plain-HTTP address for /healthz, /readyz and /metrics.
     #[arg(
         long,
         env = "SIDECAR_INJECTOR_ADMIN_LISTEN",
-        default_value = "0.0.0.0:15014"
+        default_value = "0.0.0.0:15014",
+        value_parser = parse_listen
     )]
     pub admin_listen: SocketAddr,
 
@@ -213,6 +215,25 @@ pub fn init_logging(format: LogFormat) {
 }
 
 /// `500ms`, `20s`, `2m`, `1h`, or bare seconds.
+/// A listen address as Go's `net.Listen` takes it: `:15017` (every interface), `host:15017`
+/// (a name is resolved; its first address is used), `1.2.3.4:15017`, `[::1]:15017`.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Some(port) = text.strip_prefix(':') {
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("{text:?}: the port must be a number from 0 to 65535"))?;
+        return Ok(SocketAddr::from(([0, 0, 0, 0], port)));
+    }
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    text.to_socket_addrs()
+        .map_err(|e| format!("{text:?}: want :PORT, HOST:PORT or [IPv6]:PORT ({e})"))?
+        .next()
+        .ok_or_else(|| format!("{text:?}: the host name resolves to no address"))
+}
+
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let split = t
@@ -282,6 +303,27 @@ mod tests {
         assert_eq!(a.values_file.unwrap().to_str(), Some("v.yaml"));
         assert_eq!(a.shutdown_grace, Duration::from_secs(20));
         assert_eq!(a.shutdown_delay, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn listen_addresses_as_istiod_takes_them() {
+        assert_eq!(
+            parse_listen(":15017").unwrap(),
+            "0.0.0.0:15017".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("127.0.0.1:1").unwrap(),
+            "127.0.0.1:1".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("[::1]:443").unwrap(),
+            "[::1]:443".parse().unwrap()
+        );
+        assert!(parse_listen("localhost:15017").unwrap().ip().is_loopback());
+        assert!(parse_listen(":http")
+            .unwrap_err()
+            .contains("port must be a number"));
+        assert!(parse_listen("nope").unwrap_err().contains("want :PORT"));
     }
 
     #[test]
