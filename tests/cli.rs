@@ -104,3 +104,21 @@ fn a_missing_values_file_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/values.yaml"));
 }
+
+#[test]
+fn a_missing_file_is_reported_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sidecar-injector"))
+        .args([
+            "kube-inject",
+            "-f",
+            "examples/hello.yaml",
+            "--valuesFile",
+            "/nonexistent/values.yaml",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    assert!(err.contains("/nonexistent/values.yaml"), "{err}");
+}
