@@ -11,7 +11,7 @@ status=0
 nice -n 5 cargo test --release --quiet --test istio_golden --test differential -- --nocapture \
   > target/oracle-test.log 2>&1 || status=$?
 grep -E '^(FAIL|ORACLE|DIFF|REGRESSION|  minimized|    )|passed, [0-9]+ failed|panicked|error' target/oracle-test.log | head -400 || true
-count() { sed -n "s/^$1: \([0-9]*\) passed.*/\1/p" target/oracle-test.log | tail -n1; }
+count() { sed -n "s/.*$1: \([0-9]*\) passed.*/\1/p" target/oracle-test.log | tail -n1; }
 golden=$(count 'oracle golden'); kube=$(count 'differential kube-inject')
 web=$(count 'differential webhook'); regress=$(count 'differential regressions')
 echo "${golden:-0} ${kube:-0} ${web:-0} ${regress:-0}" > target/oracle-passed.txt
