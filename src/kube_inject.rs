@@ -48,6 +48,9 @@ pub fn inject_stream(
     for (index, doc) in yaml::read_documents(text)?.into_iter().enumerate() {
         let Some(mut value) = doc.value else {
             out.push_str(&doc.raw);
+            if !doc.raw.ends_with('\n') {
+                out.push('\n');
+            }
             out.push_str("---\n");
             continue;
         };

@@ -8,7 +8,10 @@
 //!
 //! A failure names its seed; rerun one with `PROP_SEEDS=N..N+1 cargo test --test properties`.
 
+mod harness;
 mod oracle_support;
+
+use harness::sort_env;
 
 use oracle_support::gen::{self, Rng};
 use serde_json::{json, Value};
@@ -51,23 +54,6 @@ fn case(seed: u64) -> Option<Case> {
         namespace,
         workload,
     })
-}
-
-fn sort_env(v: &mut Value) {
-    match v {
-        Value::Object(m) => {
-            for (k, child) in m.iter_mut() {
-                if k == "env" {
-                    if let Value::Array(list) = child {
-                        list.sort_by_key(|e| e["name"].as_str().unwrap_or_default().to_string());
-                    }
-                }
-                sort_env(child);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(sort_env),
-        _ => {}
-    }
 }
 
 fn has_user_sidecar(workload: &Value) -> bool {

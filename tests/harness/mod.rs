@@ -124,14 +124,42 @@ pub fn kube_inject(data: &[u8]) {
     let again = inject_stream(snapshot(), &out, &opts, &mut |_| {})
         .unwrap_or_else(|e| panic!("kube-inject refuses its own output: {e}\n{out}"));
     let again_docs = sidecar_injector::yaml::read_documents(&again).expect("read back");
+    // Istio's re-injection may move the env entries it appends after the template
+    // (`ISTIO_META_NETWORK`, `ISTIO_KUBE_APP_PROBERS`) relative to each other (checked with
+    // the oracle): env lists compare as sets.
     let values = |d: &[sidecar_injector::yaml::Document]| -> Vec<Option<Value>> {
-        d.iter().map(|d| d.value.clone()).collect()
+        d.iter()
+            .map(|d| {
+                d.value.clone().map(|mut v| {
+                    sort_env(&mut v);
+                    v
+                })
+            })
+            .collect()
     };
     assert_eq!(
         values(&docs),
         values(&again_docs),
         "kube-inject twice differs from once"
     );
+}
+
+/// Sorts every `env` list by name, in place.
+pub fn sort_env(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m.iter_mut() {
+                if k == "env" {
+                    if let Value::Array(list) = child {
+                        list.sort_by_key(|e| e["name"].as_str().unwrap_or_default().to_string());
+                    }
+                }
+                sort_env(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_env),
+        _ => {}
+    }
 }
 
 /// Annotations chosen from the table (by index) or free, on a valid pod.
