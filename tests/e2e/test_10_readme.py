@@ -63,8 +63,15 @@ def test_readme_install_and_adopt_commands(injector):
     web = wait(lambda: revision(NS, "web") > before["web"] and newest_pods(NS, "web"), "web's restarted Pod")
     for p in web:
         assert_injected_once(p)
-    # batch was opted out (a template change: new Pods without sidecar), then back in (new Pods with).
-    batch = wait(lambda: revision(NS, "batch") >= before["batch"] + 2 and newest_pods(NS, "batch"),
+    # batch was opted out (a template change: new Pods without sidecar), then back in. Back in
+    # reverts the template, so the Deployment reuses its first ReplicaSet; a real cluster had
+    # scaled that to 0 and scales it up again (new, injected Pods), but without a kubelet nothing
+    # ever became available and its first, pre-label Pod is still there. A restart stands in
+    # for that scale-up here.
+    template = kget("deployment", "batch", "-n", NS)["spec"]["template"]["metadata"]
+    assert "sidecar.istio.io/inject" not in template.get("labels", {}), template
+    kubectl("rollout", "restart", "deploy/batch", "-n", NS)
+    batch = wait(lambda: revision(NS, "batch") >= before["batch"] + 3 and newest_pods(NS, "batch"),
                  "batch's Pod after opting back in")
     for p in batch:
         assert_injected_once(p)
