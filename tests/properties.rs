@@ -11,7 +11,7 @@
 mod harness;
 mod oracle_support;
 
-use harness::sort_env;
+use harness::env_as_sets;
 
 use oracle_support::gen::{self, Rng};
 use serde_json::{json, Value};
@@ -152,17 +152,7 @@ fn kube_inject_output_reads_back_and_is_idempotent() {
         // Istio's re-injection moves env entries it appends after the template
         // (`ISTIO_META_NETWORK`, `ISTIO_KUBE_APP_PROBERS`) relative to each other (checked
         // with the oracle): compare env lists as sets.
-        let values = |d: &[sidecar_injector::yaml::Document]| -> Vec<Option<Value>> {
-            d.iter()
-                .map(|d| {
-                    d.value.clone().map(|mut v| {
-                        sort_env(&mut v);
-                        v
-                    })
-                })
-                .collect()
-        };
-        let (a, b) = (values(&docs), values(&again));
+        let (a, b) = (env_as_sets(&docs), env_as_sets(&again));
         if a != b {
             let a: Vec<Value> = a.into_iter().flatten().collect();
             let b: Vec<Value> = b.into_iter().flatten().collect();

@@ -127,21 +127,23 @@ pub fn kube_inject(data: &[u8]) {
     // Istio's re-injection may move the env entries it appends after the template
     // (`ISTIO_META_NETWORK`, `ISTIO_KUBE_APP_PROBERS`) relative to each other (checked with
     // the oracle): env lists compare as sets.
-    let values = |d: &[sidecar_injector::yaml::Document]| -> Vec<Option<Value>> {
-        d.iter()
-            .map(|d| {
-                d.value.clone().map(|mut v| {
-                    sort_env(&mut v);
-                    v
-                })
-            })
-            .collect()
-    };
     assert_eq!(
-        values(&docs),
-        values(&again_docs),
+        env_as_sets(&docs),
+        env_as_sets(&again_docs),
         "kube-inject twice differs from once"
     );
+}
+
+/// The documents' values with every `env` list sorted by name (compared as sets).
+pub fn env_as_sets(docs: &[sidecar_injector::yaml::Document]) -> Vec<Option<Value>> {
+    docs.iter()
+        .map(|d| {
+            d.value.clone().map(|mut v| {
+                sort_env(&mut v);
+                v
+            })
+        })
+        .collect()
 }
 
 /// Sorts every `env` list by name, in place.
