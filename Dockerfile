@@ -4,6 +4,9 @@
 #
 #   docker build --build-arg VERSION="$(cargo pkgid | sed 's/.*[#@]//')" -t sidecar-injector .
 #
+# Releases (.github/workflows/release.yml) build it natively on amd64 and arm64 runners and
+# publish one multi-arch image; the `binary` stage gives the same static binary as a file.
+#
 # The chart runs it as `sidecar-injector serve ...` (charts/sidecar-injector/templates/deployment.yaml).
 
 ARG RUST_VERSION=1.95
@@ -21,6 +24,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked --bin sidecar-injector \
  && install -D -m 0755 target/release/sidecar-injector /out/sidecar-injector
+
+# The bare binary, for release assets: `docker buildx build --target binary --output dist/ .`
+FROM scratch AS binary
+COPY --from=builder /out/sidecar-injector /sidecar-injector
 
 FROM gcr.io/distroless/static-debian12:nonroot
 ARG VERSION=dev

@@ -9,8 +9,9 @@ bin=target/release/sidecar-injector
 floor() { awk -v k="$1" '$1 == k { print $2 }' tests/compat-floor.txt; }
 if [ ! -d "$suite/cases" ]; then
   # A clone on its own has no shared suite; the oracle suites (scripts/oracle.sh) cover the
-  # same ground from Istio's own code. CI, which has it, always runs it.
-  if [ -n "${CI:-}" ]; then
+  # same ground from Istio's own code. The team's CI, which has it, always runs it; GitHub's
+  # (.github/workflows/ci.yml) sets SKIP_SHARED_COMPAT, having no ../shared.
+  if [ -n "${CI:-}" ] && [ -z "${SKIP_SHARED_COMPAT:-}" ]; then
     echo "compat: $suite/cases not found (the shared suite sits beside the checkout)" >&2
     exit 1
   fi

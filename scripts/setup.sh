@@ -31,14 +31,24 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 
-# h2load (load for bench/soak.sh), openssl and curl, from Debian's packages.
+# h2load (load for bench/soak.sh), openssl, curl and shellcheck (actionlint checks the
+# workflows' shell steps with it), from Debian's packages; sudo when not root (GitHub runners).
 missing=()
 command -v h2load >/dev/null 2>&1 || missing+=(nghttp2-client)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# actionlint lints .github/workflows (scripts/test.sh), built from the Go module proxy.
+actionlint_version=v1.7.12
+if ! "$cache_root/bin/actionlint" -version 2>/dev/null | grep -qx "$actionlint_version"; then
+  GOBIN="$cache_root/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
 # The Istio oracle: Istio's own injection code, built from the Go module proxy

@@ -12,6 +12,8 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
+step "actionlint (.github/workflows)"
+"$cache_root/bin/actionlint"
 step "cargo deny (licenses, duplicate crates, sources)"
 cargo deny --log-level error check licenses bans sources
 step "cargo build --release"

@@ -99,6 +99,8 @@ def test_value_sets_cover_the_required_modes():
     {"logFormat": "xml"},
     {"nativeSidecars": "sometimes"},
     {"revision": 3},
+    {"webhook": {"namespaceSelector": {"matchExpressions": [{"key": "a", "operator": "Equals"}]}}},
+    {"webhook": {"objectSelector": {"matchLabel": {"app": "web"}}}},
 ])
 def test_schema_rejects_bad_values(bad):
     with helm.Chart.load(CHART_DIR) as chart:

@@ -123,6 +123,42 @@ def test_enable_namespaces_by_default(by_set, namespace, ns_labels, pod_labels, 
     assert called(by_set("self-managed"), namespace, ns_labels, pod_labels) == expected
 
 
+MEMBER = {"maistra.io/member-of": "istio-system"}
+
+# webhook.namespaceSelector / objectSelector (tests/chart/values/openshift.yaml): only member
+# namespaces, never app=legacy Pods, on top of each entry's own rules.
+OPENSHIFT_CASES = [
+    ("apps", MEMBER, OPT_IN, ["object."]),
+    ("apps", MEMBER, {}, []),
+    ("apps", MEMBER, OPT_OUT, []),
+    ("apps", {**MEMBER, **ENABLED}, {}, ["namespace."]),
+    ("apps", {**MEMBER, "istio.io/rev": "default"}, {"app": "web"}, ["rev.namespace."]),
+    ("apps", {**MEMBER, **ENABLED}, {"app": "legacy"}, []),
+    ("apps", MEMBER, {**OPT_IN, "app": "legacy"}, []),
+    # Not a member: nothing, whatever the labels say.
+    ("apps", {}, OPT_IN, []),
+    ("apps", ENABLED, {}, []),
+    ("apps", {"maistra.io/member-of": "other-mesh", **ENABLED}, {}, []),
+    (NAMESPACE, {**MEMBER, **ENABLED}, {}, []),
+]
+
+
+@pytest.mark.parametrize("namespace,ns_labels,pod_labels,expected", OPENSHIFT_CASES)
+def test_extra_selectors_apply_to_every_entry(by_set, namespace, ns_labels, pod_labels, expected):
+    assert called(by_set("openshift"), namespace, ns_labels, pod_labels) == expected
+
+
+def test_extra_selectors_are_added_not_substituted(by_set):
+    for name, hook in by_set("openshift").webhooks.items():
+        assert hook["namespaceSelector"]["matchLabels"] == MEMBER, name
+        assert {"key": "app", "operator": "NotIn", "values": ["legacy"]} in \
+            hook["objectSelector"]["matchExpressions"], name
+    # Without them, no matchLabels appear at all.
+    for name, hook in by_set("default").webhooks.items():
+        assert "matchLabels" not in hook["namespaceSelector"], name
+        assert "matchLabels" not in hook["objectSelector"], name
+
+
 def test_own_namespace_is_excluded_from_every_entry(rendered):
     for name, hook in rendered.webhooks.items():
         exprs = hook["namespaceSelector"]["matchExpressions"]
@@ -153,6 +189,7 @@ SETTINGS = {
     "cert-manager": DEFAULT_SETTINGS,
     "cert-manager-issuer": DEFAULT_SETTINGS,
     "self-managed": {"failurePolicy": "Ignore", "timeoutSeconds": 5, "reinvocationPolicy": "Never"},
+    "openshift": DEFAULT_SETTINGS,
 }
 
 
