@@ -5,20 +5,16 @@
 //! own, an optional `Rule`); the rest of the crate spells names only through the constants
 //! re-exported here. `validate` reproduces Istio's `validateAnnotations`
 //! (`pkg/kube/inject/validate.go`): each rule accepts exactly what Istio's Go code accepts,
-//! which means re-implementing the Go parsers it relies on (`go`, `netip`, `quantity`,
-//! `proxy_config`) rather than using Rust's, whose grammars differ at the edges. Nothing here
+//! which means the Go parsers it relies on (`crate::go`, `quantity`, `proxy_config`) rather than using Rust's, whose grammars differ at the edges. Nothing here
 //! compiles anything per call; a validation is a handful of map look-ups and string scans.
 //! `docs/annotations.md` is generated from the table and a test keeps it in sync.
 
-mod go;
-mod netip;
 mod proxy_config;
-mod quantity;
 mod rules;
 mod table;
 
+pub use crate::go::quantity::QuantityError;
 pub use proxy_config::ProxyConfigError;
-pub use quantity::QuantityError;
 pub use rules::{InterfaceError, PortError, Rule, RuleError};
 pub use table::*;
 

@@ -2,10 +2,10 @@
 //! Error texts are Istio's own (including its quirks, such as the status port error naming
 //! `excludeInboundPorts`), since users and tests match on them.
 
-use super::go::{self, NumError};
-use super::netip::{self, PrefixError};
 use super::proxy_config;
-use super::quantity::{self, QuantityError};
+use crate::go::netip::{self, PrefixError};
+use crate::go::quantity::{self, QuantityError};
+use crate::go::strconv::{self, NumError};
 use thiserror::Error;
 
 /// How an annotation's value is checked before injection.
@@ -82,9 +82,9 @@ pub struct PortError {
 pub enum InterfaceError {
     #[error("empty interface name")]
     Empty,
-    #[error("interface name {} too long (max 15 chars)", go::quote(.0))]
+    #[error("interface name {} too long (max 15 chars)", strconv::quote(.0))]
     TooLong(String),
-    #[error("interface name {} contains invalid characters", go::quote(.0))]
+    #[error("interface name {} contains invalid characters", strconv::quote(.0))]
     InvalidCharacters(String),
 }
 
@@ -97,10 +97,12 @@ impl Rule {
                 _ => Err(RuleError::InterceptionMode(value.to_owned())),
             },
             Rule::StatusPort => parse_port(value).map(drop).map_err(RuleError::StatusPort),
-            Rule::UInt32 => go::parse_uint(value, 32)
+            Rule::UInt32 => strconv::parse_uint(value, 32)
                 .map(drop)
                 .map_err(RuleError::Number),
-            Rule::Bool => go::parse_bool(value).map(drop).map_err(RuleError::Number),
+            Rule::Bool => strconv::parse_bool(value)
+                .map(drop)
+                .map_err(RuleError::Number),
             Rule::IncludeIpRanges if value == "*" => Ok(()),
             Rule::IncludeIpRanges => check_cidrs("includeIPRanges", value),
             Rule::ExcludeIpRanges => check_cidrs("excludeIPRanges", value),
@@ -117,7 +119,7 @@ impl Rule {
 
 /// Istio's `parsePort`: Go trims Unicode white space, then `ParseUint(_, 10, 16)`.
 fn parse_port(entry: &str) -> Result<u16, PortError> {
-    go::parse_uint(entry.trim(), 16)
+    strconv::parse_uint(entry.trim(), 16)
         .map(|p| p as u16)
         .map_err(|source| PortError {
             port: entry.to_owned(),
@@ -183,7 +185,7 @@ fn check_quantity(value: &str) -> Result<(), RuleError> {
     if value.chars().any(char::is_control) {
         return Err(RuleError::ControlCharacter);
     }
-    quantity::parse_quantity(value).map_err(RuleError::Quantity)
+    quantity::validate(value).map_err(RuleError::Quantity)
 }
 
 #[cfg(test)]

@@ -1,7 +1,13 @@
-//! Go behaviours we reproduce byte for byte, one home each: `strconv`'s float text (`float`),
-//! `NO_PROXY` matching (`httpproxy`) and
-//! go-yaml v2 as `sigs.k8s.io/yaml` uses it (`yaml`). Nothing here knows about Istio or Pods.
+//! Go behaviours we reproduce byte for byte, one home each: `strconv` (numbers, booleans,
+//! `Quote`) and its float text (`float`), `time` (durations), `net` (`SplitHostPort`) and
+//! `netip` (addresses, prefixes), `quantity` (Kubernetes resource quantities), `NO_PROXY` matching (`httpproxy`) and go-yaml v2 as
+//! `sigs.k8s.io/yaml` uses it (`yaml`). Nothing here knows about Istio or Pods.
 
 pub mod float;
 pub mod httpproxy;
+pub mod net;
+pub mod netip;
+pub mod quantity;
+pub mod strconv;
+pub mod time;
 pub mod yaml;

@@ -18,7 +18,6 @@
 //! them) and a `batch/v1beta1` CronJob as a `batch/v1` one. Other kinds are left untouched.
 
 mod order;
-pub mod quantity;
 mod scalars;
 mod schema;
 mod table;
@@ -26,7 +25,7 @@ mod walk;
 
 use serde_json::Value;
 
-pub use quantity::QuantityError;
+pub use crate::go::quantity::QuantityError;
 use schema::Struct;
 use walk::Path;
 

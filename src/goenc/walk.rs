@@ -11,10 +11,10 @@
 
 use serde_json::{Map, Value};
 
-use super::quantity;
 use super::scalars;
 use super::schema::{Field, Omit, Shape, Struct, Ty};
 use super::GoEncError;
+use crate::go::quantity;
 
 /// Where in the document a value sits; a stack-allocated chain, rendered on error only.
 #[derive(Clone, Copy)]

@@ -17,6 +17,8 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use crate::go::strconv;
+
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, HTTPGetAction, LifecycleHandler, Pod, Probe,
 };
@@ -44,17 +46,8 @@ pub fn should_rewrite(
 ) -> bool {
     annotations
         .and_then(|a| a.get(REWRITE_APP_HTTP_PROBERS_ANNOTATION))
-        .and_then(|v| parse_go_bool(v))
+        .and_then(|v| strconv::parse_bool(v).ok())
         .unwrap_or(values_default)
-}
-
-/// Go's `strconv.ParseBool`.
-pub(crate) fn parse_go_bool(s: &str) -> Option<bool> {
-    match s {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
 }
 
 /// The first `istio-proxy` among the regular containers, else among the init containers

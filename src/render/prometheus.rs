@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, Pod};
 
-use super::probes::{find_sidecar_mut, parse_go_bool, write_go_string};
+use super::probes::{find_sidecar_mut, write_go_string};
+use crate::go::strconv;
 
 /// Per-pod override of the mesh's `enablePrometheusMerge`.
 pub const MERGE_METRICS_ANNOTATION: &str = "prometheus.istio.io/merge-metrics";
@@ -49,7 +50,7 @@ pub fn enable_prometheus_merge(
     annotations: Option<&BTreeMap<String, String>>,
 ) -> bool {
     if let Some(raw) = annotations.and_then(|a| a.get(MERGE_METRICS_ANNOTATION)) {
-        match parse_go_bool(raw) {
+        match strconv::parse_bool(raw).ok() {
             Some(enabled) => return enabled,
             None => {
                 tracing::warn!(annotation = MERGE_METRICS_ANNOTATION, value = %raw, "invalid boolean; ignored")
@@ -65,7 +66,7 @@ fn scrape_enabled(annotations: Option<&BTreeMap<String, String>>) -> bool {
         .into_iter()
         .flatten()
         .filter(|(k, _)| sanitizes_to(k, SCRAPE))
-        .find_map(|(_, v)| parse_go_bool(v))
+        .find_map(|(_, v)| strconv::parse_bool(v).ok())
         .unwrap_or(true)
 }
 

@@ -3,8 +3,7 @@
 //! pass, so every check reads "the annotation's value, else the default".
 //! Messages (and their prefixes) are Istio's; all failures are collected, as Istio does.
 
-use crate::annotations::go;
-use crate::annotations::netip;
+use crate::go::{net, netip, strconv};
 use serde_json::{Map, Value};
 
 type Fields = Map<String, Value>;
@@ -85,7 +84,7 @@ fn service_addresses(cfg: &Fields) -> Vec<String> {
     for (what, address) in addresses {
         let address = address.and_then(Value::as_str).unwrap_or_default();
         if let (false, Err(e)) = (address.is_empty(), proxy_address(address)) {
-            errs.push(format!("invalid {what} {}: {e}", go::quote(address)));
+            errs.push(format!("invalid {what} {}: {e}", strconv::quote(address)));
         }
     }
     errs
@@ -101,7 +100,7 @@ fn ports_and_policy(cfg: &Fields) -> Vec<String> {
         let name = enum_name(&super::schema::AUTHENTICATION_POLICY, policy);
         errs.push(format!(
             "invalid authentication policy: unrecognized control plane auth policy {}",
-            go::quote(&name)
+            strconv::quote(&name)
         ));
     }
     if let Err(e) = port(int_field(cfg, "status_port", 15020)) {
@@ -149,15 +148,15 @@ fn port(port: i64) -> Result<(), String> {
 
 /// `ValidateProxyAddress`: `host:port` with a valid port and a DNS name or IP address.
 fn proxy_address(address: &str) -> Result<(), String> {
-    let (host, port_str) = go::split_host_port(address)
-        .map_err(|e| format!("unable to split {}: {e}", go::quote(address)))?;
+    let (host, port_str) = net::split_host_port(address)
+        .map_err(|e| format!("unable to split {}: {e}", strconv::quote(address)))?;
     let port_num =
-        go::atoi(port_str).map_err(|e| format!("port ({port_str}) is not a number: {e}"))?;
+        strconv::atoi(port_str).map_err(|e| format!("port ({port_str}) is not a number: {e}"))?;
     port(port_num)?;
     if !is_fqdn(host) && netip::parse_addr(host).is_err() {
         return Err(format!(
             "{} is not a valid hostname or an IP address",
-            go::quote(host)
+            strconv::quote(host)
         ));
     }
     Ok(())
@@ -171,7 +170,7 @@ fn is_fqdn(name: &str) -> bool {
     }
     let labels: Vec<&str> = name.split('.').collect();
     let last = labels.last().copied().unwrap_or_default();
-    if go::atoi(last).is_ok() {
+    if strconv::atoi(last).is_ok() {
         return false;
     }
     labels
@@ -291,7 +290,7 @@ fn client_tls(tls: &Fields) -> Vec<String> {
 fn configmap_problem(full: &str, resource: &str) -> String {
     let mut parts = resource.split('/');
     let (namespace, name) = (parts.next().unwrap_or_default(), parts.next());
-    let q = go::quote(full);
+    let q = strconv::quote(full);
     match name {
         None => format!("invalid resource name {q}. Expected namespace and name"),
         Some(_) if namespace.is_empty() => format!("invalid resource name {q}. Expected namespace"),

@@ -5,7 +5,7 @@
 //! with enums as numbers and durations as nanoseconds.
 
 use super::schema::{json_name, Enum, Field, Kind};
-use crate::annotations::go;
+use crate::go::{strconv, time};
 use serde_json::{Map, Number, Value};
 
 /// Turns the annotation's YAML into the JSON `sigs.k8s.io/yaml` would produce (go-yaml v2,
@@ -50,7 +50,7 @@ fn decode_value(kind: Kind, raw: &Value) -> Result<Value, String> {
         Kind::Enum(e) => decode_enum(e, raw),
         Kind::Duration => {
             let text = decode_string(raw)?;
-            let nanos = go::parse_duration(&text).map_err(|e| format!("bad Duration: {e}"))?;
+            let nanos = time::parse_duration(&text).map_err(|e| format!("bad Duration: {e}"))?;
             Ok(Value::from(nanos))
         }
         Kind::StrMap => {
@@ -155,7 +155,7 @@ fn decode_integer(raw: &Value, go_type: &str, min: i64, max: i64) -> Result<Valu
     // JSON integers have no leading zeros; Go's decoder refuses "05".
     let digits = text.strip_prefix('-').unwrap_or(&text);
     let canonical = digits == "0" || !digits.starts_with('0');
-    match go::parse_int("ParseInt", &text, 64) {
+    match strconv::parse_int("ParseInt", &text, 64) {
         Ok(v) if canonical && (min..=max).contains(&v) => Ok(Value::from(v)),
         _ => Err(format!(
             "json: cannot unmarshal number {text} into Go value of type {go_type}"
@@ -184,7 +184,7 @@ fn decode_enum(e: &Enum, raw: &Value) -> Result<Value, String> {
             .find(|(n, _)| n == name)
             .map(|(_, number)| Value::from(*number))
             .ok_or_else(|| {
-                let quoted = go::quote(&format!("\"{name}\""));
+                let quoted = strconv::quote(&format!("\"{name}\""));
                 format!("unknown value {quoted} for enum {}", e.full_name)
             }),
         Value::Number(_) => decode_integer(

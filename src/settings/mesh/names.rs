@@ -2,7 +2,7 @@
 //! `ValidateWildcardDomain`, `ValidateTrustDomain`), with Go's `net.SplitHostPort` and
 //! `netip.ParseAddr` rules. Istio's DNS-1123 labels allow upper case.
 
-use std::net::IpAddr;
+use crate::go::{net, netip, strconv};
 
 pub(crate) fn validate_port(port: i64) -> Result<(), String> {
     if (1..=65535).contains(&port) {
@@ -12,64 +12,20 @@ pub(crate) fn validate_port(port: i64) -> Result<(), String> {
     }
 }
 
-/// `ValidateProxyAddress`: `host:port`, the host a DNS name or an IP address.
+/// `ValidateProxyAddress`: `host:port`, the host a DNS name or an IP address (Istio's
+/// `IsValidIPAddress`, which is `netip.ParseAddr`).
 pub(crate) fn validate_proxy_address(address: &str) -> Result<(), String> {
-    let (host, port) = split_host_port(address)
-        .map_err(|why| format!("unable to split {address:?}: address {address}: {why}"))?;
-    let port: i64 = port.parse().map_err(|e: std::num::ParseIntError| {
-        let why = match e.kind() {
-            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
-                "value out of range"
-            }
-            _ => "invalid syntax",
-        };
-        format!("port ({port}) is not a number: strconv.Atoi: parsing {port:?}: {why}")
-    })?;
+    let (host, port) = net::split_host_port(address)
+        .map_err(|why| format!("unable to split {}: {why}", strconv::quote(address)))?;
+    let port = strconv::atoi(port).map_err(|e| format!("port ({port}) is not a number: {e}"))?;
     validate_port(port)?;
-    if validate_fqdn(host).is_err() && !is_ip_address(host) {
-        return Err(format!("{host:?} is not a valid hostname or an IP address"));
+    if validate_fqdn(host).is_err() && netip::parse_addr(host).is_err() {
+        return Err(format!(
+            "{} is not a valid hostname or an IP address",
+            strconv::quote(host)
+        ));
     }
     Ok(())
-}
-
-/// Go's `net.SplitHostPort`.
-fn split_host_port(address: &str) -> Result<(&str, &str), &'static str> {
-    let colon = address.rfind(':').ok_or("missing port in address")?;
-    let (host, skip_open, skip_close) = if address.starts_with('[') {
-        let end = address.find(']').ok_or("missing ']' in address")?;
-        if end + 1 == address.len() {
-            return Err("missing port in address");
-        }
-        if end + 1 != colon {
-            return Err(if address.as_bytes().get(end + 1) == Some(&b':') {
-                "too many colons in address"
-            } else {
-                "missing port in address"
-            });
-        }
-        (address.get(1..end).unwrap_or_default(), 1, end + 1)
-    } else {
-        let host = address.get(..colon).unwrap_or_default();
-        if host.contains(':') {
-            return Err("too many colons in address");
-        }
-        (host, 0, 0)
-    };
-    if address.get(skip_open..).unwrap_or_default().contains('[') {
-        return Err("unexpected '[' in address");
-    }
-    if address.get(skip_close..).unwrap_or_default().contains(']') {
-        return Err("unexpected ']' in address");
-    }
-    Ok((host, address.get(colon + 1..).unwrap_or_default()))
-}
-
-/// Go's `netip.ParseAddr` succeeds (IPv6 may carry a `%zone`).
-fn is_ip_address(text: &str) -> bool {
-    match text.split_once('%') {
-        Some((addr, zone)) => !zone.is_empty() && addr.parse::<std::net::Ipv6Addr>().is_ok(),
-        None => text.parse::<IpAddr>().is_ok(),
-    }
 }
 
 /// `ValidateFQDN`.
@@ -80,7 +36,10 @@ pub(crate) fn validate_fqdn(name: &str) -> Result<(), String> {
 
 fn check_dns1123_preconditions(name: &str) -> Result<(), String> {
     if name.len() > 255 {
-        return Err(format!("domain name {name:?} too long (max 255)"));
+        return Err(format!(
+            "domain name {} too long (max 255)",
+            strconv::quote(name)
+        ));
     }
     if name.is_empty() {
         return Err("empty domain name not allowed".to_owned());
@@ -93,7 +52,9 @@ fn validate_dns1123_labels(domain: &str) -> Result<(), String> {
     let top = parts.last().copied().unwrap_or_default();
     if is_go_int(top) {
         return Err(format!(
-            "domain name {domain:?} invalid (top level domain {top:?} cannot be all-numeric)"
+            "domain name {} invalid (top level domain {} cannot be all-numeric)",
+            strconv::quote(domain),
+            strconv::quote(top)
         ));
     }
     for (i, label) in parts.iter().enumerate() {
@@ -103,7 +64,9 @@ fn validate_dns1123_labels(domain: &str) -> Result<(), String> {
         }
         if !is_dns1123_label(label) {
             return Err(format!(
-                "domain name {domain:?} invalid (label {label:?} invalid)"
+                "domain name {} invalid (label {} invalid)",
+                strconv::quote(domain),
+                strconv::quote(label)
             ));
         }
     }
@@ -151,7 +114,9 @@ pub(crate) fn validate_wildcard_domain(domain: &str) -> Result<(), String> {
     };
     if !is_wildcard_dns1123_label(first) {
         return Err(format!(
-            "domain name {domain:?} invalid (label {first:?} invalid)"
+            "domain name {} invalid (label {} invalid)",
+            strconv::quote(domain),
+            strconv::quote(first)
         ));
     }
     rest.map_or(Ok(()), validate_dns1123_labels)
@@ -168,7 +133,10 @@ pub(crate) fn validate_trust_domain(domain: &str) -> Result<(), String> {
             return Ok(());
         }
         if !is_dns1123_label(label) {
-            return Err(format!("trust domain name {domain:?} invalid"));
+            return Err(format!(
+                "trust domain name {} invalid",
+                strconv::quote(domain)
+            ));
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use super::config::MeshConfig;
-use super::duration::{go_duration_string, Duration};
+use super::duration::Duration;
 use super::names::{
     validate_port, validate_proxy_address, validate_trust_domain, validate_wildcard_domain,
 };
@@ -17,6 +17,7 @@ use super::proxy::ProxyConfig;
 use super::proxy_types::{
     AuthenticationPolicy, PrivateKeyPolling, PrivateKeyProvider, RemoteService,
 };
+use crate::go::time::duration_string;
 
 const MILLISECOND: i64 = 1_000_000;
 const SECOND: i64 = 1_000_000_000;
@@ -277,7 +278,7 @@ pub fn validate_mesh_config(mesh: &MeshConfig) -> Validation {
         } else {
             Err(format!(
                 "time {} must be >1ms and <1h0m0s",
-                go_duration_string(connect)
+                duration_string(connect)
             ))
         }
     });

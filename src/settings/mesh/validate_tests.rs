@@ -68,7 +68,7 @@ fn the_empty_proxy_config_lists_every_missing_setting() {
 #[case(json!({"tracing": {"datadog": {"address": "dd"}}}), &["invalid datadog config: unable to split \"dd\": address dd: missing port in address"])]
 #[case(json!({"tracing": {"lightstep": {}}}), &[
     "invalid lightstep config: address is required",
-    "invalid lightstep config: invalid lightstep address: unable to split \"\": address : missing port in address",
+    "invalid lightstep config: invalid lightstep address: unable to split \"\": missing port in address",
     "invalid lightstep config: access token is required",
 ])]
 #[case(json!({"tracing": {"tlsSettings": {"mode": "MUTUAL"}}}), &[

@@ -8,50 +8,12 @@
 
 use crate::go::float::{fmt_e, fmt_f, go_exp, shortest, special};
 pub(crate) use crate::go::float::{go_float, json_float};
+use crate::go::strconv::quote as go_quote;
 
 use super::value::{too_deep, Value, MAX_DEPTH};
 
 /// Largest field width or precision honoured.
 const MAX_WIDTH: usize = 4096;
-
-/// Go's `unicode.IsPrint`, closely enough: no controls, no format or odd spaces.
-pub(crate) fn is_go_print(c: char) -> bool {
-    let u = u32::from(c);
-    if c == ' ' {
-        return true;
-    }
-    !(c.is_control()
-        || c.is_whitespace()
-        || matches!(u, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E)
-        || matches!(u, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F)
-        || matches!(u, 0xFEFF | 0xFFF9..=0xFFFB | 0xFFFE | 0xFFFF)
-        || matches!(u, 0xD800..=0xDFFF | 0xE000..=0xF8FF | 0xF0000..))
-}
-
-/// `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0B}' => out.push_str("\\v"),
-            c if is_go_print(c) => out.push(c),
-            c if u32::from(c) < 0x80 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c if u32::from(c) < 0x10000 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push_str(&format!("\\U{:08x}", u32::from(c))),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// `%v` of a value.
 pub(crate) fn sprint_value(v: &Value<'_>) -> Result<String, String> {

@@ -5,7 +5,7 @@
 use base64::Engine;
 
 use super::{arg, check_len, f, int, s, str_map, strval, Args, Ctx, FnResult, Func, Ty};
-use crate::template::format::go_quote;
+use crate::go::strconv::quote as go_quote;
 use crate::template::value::Value;
 
 pub(super) static FUNCS: &[Func] = &[

@@ -4,7 +4,7 @@
 //! (leading zero), "10.0.0.0/08" (leading zero in bits) and "fe80::1%eth0/64" (zone) fail.
 //! Only validity matters here; the parsed address is not kept.
 
-use super::go::{atoi, quote};
+use super::strconv::{atoi, quote};
 use std::fmt;
 
 /// The address family `ParseAddr` recognised.

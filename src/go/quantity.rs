@@ -1,4 +1,5 @@
-//! Resource quantities as Go's `resource.Quantity` (apimachinery v0.35.3) parses and prints them.
+//! Resource quantities as Go's `resource.Quantity` (apimachinery v0.35.3) parses and prints them:
+//! `validate` (the verdict of `ParseQuantity`) and `canonicalize` (what `String()` prints), one scan.
 //!
 //! Go keeps the suffix family of the input (binary SI `Ki`…`Ei`, decimal SI `n`…`E`, decimal
 //! exponent `e3`), and prints the value in canonical form: no fraction, the largest suffix of the
@@ -50,6 +51,16 @@ struct Scanned<'a> {
     /// Fraction digits.
     denom: &'a str,
     suffix: &'a str,
+}
+
+/// Go's `resource.ParseQuantity` verdict alone, which Istio's annotation checks use: `Ok` when
+/// Go accepts `q`, else Go's error. The same scan as `canonicalize`; values past 38 significant
+/// digits, which only our printing refuses, are accepted as Go accepts them.
+pub fn validate(q: &str) -> Result<(), QuantityError> {
+    match canonicalize(q) {
+        Ok(_) | Err(QuantityError::TooPrecise) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The string Go's `Quantity.String()` prints for `q` (as given to `ParseQuantity`, so not trimmed).

@@ -1,7 +1,7 @@
 //! Expected outputs are what Go's `resource.Quantity` prints (several rows are the cases of
 //! apimachinery's own `TestQuantityString` / `TestQuantityParseEmit` / `TestQuantityParse`).
 
-use super::{canonicalize, QuantityError};
+use super::{canonicalize, validate, QuantityError};
 use rstest::rstest;
 
 #[rstest]
@@ -154,4 +154,60 @@ proptest::proptest! {
             proptest::prop_assert_eq!(canonicalize(&once), Ok(once.clone()), "input {:?}", input);
         }
     }
+}
+
+// The verdict alone (Istio's annotation checks), including inputs past what we print.
+
+#[rstest]
+#[case("100m")]
+#[case("128Mi")]
+#[case("2")]
+#[case("1Gi")]
+#[case("0")]
+#[case("000")]
+#[case("-1")]
+#[case("+1.5")]
+#[case("1.")]
+#[case(".5")]
+#[case(".")]
+#[case("+")]
+#[case("-")]
+#[case("1.G")]
+#[case("1e3")]
+#[case("1E-3")]
+#[case("1e+3")]
+#[case("1E")]
+#[case("1.5Gi")]
+#[case("123456789012345678901234567890")]
+#[case("1n")]
+#[case("0.0000000001")]
+#[case(".Ti")]
+#[case(".e-9")]
+#[case("1e4294967286")]
+fn quantities_kubernetes_accepts(#[case] input: &str) {
+    assert_eq!(validate(input), Ok(()), "{input}");
+}
+
+#[rstest]
+#[case("", QuantityError::Format)]
+#[case("invalid", QuantityError::Format)]
+#[case("100m\n", QuantityError::Format)]
+#[case(" 1", QuantityError::Format)]
+#[case("1 ", QuantityError::Format)]
+#[case("1..2", QuantityError::Format)]
+#[case("1Gi\u{0}", QuantityError::Format)]
+#[case("1x", QuantityError::Format)]
+#[case("1e", QuantityError::Suffix)]
+#[case("1Kb", QuantityError::Format)]
+#[case("1K", QuantityError::Suffix)]
+#[case("1mi", QuantityError::Suffix)]
+#[case("1e1.5", QuantityError::Format)]
+#[case("1e99999999999999999999", QuantityError::Suffix)]
+#[case("1-", QuantityError::Suffix)]
+#[case(".Pi", QuantityError::Numeric)]
+#[case(".Ei", QuantityError::Numeric)]
+#[case(".e-10", QuantityError::Numeric)]
+#[case("-.e4294967286", QuantityError::Numeric)]
+fn quantities_kubernetes_refuses(#[case] input: &str, #[case] want: QuantityError) {
+    assert_eq!(validate(input), Err(want), "{input}");
 }
