@@ -17,6 +17,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+use crate::annotations::{SIDECAR_REWRITE_APP_HTTP_PROBERS, SIDECAR_STATUS, SIDECAR_STATUS_PORT};
 use crate::go::strconv;
 
 use k8s_openapi::api::core::v1::{
@@ -29,12 +30,6 @@ use app_probers::{AppProbers, Prober};
 
 /// The injected sidecar container.
 pub const PROXY_CONTAINER_NAME: &str = "istio-proxy";
-/// Per-pod override of `sidecarInjectorWebhook.rewriteAppHTTPProbe`.
-pub const REWRITE_APP_HTTP_PROBERS_ANNOTATION: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
-/// Per-pod override of the status port that rewritten probes point at.
-pub const STATUS_PORT_ANNOTATION: &str = "status.sidecar.istio.io/port";
-/// Present when the Pod was injected before.
-pub const SIDECAR_STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 /// The environment variable carrying the original probers to pilot-agent.
 pub const KUBE_APP_PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 
@@ -45,7 +40,7 @@ pub fn should_rewrite(
     values_default: bool,
 ) -> bool {
     annotations
-        .and_then(|a| a.get(REWRITE_APP_HTTP_PROBERS_ANNOTATION))
+        .and_then(|a| a.get(SIDECAR_REWRITE_APP_HTTP_PROBERS))
         .and_then(|v| strconv::parse_bool(v).ok())
         .unwrap_or(values_default)
 }
@@ -231,7 +226,7 @@ pub fn rewrite_app_probes(pod: &mut Pod, status_port: i32) {
 /// Istio logs a bad value and still uses what `Atoi` returned (0, or the clamped value when out
 /// of range), truncated to 32 bits.
 fn annotated_status_port(annotations: Option<&BTreeMap<String, String>>) -> Option<i32> {
-    let raw = annotations?.get(STATUS_PORT_ANNOTATION)?;
+    let raw = annotations?.get(SIDECAR_STATUS_PORT)?;
     let n = match raw.parse::<i64>() {
         Ok(n) => n,
         Err(e) => {
@@ -241,7 +236,7 @@ fn annotated_status_port(annotations: Option<&BTreeMap<String, String>>) -> Opti
                 _ => 0,
             };
             tracing::warn!(
-                annotation = STATUS_PORT_ANNOTATION,
+                annotation = SIDECAR_STATUS_PORT,
                 value = %raw,
                 "invalid status port annotation ({e}); rewriting probes to port {} as Istio does",
                 n as i32
@@ -324,8 +319,7 @@ pub fn apply_rewrite(pod: &mut Pod, values_default: bool, mesh_status_port: i32)
     }
     let probers = collect_app_probers(pod, mesh_status_port);
     if !probers.is_empty() {
-        let previously_injected =
-            annotations.is_some_and(|a| a.contains_key(SIDECAR_STATUS_ANNOTATION));
+        let previously_injected = annotations.is_some_and(|a| a.contains_key(SIDECAR_STATUS));
         if let Some(sidecar) = find_sidecar_mut(pod) {
             let env = sidecar.env.get_or_insert_with(Vec::new);
             merge_or_append_probers(previously_injected, env, probers);

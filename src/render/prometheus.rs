@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{EnvVar, Pod};
 
 use super::probes::{find_sidecar_mut, write_go_string};
+use crate::annotations::{PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE};
 use crate::go::strconv;
 
 /// Per-pod override of the mesh's `enablePrometheusMerge`.
@@ -156,12 +157,9 @@ pub fn apply_prometheus_merge(pod: &mut Pod, mesh_merge_setting: Option<bool>, s
     // Prometheus would pick any one of several spellings, so all of them go before ours.
     let annotations = pod.metadata.annotations.get_or_insert_with(BTreeMap::new);
     clear_prometheus_annotations(annotations);
-    annotations.insert("prometheus.io/port".to_owned(), target_port);
-    annotations.insert(
-        "prometheus.io/path".to_owned(),
-        MERGED_METRICS_PATH.to_owned(),
-    );
-    annotations.insert("prometheus.io/scrape".to_owned(), "true".to_owned());
+    annotations.insert(PROMETHEUS_PORT.to_owned(), target_port);
+    annotations.insert(PROMETHEUS_PATH.to_owned(), MERGED_METRICS_PATH.to_owned());
+    annotations.insert(PROMETHEUS_SCRAPE.to_owned(), "true".to_owned());
 }
 
 /// The prometheus part of Istio's `stripPod`, for a Pod that carries a previous injection

@@ -245,7 +245,7 @@ fn native_sidecar_golden_rewrites_other_init_sidecars() {
 fn merge_probers_golden() {
     let previous = r#"{"/app-health/hello/livez":{"httpGet":{"port":80}},"/app-health/hello/readyz":{"httpGet":{"port":3333}},"/app-health/world/livez":{"httpGet":{"port":90}}}"#;
     let mut pod = merged_pod(
-        json!({SIDECAR_STATUS_ANNOTATION: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"]}"#}),
+        json!({SIDECAR_STATUS: r#"{"initContainers":["istio-init"],"containers":["istio-proxy"]}"#}),
         json!([
             {"name": "hello", "ports": [{"name": "http", "containerPort": 80}],
              "livenessProbe": agent_get("/app-health/hello/livez"),
@@ -305,7 +305,7 @@ fn rewrite_switch(
     #[case] want: bool,
 ) {
     let annotations: BTreeMap<String, String> = annotation
-        .map(|v| (REWRITE_APP_HTTP_PROBERS_ANNOTATION.to_owned(), v.to_owned()))
+        .map(|v| (SIDECAR_REWRITE_APP_HTTP_PROBERS.to_owned(), v.to_owned()))
         .into_iter()
         .collect();
     assert_eq!(should_rewrite(Some(&annotations), values_default), want);
@@ -337,7 +337,7 @@ fn no_sidecar_no_rewrite() {
 #[test]
 fn status_port_cases_without_probes() {
     let mut pod = merged_pod(
-        json!({STATUS_PORT_ANNOTATION: "123"}),
+        json!({SIDECAR_STATUS_PORT: "123"}),
         json!([{"name": "status", "ports": [{"name": "http", "containerPort": 80}]}]),
     );
     let before = pod.clone();
@@ -350,7 +350,7 @@ fn status_port_cases_without_probes() {
 #[test]
 fn status_port_annotation_moves_probes_only() {
     let mut pod = merged_pod(
-        json!({STATUS_PORT_ANNOTATION: "123"}),
+        json!({SIDECAR_STATUS_PORT: "123"}),
         json!([{"name": "app", "readinessProbe": {"httpGet": {"port": 123}},
                 "livenessProbe": {"httpGet": {"port": STATUS_PORT}}}]),
     );
@@ -381,7 +381,7 @@ fn status_port_annotation_moves_probes_only() {
 #[case::negative_overflow("-99999999999999999999", 0)]
 #[case::wraps_to_32_bits("4294967297", 1)]
 fn status_port_annotation_parsing(#[case] raw: &str, #[case] want: i32) {
-    let annotations = BTreeMap::from([(STATUS_PORT_ANNOTATION.to_owned(), raw.to_owned())]);
+    let annotations = BTreeMap::from([(SIDECAR_STATUS_PORT.to_owned(), raw.to_owned())]);
     assert_eq!(annotated_status_port(Some(&annotations)), Some(want));
 }
 
