@@ -69,7 +69,7 @@ fn each_kind_of_semantic_error_is_refused_naming_the_key() {
 #[case("global:\n  tag: '1.30 3'\n", "values: global.tag:")]
 #[case("global:\n  proxy:\n    image: Proxy\n", "values: global.proxy.image:")]
 #[case(
-    "global:\n  proxy:\n    image: docker.io/istio/proxyv2:\n",
+    "global:\n  proxy:\n    image: 'docker.io/istio/proxyv2:'\n",
     "values: global.proxy.image: invalid image \"docker.io/istio/proxyv2:\": the tag is empty"
 )]
 #[case("global:\n  imagePullPolicy: always\n", "values: global.imagePullPolicy: invalid pull policy \"always\": must be Always, IfNotPresent or Never (did you mean Always?)")]
