@@ -97,11 +97,15 @@ fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
         .block_on(sidecar_injector::server::run(args))
 }
 
+/// The settings, checked as `serve` checks them; warnings go to stderr.
 fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
-    let snap = Snapshot::load(
+    let snap = Snapshot::load_checked(
         args.values_file.as_deref(),
         args.mesh_config_file.as_deref(),
     )?;
+    for w in snap.warnings() {
+        eprintln!("warning: {w}");
+    }
     Ok(snap)
 }
 

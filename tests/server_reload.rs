@@ -145,3 +145,93 @@ async fn a_broken_settings_file_stops_the_start_with_its_name() {
     assert!(text.contains("--valuesFile"), "{text}");
     assert!(text.contains("values file"), "{text}");
 }
+
+/// Each kind of semantic error (bad quantity, image, policy, template, mesh duration) parses
+/// but would fail every injection: the reload is rejected (`result="rejected"`), and pods are
+/// still injected with the old settings.
+#[tokio::test]
+async fn settings_that_would_fail_injection_are_rejected_and_the_old_snapshot_serves() {
+    const BAD: &[(&str, &str, &str)] = &[
+        (
+            "global:\n  proxy:\n    resources:\n      limits:\n        cpu: lots\n",
+            "{}\n",
+            "global.proxy.resources.limits.cpu",
+        ),
+        ("global:\n  hub: docker.io/Istio\n", "{}\n", "global.hub"),
+        (
+            "global:\n  proxy:\n    autoInject: maybe\n",
+            "{}\n",
+            "global.proxy.autoInject",
+        ),
+        (
+            "sidecarInjectorWebhook:\n  defaultTemplates: [sidecarr]\n",
+            "{}\n",
+            "sidecarInjectorWebhook.defaultTemplates[0]",
+        ),
+        (
+            "{}\n",
+            "defaultConfig:\n  drainDuration: lots\n",
+            "defaultConfig.drainDuration",
+        ),
+    ];
+    let certs = tempfile::tempdir().unwrap();
+    let issued = Issued::new_ca_and_leaf(&[SERVER_NAME]).unwrap();
+    let (cert, key) = (certs.path().join("c.pem"), certs.path().join("k.pem"));
+    std::fs::write(&cert, &issued.cert_pem).unwrap();
+    std::fs::write(&key, &issued.key_pem).unwrap();
+    let mut volume = ConfigMapVolume::new("global:\n  hub: registry.one\n", "{}\n");
+    let (values, mesh) = (volume.path("values.yaml"), volume.path("mesh.yaml"));
+    let (server, _shutdown) = start_server(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--valuesFile",
+        &values,
+        "--meshConfigFile",
+        &mesh,
+        "--reload-poll",
+        "100ms",
+    ])
+    .await;
+    let state = server.state.clone();
+    let before = Arc::clone(&state.settings.current());
+    for (n, (values, mesh, key)) in BAD.iter().enumerate() {
+        volume.publish(values, mesh);
+        let want = format!(
+            "sidecar_injector_settings_reloads_total{{result=\"rejected\"}} {}",
+            n + 1
+        );
+        let st = state.clone();
+        let counted = eventually(Duration::from_secs(5), || {
+            let text = st.metrics.encode();
+            let want = want.clone();
+            async move { text.contains(&want) }
+        })
+        .await;
+        assert!(counted, "{key}: {want} not in {}", state.metrics.encode());
+        assert!(Arc::ptr_eq(&before, &state.settings.current()), "{key}");
+        // The refusal names the key (the same check the reload ran).
+        let dir = tempfile::tempdir().unwrap();
+        let (v, m) = (dir.path().join("v.yaml"), dir.path().join("m.yaml"));
+        std::fs::write(&v, values).unwrap();
+        std::fs::write(&m, mesh).unwrap();
+        let err = sidecar_injector::settings::Snapshot::load_checked(Some(&v), Some(&m))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{err}");
+        // Pods are still injected, with the old settings.
+        let reply = post_review(
+            &sidecar_injector::server::admission::router(state.clone()),
+            "/inject",
+            fixture("deployment-pod.json"),
+        )
+        .await;
+        let response = reply.response();
+        assert_eq!(response["allowed"], true, "{key}: {response}");
+        assert!(response["patch"].is_string(), "{key}: {response}");
+    }
+    let text = state.metrics.encode();
+    assert!(!text.contains("result=\"error\""), "{text}");
+    assert!(!text.contains("result=\"ok\""), "{text}");
+}

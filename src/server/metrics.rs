@@ -39,7 +39,8 @@ pub struct Metrics {
     pub skip: Family<ReasonLabel, Counter>,
     pub failure: Family<ReasonLabel, Counter>,
     pub time: Histogram,
-    /// Settings file reloads, `result` = `ok` | `error`.
+    /// Settings file reloads, `result` = `ok` | `error` (unreadable, unparseable) |
+    /// `rejected` (parsed, but a key check or canary pod failed).
     pub settings_reloads: Family<ResultLabel, Counter>,
     /// Serving certificate reloads, `result` = `ok` | `error`.
     pub cert_reloads: Family<ResultLabel, Counter>,
@@ -117,8 +118,8 @@ impl Metrics {
         self.failure.get_or_create(&ReasonLabel { reason }).inc();
     }
 
-    pub fn settings_reload(&self, ok: bool) {
-        let result = if ok { "ok" } else { "error" };
+    /// `result`: `ok`, or [`crate::settings::SettingsError::reload_result`].
+    pub fn settings_reload(&self, result: &'static str) {
         self.settings_reloads
             .get_or_create(&ResultLabel { result })
             .inc();
@@ -153,7 +154,8 @@ mod tests {
         m.skipped("host_network");
         m.failed("invalid_annotation");
         m.time.observe(0.0002);
-        m.settings_reload(false);
+        m.settings_reload("error");
+        m.settings_reload("rejected");
         m.cert_reload(true);
         let text = m.encode();
         for want in [
@@ -164,6 +166,7 @@ mod tests {
             "sidecar_injection_time_seconds_bucket{le=\"0.0005\"} 1",
             "sidecar_injection_time_seconds_bucket{le=\"0.1\"} 1",
             "sidecar_injector_settings_reloads_total{result=\"error\"} 1",
+            "sidecar_injector_settings_reloads_total{result=\"rejected\"} 1",
             "sidecar_injector_cert_reloads_total{result=\"ok\"} 1",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");

@@ -8,15 +8,18 @@
 //! seconds backs that up on filesystems without inotify. Either way a change means "the bytes
 //! differ": we compare a hash of the contents, so touches and duplicate events do nothing.
 //!
-//! A reload that fails (unreadable file, bad YAML, invalid values) is refused: it is logged,
-//! counted (`sidecar_injector_settings_reloads_total{result="error"}`) and the previous
-//! snapshot keeps serving. Requests read the current snapshot with one `ArcSwap::load`.
+//! A new snapshot goes live only after [`Snapshot::check`] (typed key checks, then canary pods
+//! through the whole pipeline). A reload that fails is refused: it is logged, counted
+//! (`sidecar_injector_settings_reloads_total{result="error"}` for unreadable or unparseable
+//! files, `result="rejected"` for settings that parse but would fail injection) and the
+//! previous snapshot keeps serving. Warnings (unknown keys, enum values in the wrong case) are
+//! logged once each. Requests read the current snapshot with one `ArcSwap::load`.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, Guard};
@@ -36,16 +39,21 @@ pub struct Settings {
     current: ArcSwap<Snapshot>,
     values: Option<PathBuf>,
     mesh: Option<PathBuf>,
+    /// Warnings already logged: each is logged once, not at every reload.
+    warned: Mutex<BTreeSet<String>>,
 }
 
 impl Settings {
     /// Loads the files once; an error here stops the server from starting.
     pub fn load(values: Option<PathBuf>, mesh: Option<PathBuf>) -> Result<Settings, SettingsError> {
-        let snap = Snapshot::load(values.as_deref(), mesh.as_deref())?;
+        let snap = Snapshot::load_checked(values.as_deref(), mesh.as_deref())?;
+        let warned = Mutex::default();
+        log_new_warnings(&warned, &snap);
         Ok(Settings {
             current: ArcSwap::from_pointee(snap),
             values,
             mesh,
+            warned,
         })
     }
 
@@ -55,6 +63,7 @@ impl Settings {
             current: ArcSwap::from_pointee(snap),
             values: None,
             mesh: None,
+            warned: Mutex::default(),
         }
     }
 
@@ -72,20 +81,32 @@ impl Settings {
             .collect()
     }
 
-    /// Re-reads the files; on error the old snapshot stays.
+    /// Re-reads and checks the files; on error the old snapshot stays.
     pub fn reload(&self, metrics: &Metrics) -> Result<(), SettingsError> {
-        let loaded = Snapshot::load(self.values.as_deref(), self.mesh.as_deref());
-        metrics.settings_reload(loaded.is_ok());
+        let loaded = Snapshot::load_checked(self.values.as_deref(), self.mesh.as_deref());
+        metrics.settings_reload(loaded.as_ref().map_or_else(|e| e.reload_result(), |_| "ok"));
         match loaded {
             Ok(snap) => {
+                log_new_warnings(&self.warned, &snap);
                 self.current.store(Arc::new(snap));
                 tracing::info!(values = ?self.values, mesh = ?self.mesh, "settings reloaded");
                 Ok(())
             }
             Err(e) => {
-                tracing::error!(error = %e, "settings reload refused; still serving the previous settings");
+                tracing::error!(error = %e, result = e.reload_result(), "settings reload refused; still serving the previous settings");
                 Err(e)
             }
+        }
+    }
+}
+
+/// Logs the snapshot's warnings (WARN) that have not been logged before.
+fn log_new_warnings(warned: &Mutex<BTreeSet<String>>, snap: &Snapshot) {
+    // A poisoned lock only means a panic elsewhere mid-insert; the set is still usable.
+    let mut seen = warned.lock().unwrap_or_else(|p| p.into_inner());
+    for w in snap.warnings() {
+        if seen.insert(w.clone()) {
+            tracing::warn!("settings: {w}");
         }
     }
 }

@@ -1,6 +1,9 @@
 //! Settings: the injector values and the mesh config, parsed and validated once into an
 //! immutable [`Snapshot`] that every request shares (`Arc<Snapshot>`).
 
+pub mod guard;
+pub mod image_ref;
+pub mod lint;
 pub mod mesh;
 pub mod snapshot;
 pub mod values;
@@ -18,6 +21,30 @@ pub enum SettingsError {
     },
     #[error("invalid {what}: {reason}")]
     Invalid { what: &'static str, reason: String },
+    /// The mesh config; its errors name the field.
+    #[error(transparent)]
+    Mesh(#[from] mesh::MeshError),
+    /// Parsed, but refused by [`Snapshot::check`]: each problem names the values key.
+    #[error("{}", .problems.join("; "))]
+    Refused { problems: Vec<String> },
+    /// A canary pod failed to inject, and no values key could be blamed.
+    #[error("settings refused: canary {canary} fails to inject: {reason}")]
+    Canary { canary: String, reason: String },
+}
+
+impl SettingsError {
+    /// The `result` label of `sidecar_injector_settings_reloads_total`: `error` when the files
+    /// cannot be read or parsed, `rejected` when they parse but would break injection.
+    pub fn reload_result(&self) -> &'static str {
+        match self {
+            SettingsError::Read { .. } | SettingsError::Invalid { .. } => "error",
+            SettingsError::Mesh(e) => match e {
+                mesh::MeshError::Syntax { .. } | mesh::MeshError::NotAMapping { .. } => "error",
+                mesh::MeshError::Field { .. } | mesh::MeshError::Invalid { .. } => "rejected",
+            },
+            SettingsError::Refused { .. } | SettingsError::Canary { .. } => "rejected",
+        }
+    }
 }
 
 /// A JSON scalar as Go's `fmt.Sprint` prints the value a YAML file decoded to

@@ -20,8 +20,7 @@ use crate::render::names as n;
 use crate::render::RenderError;
 use crate::selector::Selector;
 
-/// Templates Istio ships in its injector config, rendered here as code.
-const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
+use super::guard::BUILT_IN;
 
 #[derive(Debug)]
 pub struct Snapshot {
@@ -30,6 +29,8 @@ pub struct Snapshot {
     pub rules: Rules,
     default_proxy: ProxyView,
     custom: BTreeMap<String, crate::template::Template>,
+    /// Accepted but suspicious settings (unknown keys, enum values in the wrong case).
+    warnings: Vec<String>,
 }
 
 impl Snapshot {
@@ -42,12 +43,12 @@ impl Snapshot {
 
     pub fn from_strs(values: Option<&str>, mesh: Option<&str>) -> Result<Snapshot, SettingsError> {
         let values = Values::from_yaml(values)?;
+        let mut warnings = super::lint::values_warnings(&values.raw);
         let mesh = match mesh {
             Some(text) => {
-                mesh::MeshConfig::from_yaml(text).map_err(|e| SettingsError::Invalid {
-                    what: "mesh config",
-                    reason: e.to_string(),
-                })?
+                let loaded = mesh::MeshConfig::load(text)?;
+                warnings.extend(loaded.warnings);
+                loaded.config
             }
             None => MeshConfig::default(),
         };
@@ -55,9 +56,10 @@ impl Snapshot {
         let mut custom = BTreeMap::new();
         for (name, text) in &values.sidecar_injector_webhook.templates {
             let t = crate::template::Template::parse(name, text).map_err(|e| {
-                SettingsError::Invalid {
-                    what: "injection template",
-                    reason: format!("{name}: {e}"),
+                SettingsError::Refused {
+                    problems: vec![format!(
+                        "values: sidecarInjectorWebhook.templates.{name}: {e}"
+                    )],
                 }
             })?;
             custom.insert(name.clone(), t);
@@ -69,7 +71,39 @@ impl Snapshot {
             rules,
             default_proxy,
             custom,
+            warnings,
         })
+    }
+
+    /// [`Snapshot::load`], then [`Snapshot::check`]: what `serve` and `kube-inject` use, so
+    /// settings that would fail injection never go live.
+    pub fn load_checked(
+        values: Option<&Path>,
+        mesh: Option<&Path>,
+    ) -> Result<Snapshot, SettingsError> {
+        let snap = Snapshot::load(values, mesh)?;
+        snap.check()?;
+        Ok(snap)
+    }
+
+    /// Settings Istio accepts but that look like slips, each starting with `values:` or
+    /// `mesh config:` and the key.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The templates this snapshot can render: Istio's built-in ones, then the custom ones.
+    pub fn template_names(&self) -> Vec<String> {
+        BUILT_IN
+            .iter()
+            .map(|s| s.to_string())
+            .chain(
+                self.custom
+                    .keys()
+                    .filter(|k| !BUILT_IN.contains(&k.as_str()))
+                    .cloned(),
+            )
+            .collect()
     }
 
     /// `kube-inject --revision`: the injector config of that revision.

@@ -52,7 +52,7 @@ fn apply_mesh_config(text: &str, base: MeshConfig) -> Result<LoadedMesh, MeshErr
     let file = parse_object(text, &origin)?.unwrap_or_default();
     let fields: Vec<Field> = MESH_FIELDS.iter().map(|(f, _)| *f).collect();
     let mut warnings: Vec<String> = unknown_keys(&file, &fields)
-        .map(|key| format!("mesh config: unknown field `{key}` ignored"))
+        .map(|key| unknown_key_warning(&origin, "", key, &fields))
         .collect();
     let mut merged = to_object(&base, &origin)?;
     for (field, kind) in MESH_FIELDS {
@@ -184,6 +184,17 @@ pub fn merge_proxy_config_annotation(
     merge_proxy_config(base, &patch, &origin, "", &mut ignored)
 }
 
+/// `mesh config: defaultConfg: unknown key, ignored (did you mean defaultConfig?)`.
+fn unknown_key_warning(origin: &Origin, prefix: &str, key: &str, fields: &[Field]) -> String {
+    let hint = crate::text::did_you_mean(key, fields.iter().map(|f| f.json))
+        .map(|near| format!(" (did you mean {}?)", join(prefix, near)))
+        .unwrap_or_default();
+    format!(
+        "{origin}: {}: unknown key, ignored{hint}",
+        join(prefix, key)
+    )
+}
+
 /// `mesh.MergeProxyConfig`: `patch` (a JSON object, or null for no change) over `base`.
 pub(crate) fn merge_proxy_config(
     base: &ProxyConfig,
@@ -199,7 +210,7 @@ pub(crate) fn merge_proxy_config(
     };
     warnings.extend(
         unknown_keys(patch, PROXY_CONFIG_FIELDS)
-            .map(|key| format!("{origin}: unknown field `{}` ignored", join(prefix, key))),
+            .map(|key| unknown_key_warning(origin, prefix, key, PROXY_CONFIG_FIELDS)),
     );
     let mut merged = to_object(base, origin)?;
     let sets = |name: &str| {

@@ -145,8 +145,8 @@ fn unknown_fields_are_ignored_with_a_warning() {
     assert_eq!(
         loaded.warnings,
         [
-            "mesh config: unknown field `bogus` ignored",
-            "mesh config: unknown field `defaultConfig.alsoBogus` ignored"
+            "mesh config: bogus: unknown key, ignored",
+            "mesh config: defaultConfig.alsoBogus: unknown key, ignored"
         ]
     );
 }
