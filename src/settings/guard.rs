@@ -139,7 +139,7 @@ fn check_resources(raw: &Value, base: &str, problems: &mut Vec<String>) {
                 Value::String(_) | Value::Number(_) => go_sprint(q),
                 other => other.to_string(),
             };
-            if let Err(e) = crate::goenc::quantity::canonicalize(&text) {
+            if let Err(e) = crate::go::quantity::canonicalize(&text) {
                 let key = format!("{base}.{section}.{name}");
                 problems.push(refused(&key, format!("invalid quantity {text:?}: {e}")));
             }
