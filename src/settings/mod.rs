@@ -1,6 +1,7 @@
 //! Settings: the injector values and the mesh config, parsed and validated once into an
 //! immutable [`Snapshot`] that every request shares (`Arc<Snapshot>`).
 
+pub mod inject_config;
 pub mod mesh;
 pub mod snapshot;
 pub mod values;
