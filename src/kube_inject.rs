@@ -19,6 +19,8 @@ use crate::yaml;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub native_sidecars: bool,
+    /// `--native-sidecars=auto` with a cluster: the nodes decide per pod (its `spec.nodeName`).
+    pub nodes: Option<crate::native::NodeTable>,
     /// `--revision` (`default` means none, as istioctl reads it). The values' `revision` is
     /// not the injector's revision here: istioctl passes its flag alone.
     pub revision: String,
@@ -278,7 +280,15 @@ fn inject_template(
     let target = Target {
         type_meta,
         deploy,
-        native_sidecars: opts.native_sidecars,
+        native_sidecars: match &opts.nodes {
+            Some(nodes) => nodes.native_sidecars(
+                pod.spec
+                    .as_ref()
+                    .and_then(|s| s.node_name.as_deref())
+                    .filter(|n| !n.is_empty()),
+            ),
+            None => opts.native_sidecars,
+        },
         proxy_envs: Default::default(),
         revision: revision.clone(),
         kube_inject: true,

@@ -16,12 +16,14 @@
 )]
 
 pub mod annotations;
+pub mod cluster;
 pub mod decision;
 pub mod go;
 pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
 pub mod merge;
+pub mod native;
 pub mod render;
 pub mod selector;
 pub mod server;

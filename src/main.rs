@@ -18,8 +18,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use sidecar_injector::cluster;
 use sidecar_injector::kube_inject::{self, Options};
-use sidecar_injector::settings::Snapshot;
+use sidecar_injector::native::NativeSidecars;
 
 #[derive(Parser)]
 #[command(
@@ -48,17 +49,46 @@ struct KubeInjectArgs {
     /// Output file (default: standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: Istio 1.30.3's.
+    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: the
+    /// cluster's ConfigMap, or Istio 1.30.3's with no cluster configured.
     #[arg(long = "valuesFile", value_name = "FILE")]
     values_file: Option<PathBuf>,
-    /// MeshConfig (protojson names); default: Istio 1.30.3's default mesh config.
+    /// MeshConfig (the istio ConfigMap's `mesh`); default: the cluster's, or Istio 1.30.3's.
     #[arg(long = "meshConfigFile", value_name = "FILE")]
     mesh_config_file: Option<PathBuf>,
-    /// Render istio-proxy as a native sidecar (Kubernetes >= 1.33).
-    #[arg(long = "native-sidecars", value_name = "BOOL", default_value = "true", action = clap::ArgAction::Set)]
-    native_sidecars: bool,
-    /// The control-plane revision to inject for (`istio.io/rev`).
-    #[arg(long = "revision", value_name = "REV")]
+    /// Injection config (the istio-sidecar-injector ConfigMap's `config`: its templates), or one
+    /// template; default: the cluster's, or Istio 1.30.3's templates.
+    #[arg(long = "injectConfigFile", value_name = "FILE")]
+    inject_config_file: Option<PathBuf>,
+    /// ConfigMap holding `values` and `config` (`-<revision>` appended with -r).
+    #[arg(long = "injectConfigMapName", value_name = "NAME", default_value = cluster::DEFAULT_INJECT_CONFIGMAP)]
+    inject_configmap: String,
+    /// ConfigMap holding `mesh` (`-<revision>` appended with -r).
+    #[arg(long = "meshConfigMapName", value_name = "NAME", default_value = cluster::DEFAULT_MESH_CONFIGMAP)]
+    mesh_configmap: String,
+    /// Namespace of the Istio control plane's ConfigMaps.
+    #[arg(short = 'i', long = "istioNamespace", value_name = "NS", default_value = cluster::DEFAULT_ISTIO_NAMESPACE)]
+    istio_namespace: String,
+    /// istioctl's MutatingWebhookConfiguration name: not supported (see the error).
+    #[arg(long = "webhookConfig", value_name = "NAME")]
+    webhook_config: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster).
+    #[arg(long = "kubeconfig", value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context.
+    #[arg(long = "context", value_name = "NAME")]
+    context: Option<String>,
+    /// Render istio-proxy as a native sidecar: true, false or auto (Istio's rule:
+    /// ENABLE_NATIVE_SIDECARS if set, else the cluster's kubelets >= 1.33, else off).
+    #[arg(
+        long = "native-sidecars",
+        value_name = "MODE",
+        value_enum,
+        default_value = "auto"
+    )]
+    native_sidecars: NativeSidecars,
+    /// The control-plane revision to inject for (`istio.io/rev`); picks the revision's ConfigMaps.
+    #[arg(short = 'r', long = "revision", value_name = "REV")]
     revision: Option<String>,
 }
 
@@ -97,18 +127,6 @@ fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
         .block_on(sidecar_injector::server::run(args))
 }
 
-/// The settings, checked as `serve` checks them; warnings go to stderr.
-fn build_snapshot(args: &KubeInjectArgs) -> anyhow::Result<Snapshot> {
-    let snap = Snapshot::load_checked(
-        args.values_file.as_deref(),
-        args.mesh_config_file.as_deref(),
-    )?;
-    for w in snap.warnings() {
-        eprintln!("warning: {w}");
-    }
-    Ok(snap)
-}
-
 fn read_input(name: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     if name == "-" {
@@ -121,11 +139,52 @@ fn read_input(name: &str) -> anyhow::Result<String> {
     Ok(text)
 }
 
+fn sources(args: &KubeInjectArgs) -> cluster::Sources {
+    cluster::Sources {
+        values_file: args.values_file.clone(),
+        mesh_file: args.mesh_config_file.clone(),
+        inject_config_file: args.inject_config_file.clone(),
+        names: Some(cluster::Names::new(
+            &args.istio_namespace,
+            &args.inject_configmap,
+            &args.mesh_configmap,
+            args.revision.as_deref().unwrap_or(""),
+        )),
+        target: cluster::Target {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        },
+        native: args.native_sidecars,
+        native_env: sidecar_injector::native::env_value(),
+    }
+}
+
 fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
-    let snap = build_snapshot(&args)?;
+    if let Some(name) = &args.webhook_config {
+        anyhow::bail!(
+            "--webhookConfig {name:?} is not supported: istioctl sends each pod to the in-cluster webhook \
+             through a port-forward; this kube-inject renders locally from the cluster's ConfigMaps \
+             (the settings that webhook serves). Drop the flag, or use -r/--revision to pick an installation"
+        );
+    }
+    let loaded = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(cluster::load(&sources(&args)))?;
+    for note in &loaded.notes {
+        eprintln!("{note}");
+    }
+    let snap = loaded.snapshot;
+    // Checked as `serve` checks a snapshot before it goes live; warnings go to stderr.
+    snap.check()?;
+    for w in snap.warnings() {
+        eprintln!("warning: {w}");
+    }
     let text = read_input(&args.filename)?;
     let opts = Options {
-        native_sidecars: args.native_sidecars,
+        native_sidecars: loaded.native,
+        nodes: loaded.nodes,
         revision: args.revision.clone().unwrap_or_default(),
     };
     let mut warn = |w: String| eprint!("{w}");

@@ -46,8 +46,8 @@ pub struct ServeArgs {
     )]
     pub mesh_config_file: Option<PathBuf>,
 
-    /// Inject istio-proxy as a native sidecar: true, false, or auto (every node's kubelet
-    /// is 1.33+, from the node watch; false with --kube=off).
+    /// Inject istio-proxy as a native sidecar: true, false, or auto (as Istio: ENABLE_NATIVE_SIDECARS
+    /// if set, else every node's kubelet is 1.33+, from the node watch; false with --kube=off).
     #[arg(
         long,
         env = "SIDECAR_INJECTOR_NATIVE_SIDECARS",

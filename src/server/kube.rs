@@ -5,16 +5,13 @@
 //!   `istio-injection` / `istio.io/rev` itself (label flips take effect as soon as the watch
 //!   delivers them). A namespace we have not seen yet gets `None`: the webhook
 //!   configuration's namespaceSelector already let the pod through, so we trust it.
-//! - Nodes feed `--native-sidecars=auto`, with Istio's rule (`DetectNativeSidecar`): a pod
-//!   already bound to a known node follows that node's kubelet; otherwise every node must run
-//!   kubelet 1.33 or newer. Only the minor version is compared, as Istio does; an unparsable
-//!   version counts as too old.
+//! - Nodes feed `--native-sidecars=auto`, with Istio's rule (`DetectNativeSidecar`), shared
+//!   with `kube-inject` in [`crate::native`].
 //!
 //! Objects are trimmed as they arrive (no managedFields, annotations, spec or status beyond
 //! what we read), because Node objects carry image lists that would dominate our memory.
 //! Readiness waits for both initial lists.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -27,8 +24,8 @@ use kube::{Api, Client};
 
 use super::shutdown::Shutdown;
 
-/// Native sidecars graduated to stable in Kubernetes 1.33.
-pub const NATIVE_SIDECAR_MIN_MINOR: u64 = 33;
+use crate::native::NodeTable;
+pub use crate::native::{supports_native_sidecars, NATIVE_SIDECAR_MIN_MINOR};
 
 /// The cluster state the handler reads; cheap to clone.
 #[derive(Clone)]
@@ -144,9 +141,9 @@ struct NodeVersions {
 
 #[derive(Debug, Default)]
 struct NodeState {
-    nodes: HashMap<String, bool>,
+    nodes: NodeTable,
     /// Nodes listed during a (re)list, swapped in at `InitDone`.
-    buffer: HashMap<String, bool>,
+    buffer: NodeTable,
     synced: bool,
 }
 
@@ -158,23 +155,23 @@ impl NodeVersions {
         match event {
             Event::Apply(n) => {
                 let (name, ok) = node_entry(&n);
-                st.nodes.insert(name, ok);
+                st.nodes.0.insert(name, ok);
             }
             Event::Delete(n) => {
-                st.nodes.remove(&node_entry(&n).0);
+                st.nodes.0.remove(&node_entry(&n).0);
             }
-            Event::Init => st.buffer.clear(),
+            Event::Init => st.buffer.0.clear(),
             Event::InitApply(n) => {
                 let (name, ok) = node_entry(&n);
-                st.buffer.insert(name, ok);
+                st.buffer.0.insert(name, ok);
             }
             Event::InitDone => {
                 let listed = std::mem::take(&mut st.buffer);
                 st.nodes = listed;
                 st.synced = true;
-                let old = st.nodes.values().filter(|ok| !**ok).count();
+                let old = st.nodes.0.values().filter(|ok| !**ok).count();
                 tracing::info!(
-                    nodes = st.nodes.len(),
+                    nodes = st.nodes.0.len(),
                     old_kubelets = old,
                     "node list synced"
                 );
@@ -190,10 +187,7 @@ impl NodeVersions {
         let Ok(st) = self.state.read() else {
             return false;
         };
-        if let Some(ok) = node.and_then(|n| st.nodes.get(n)) {
-            return *ok;
-        }
-        st.nodes.values().all(|ok| *ok)
+        st.nodes.native_sidecars(node)
     }
 }
 
@@ -208,42 +202,10 @@ fn node_entry(node: &Node) -> (String, bool) {
     (name, supports_native_sidecars(version))
 }
 
-/// Kubelet version (`v1.33.2`, `v1.34.0-gke.100`, `1.33`) → minor ≥ 33.
-pub fn supports_native_sidecars(kubelet_version: &str) -> bool {
-    kubelet_minor(kubelet_version).is_some_and(|m| m >= NATIVE_SIDECAR_MIN_MINOR)
-}
-
-fn kubelet_minor(version: &str) -> Option<u64> {
-    let v = version.strip_prefix('v').unwrap_or(version);
-    let core = v.split(['-', '+']).next().unwrap_or("");
-    let mut segments = core.split('.');
-    let major = segments.next()?;
-    major.parse::<u64>().ok()?;
-    match segments.next() {
-        Some(minor) => minor.parse().ok(),
-        None => Some(0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use rstest::rstest;
-
-    #[rstest]
-    #[case("v1.33.0", true)]
-    #[case("v1.34.1-gke.1200", true)]
-    #[case("1.33", true)]
-    #[case("v1.32.9", false)]
-    #[case("v1.32.9+k3s1", false)]
-    #[case("v1", false)]
-    #[case("", false)]
-    #[case("banana", false)]
-    #[case("v1.x.0", false)]
-    fn kubelet_versions(#[case] v: &str, #[case] want: bool) {
-        assert_eq!(supports_native_sidecars(v), want);
-    }
 
     fn node(name: &str, version: &str) -> Node {
         let mut n = Node {

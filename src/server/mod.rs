@@ -32,17 +32,7 @@ use self::kube::ClusterView;
 use self::metrics::Metrics;
 use self::reload::Settings;
 
-/// `--native-sidecars`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NativeSidecars {
-    #[value(name = "true")]
-    On,
-    #[value(name = "false")]
-    Off,
-    /// True when every node's kubelet is 1.33 or newer (needs `--kube=on`; off otherwise).
-    #[value(name = "auto")]
-    Auto,
-}
+pub use crate::native::NativeSidecars;
 
 /// What the `/inject` handler works with; cheap to clone (all shared).
 #[derive(Clone, Debug)]

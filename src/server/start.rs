@@ -214,32 +214,37 @@ async fn build_client(args: &ServeArgs) -> anyhow::Result<Option<::kube::Client>
         return Ok(None);
     }
     const HINT: &str = "connecting to the Kubernetes API (use --kube=off to run without it)";
-    let mut config = ::kube::Config::infer().await.context(HINT)?;
-    // kube-rs takes HTTPS_PROXY without looking at NO_PROXY; client-go (istiod) honours it,
-    // and Pods often carry both with the API server in NO_PROXY.
-    if config.proxy_url.is_some() && no_proxy_covers(&config.cluster_url) {
-        config.proxy_url = None;
-    }
-    let client = ::kube::Client::try_from(config).context(HINT)?;
+    let config = ::kube::Config::infer().await.context(HINT)?;
+    let client = crate::cluster::client(config).context(HINT)?;
     Ok(Some(client))
 }
 
-fn no_proxy_covers(url: &http::Uri) -> bool {
-    let no_proxy = std::env::var("NO_PROXY")
-        .or_else(|_| std::env::var("no_proxy"))
-        .unwrap_or_default();
-    let host = url.host().unwrap_or("");
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let port = url.port_u16().unwrap_or(443);
-    crate::go::httpproxy::bypasses(&no_proxy, host, port)
-}
-
+/// The shared rule ([`crate::native::resolve`]): `Auto` stays only when the nodes decide.
 fn resolve_native(mode: NativeSidecars, have_cluster: bool) -> NativeSidecars {
-    if mode == NativeSidecars::Auto && !have_cluster {
-        tracing::info!("--native-sidecars=auto without --kube=on: native sidecars off");
-        return NativeSidecars::Off;
+    use crate::native::Resolved;
+    let env = crate::native::env_value();
+    let (resolved, note) = crate::native::resolve(mode, env.as_deref(), have_cluster);
+    if let Some(note) = note {
+        tracing::warn!("{note}");
     }
-    mode
+    match resolved {
+        Resolved::Nodes => NativeSidecars::Auto,
+        Resolved::Fixed(on) => {
+            if mode == NativeSidecars::Auto {
+                let why = if env.is_some() {
+                    crate::native::ENV
+                } else {
+                    "no --kube=on"
+                };
+                tracing::info!(native = on, "--native-sidecars=auto decided by {why}");
+            }
+            if on {
+                NativeSidecars::On
+            } else {
+                NativeSidecars::Off
+            }
+        }
+    }
 }
 
 async fn bind(flag: &str, addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -4,6 +4,7 @@
 pub mod guard;
 pub mod image_ref;
 pub mod lint;
+pub mod inject_config;
 pub mod mesh;
 pub mod snapshot;
 pub mod values;

@@ -106,6 +106,24 @@ impl Snapshot {
             .collect()
     }
 
+    /// Adds the custom templates of an injector config (`data.config`, `--injectConfigFile`).
+    pub fn add_inject_config(
+        &mut self,
+        cfg: &super::inject_config::InjectConfig,
+        form: super::inject_config::Form,
+    ) -> Result<(), SettingsError> {
+        for (name, text) in cfg.custom_templates(form) {
+            let t = crate::template::Template::parse(name, text).map_err(|e| {
+                SettingsError::Invalid {
+                    what: "injection template",
+                    reason: format!("{name}: {e}"),
+                }
+            })?;
+            self.custom.insert(name.clone(), t);
+        }
+        Ok(())
+    }
+
     /// `kube-inject --revision`: the injector config of that revision.
     pub fn set_revision(&mut self, revision: &str) {
         self.values.revision = revision.to_string();

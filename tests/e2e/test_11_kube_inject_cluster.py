@@ -1,0 +1,60 @@
+"""Scenario 11, kube-inject cluster mode against the real API server: with the two Istio
+ConfigMaps in istio-system (a custom hub in `values`, a custom trust domain in `mesh`), plain
+`kube-inject` (KUBECONFIG set) uses them, `-r` picks the revision's ConfigMaps, and the nodes
+decide native sidecars (this API server has no nodes: off, as Istio's DetectNativeSidecar)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import yaml
+
+from conftest import INJECTOR, KUBECONFIG, apply, kubectl, log
+
+POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "app"},
+       "spec": {"containers": [{"name": "a", "image": "b"}]}}
+
+
+def configmaps(suffix: str, hub: str, trust: str) -> list[dict]:
+    values = json.dumps({"global": {"hub": hub, "tag": "1.30.3-corp"}})
+    return [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"istio-sidecar-injector{suffix}"},
+         "data": {"values": values, "config": "policy: enabled\ntemplates:\n  sidecar: stock\n"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"istio{suffix}"},
+         "data": {"mesh": f"trustDomain: {trust}\n"}},
+    ]
+
+
+def kube_inject(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, KUBECONFIG=str(KUBECONFIG))
+    env.pop("ENABLE_NATIVE_SIDECARS", None)
+    return subprocess.run([str(INJECTOR), "kube-inject", "-f", "-", *args], input=yaml.safe_dump(POD),
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_cluster_configmaps_are_used():
+    kubectl("create", "namespace", "istio-system", check=False)  # may exist (the injector's)
+    apply(configmaps("", "registry.corp/istio", "corp.local") + configmaps("-canary", "canary.corp/istio",
+                                                                           "canary.local"), "-n", "istio-system")
+    try:
+        out = kube_inject()
+        assert out.returncode == 0, out.stderr
+        pod = yaml.safe_load(out.stdout.split("\n---")[0])
+        images = [c["image"] for c in pod["spec"]["containers"] + pod["spec"]["initContainers"]]
+        assert "registry.corp/istio/proxyv2:1.30.3-corp" in images, images
+        assert "corp.local" in out.stdout
+        assert "istio-proxy" in [c["name"] for c in pod["spec"]["containers"]], "no nodes: native off"
+        assert out.stderr == "", out.stderr
+        log("kube-inject with KUBECONFIG: hub and trust domain from the cluster's ConfigMaps")
+        canary = kube_inject("-r", "canary")
+        assert "canary.corp/istio/proxyv2:1.30.3-corp" in canary.stdout, canary.stderr
+        assert "canary.local" in canary.stdout
+        log("kube-inject -r canary: istio-sidecar-injector-canary and istio-canary")
+        missing = kube_inject("-i", "nowhere")
+        assert missing.returncode != 0
+        assert "could not read ConfigMap nowhere/istio" in missing.stderr, missing.stderr
+    finally:
+        kubectl("delete", "configmap", "-n", "istio-system", "istio-sidecar-injector", "istio",
+                "istio-sidecar-injector-canary", "istio-canary", "--ignore-not-found")

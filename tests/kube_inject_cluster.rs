@@ -1,0 +1,365 @@
+//! `kube-inject` cluster mode against a fake API server (plain HTTP on 127.0.0.1, a kubeconfig
+//! pointing at it), and a table of istioctl's flags with what each one does.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+
+use rstest::rstest;
+use serde_json::json;
+
+const POD: &str =
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec:\n  containers: [{name: a, image: b}]\n";
+
+/// Serves `routes` (path → JSON body; others 404 as a Status) and records the paths asked.
+struct FakeApi {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+fn fake_api(routes: BTreeMap<String, serde_json::Value>) -> FakeApi {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+                if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; len];
+            let _ = reader.read_exact(&mut body);
+            let path = line.split(' ').nth(1).unwrap_or("").to_string();
+            let path = path.split('?').next().unwrap_or("").to_string();
+            log.lock().unwrap().push(path.clone());
+            let (code, body) = match routes.get(&path) {
+                Some(v) => ("200 OK", v.to_string()),
+                None => (
+                    "404 Not Found",
+                    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                           "message": format!("configmaps {path:?} not found"), "reason": "NotFound", "code": 404})
+                    .to_string(),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {code}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    FakeApi { url, seen }
+}
+
+fn configmap(ns: &str, name: &str, data: serde_json::Value) -> (String, serde_json::Value) {
+    (
+        format!("/api/v1/namespaces/{ns}/configmaps/{name}"),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}),
+    )
+}
+
+fn nodes(versions: &[&str]) -> (String, serde_json::Value) {
+    let items: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| json!({"metadata": {"name": format!("n{i}")}, "status": {"nodeInfo": {"kubeletVersion": v,
+            "machineID": "", "systemUUID": "", "bootID": "", "kernelVersion": "", "osImage": "", "containerRuntimeVersion": "",
+            "kubeProxyVersion": "", "operatingSystem": "linux", "architecture": "amd64"}}}))
+        .collect();
+    (
+        "/api/v1/nodes".into(),
+        json!({"apiVersion": "v1", "kind": "NodeList", "metadata": {}, "items": items}),
+    )
+}
+
+/// The stock installation with `hub` in the values and `trust` as the mesh trust domain.
+fn istio(ns: &str, suffix: &str, hub: &str, trust: &str) -> Vec<(String, serde_json::Value)> {
+    let values = json!({"global": {"hub": hub, "tag": "9.9.9"}}).to_string();
+    let config = "policy: enabled\ntemplates:\n  sidecar: |\n    ignored: stock\n  extra: |\n    metadata:\n      labels:\n        extra: \"yes\"\n";
+    vec![
+        configmap(
+            ns,
+            &format!("istio-sidecar-injector{suffix}"),
+            json!({"values": values, "config": config}),
+        ),
+        configmap(
+            ns,
+            &format!("istio{suffix}"),
+            json!({"mesh": format!("trustDomain: {trust}\n")}),
+        ),
+    ]
+}
+
+fn kubeconfig(dir: &Path, url: &str) -> PathBuf {
+    let path = dir.join("kubeconfig");
+    let text = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- {{name: fake, cluster: {{server: \"{url}\"}}}}\n- {{name: dead, cluster: {{server: \"http://127.0.0.1:1\"}}}}\ncontexts:\n- {{name: fake, context: {{cluster: fake, user: u}}}}\n- {{name: dead, context: {{cluster: dead, user: u}}}}\ncurrent-context: fake\nusers: [{{name: u, user: {{}}}}]\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs kube-inject on POD with `args`, no ambient cluster (HOME and KUBECONFIG cleared).
+fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let input = dir.join("pod.yaml");
+    std::fs::write(&input, POD).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidecar-injector"));
+    cmd.arg("kube-inject").arg("-f").arg(&input).args(args);
+    cmd.env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("ENABLE_NATIVE_SIDECARS")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env("HOME", dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn native(stdout: &str) -> bool {
+    let doc: serde_json::Value = serde_yaml::from_str(stdout.trim_end_matches("---\n")).unwrap();
+    doc.pointer("/spec/initContainers")
+        .and_then(|v| v.as_array())
+        .is_some_and(|l| l.iter().any(|c| c["name"] == "istio-proxy"))
+}
+
+fn standard_cluster(node_versions: &[&str]) -> FakeApi {
+    let mut routes: BTreeMap<_, _> = istio("istio-system", "", "registry.corp/istio", "corp.local")
+        .into_iter()
+        .chain(istio(
+            "istio-system",
+            "-canary",
+            "canary.corp/istio",
+            "canary.local",
+        ))
+        .chain(istio("mesh-ns", "", "other.corp/istio", "other.local"))
+        .collect();
+    routes.extend([
+        configmap("istio-system", "my-injector", json!({"values": json!({"global": {"hub": "named.corp"}}).to_string(), "config": "templates: {x: 'metadata: {}'}\n"})),
+        configmap("istio-system", "my-mesh", json!({"mesh": "trustDomain: named.local\n"})),
+        nodes(node_versions),
+    ]);
+    fake_api(routes)
+}
+
+#[test]
+fn cluster_configmaps_drive_the_sidecar() {
+    let api = standard_cluster(&["v1.33.1", "v1.34.0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let r = run(dir.path(), &["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("registry.corp/istio/proxyv2:9.9.9"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("corp.local"),
+        "trust domain from the istio ConfigMap"
+    );
+    assert!(native(&r.stdout), "every kubelet >= 1.33: native");
+    assert!(
+        r.stderr.is_empty(),
+        "no offline note in cluster mode: {}",
+        r.stderr
+    );
+    let seen = api.seen.lock().unwrap().clone();
+    assert!(
+        seen.contains(&"/api/v1/namespaces/istio-system/configmaps/istio".to_string()),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&"/api/v1/nodes".to_string()), "{seen:?}");
+}
+
+#[test]
+fn an_old_kubelet_turns_native_off() {
+    let api = standard_cluster(&["v1.33.1", "v1.32.4"]);
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let r = run(dir.path(), &["--kubeconfig", kc.to_str().unwrap()], &[]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(!native(&r.stdout));
+    let forced = run(
+        dir.path(),
+        &["--kubeconfig", kc.to_str().unwrap()],
+        &[("ENABLE_NATIVE_SIDECARS", "true")],
+    );
+    assert!(
+        native(&forced.stdout),
+        "ENABLE_NATIVE_SIDECARS=true wins over the nodes"
+    );
+}
+
+#[test]
+fn offline_says_so_once_and_native_is_off_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &[], &[]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("built-in defaults"), "{}", r.stderr);
+    assert!(r.stdout.contains("docker.io/istio/proxyv2:1.30.3"));
+    assert!(!native(&r.stdout));
+    let forced = run(dir.path(), &[], &[("ENABLE_NATIVE_SIDECARS", "true")]);
+    assert!(native(&forced.stdout));
+}
+
+#[test]
+fn an_unreachable_cluster_is_one_short_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let api = standard_cluster(&[]);
+    let kc = kubeconfig(dir.path(), &api.url);
+    let r = run(
+        dir.path(),
+        &["--kubeconfig", kc.to_str().unwrap(), "--context", "dead"],
+        &[],
+    );
+    assert!(!r.ok);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("cannot reach the Kubernetes API at http://127.0.0.1:1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stderr.matches("refused").count(), 1, "{}", r.stderr);
+}
+
+/// Each istioctl flag and what it changes; `{kc}` is the fake cluster's kubeconfig.
+#[rstest]
+#[case::filename_and_output(&["-o", "{dir}/out.yaml"], Expect::OutputFile)]
+#[case::values_file(&["--kubeconfig", "{kc}", "--valuesFile", "{dir}/values.yaml"], Expect::Image("file.corp/proxyv2:1.30.3"))]
+#[case::mesh_config_file(&["--kubeconfig", "{kc}", "--meshConfigFile", "{dir}/mesh.yaml"], Expect::Contains("file.local"))]
+#[case::inject_config_file(&["--injectConfigFile", "{dir}/config.yaml", "--valuesFile", "{dir}/values.yaml", "--meshConfigFile", "{dir}/mesh.yaml"], Expect::Contains("from-file"))]
+#[case::inject_configmap_name(&["--kubeconfig", "{kc}", "--injectConfigMapName", "my-injector"], Expect::Image("named.corp/proxyv2:1.30.3"))]
+#[case::mesh_configmap_name(&["--kubeconfig", "{kc}", "--meshConfigMapName", "my-mesh"], Expect::Contains("named.local"))]
+#[case::revision_short(&["--kubeconfig", "{kc}", "-r", "canary"], Expect::Image("canary.corp/istio/proxyv2:9.9.9"))]
+#[case::revision_long(&["--kubeconfig", "{kc}", "--revision", "canary"], Expect::Contains("canary.local"))]
+#[case::istio_namespace_short(&["--kubeconfig", "{kc}", "-i", "mesh-ns"], Expect::Image("other.corp/istio/proxyv2:9.9.9"))]
+#[case::istio_namespace_long(&["--kubeconfig", "{kc}", "--istioNamespace", "mesh-ns"], Expect::Contains("other.local"))]
+#[case::webhook_config(&["--webhookConfig", "istio-sidecar-injector"], Expect::Error("--webhookConfig \"istio-sidecar-injector\" is not supported"))]
+#[case::kubeconfig(&["--kubeconfig", "{kc}"], Expect::Image("registry.corp/istio/proxyv2:9.9.9"))]
+#[case::context(&["--kubeconfig", "{kc}", "--context", "dead"], Expect::Error("cannot reach the Kubernetes API"))]
+#[case::missing_configmap(&["--kubeconfig", "{kc}", "-i", "nowhere"], Expect::Error("could not read ConfigMap nowhere/istio"))]
+#[case::native_true(&["--native-sidecars=true"], Expect::Native(true))]
+#[case::native_false(&["--kubeconfig", "{kc}", "--native-sidecars=false"], Expect::Native(false))]
+#[case::native_auto(&["--kubeconfig", "{kc}", "--native-sidecars=auto"], Expect::Native(true))]
+#[case::native_bad(&["--native-sidecars=maybe"], Expect::Error("invalid value 'maybe'"))]
+fn istioctl_flags(#[case] args: &[&str], #[case] want: Expect) {
+    let api = standard_cluster(&["v1.33.0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let kc = kubeconfig(d, &api.url);
+    std::fs::write(d.join("values.yaml"), "global: {hub: file.corp}\n").unwrap();
+    std::fs::write(d.join("mesh.yaml"), "trustDomain: file.local\n").unwrap();
+    std::fs::write(
+        d.join("config.yaml"),
+        "templates:\n  sidecar: stock\n  mine: |\n    metadata:\n      labels: {from-file: \"yes\"}\n",
+    )
+    .unwrap();
+    let dir_s = d.to_str().unwrap().to_string();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            a.replace("{kc}", kc.to_str().unwrap())
+                .replace("{dir}", &dir_s)
+        })
+        .collect();
+    let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
+    if matches!(want, Expect::Contains("from-file")) {
+        // A custom template from the config file, asked for by annotation.
+        std::fs::write(
+            d.join("pod.yaml"),
+            POD.replace(
+                "namespace: app}",
+                "namespace: app, annotations: {inject.istio.io/templates: \"sidecar,mine\"}}",
+            ),
+        )
+        .unwrap();
+    }
+    let r = if matches!(want, Expect::Contains("from-file")) {
+        run_file(d, &args_ref)
+    } else {
+        run(d, &args_ref, &[])
+    };
+    match want {
+        Expect::OutputFile => {
+            assert!(r.ok, "{}", r.stderr);
+            let text = std::fs::read_to_string(d.join("out.yaml")).unwrap();
+            assert!(text.contains("istio-proxy"));
+        }
+        Expect::Image(img) => {
+            assert!(r.ok, "{}", r.stderr);
+            assert!(
+                r.stdout.contains(&format!("image: {img}")),
+                "want {img}:\n{}",
+                r.stdout
+            );
+        }
+        Expect::Contains(s) => {
+            assert!(r.ok, "{}", r.stderr);
+            assert!(r.stdout.contains(s), "want {s}:\n{}", r.stdout);
+        }
+        Expect::Native(on) => {
+            assert!(r.ok, "{}", r.stderr);
+            assert_eq!(native(&r.stdout), on);
+        }
+        Expect::Error(msg) => {
+            assert!(!r.ok);
+            assert!(r.stderr.contains(msg), "want {msg}:\n{}", r.stderr);
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Expect {
+    OutputFile,
+    Image(&'static str),
+    Contains(&'static str),
+    Native(bool),
+    Error(&'static str),
+}
+
+/// Like [`run`], but keeps the pod.yaml already written.
+fn run_file(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidecar-injector"));
+    cmd.arg("kube-inject")
+        .arg("-f")
+        .arg(dir.join("pod.yaml"))
+        .args(args);
+    cmd.env_remove("KUBECONFIG").env("HOME", dir);
+    let out = cmd.output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
