@@ -18,6 +18,8 @@ step "cargo deny (licenses, duplicate crates, sources)"
 cargo deny --log-level error check licenses bans sources
 step "cargo build --release"
 cargo build --release --quiet
+step "cargo bench --no-run (benchmarks are built, never run, here)"
+cargo bench --no-run --quiet
 step "cargo test"
 # The oracle suites (tests named oracle_*) run in their own step below.
 cargo test --quiet -- --skip oracle_ 2>&1 | tee target/cargo-test.log

@@ -122,7 +122,13 @@ fn report(e: &anyhow::Error) -> String {
 }
 
 fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
-    tokio::runtime::Runtime::new()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    runtime.enable_all();
+    if let Some(n) = args.workers {
+        runtime.worker_threads(n.into());
+    }
+    runtime
+        .build()
         .context("starting the async runtime")?
         .block_on(sidecar_injector::server::run(args))
 }

@@ -36,6 +36,9 @@ use crate::inject::{mutate, InjectError, Outcome, PodRequest};
 /// (and on updates the old one) plus envelope; 7 MiB leaves room without inviting abuse.
 pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
 
+/// Bodies up to this size are injected on the async worker itself; see [`run_review`].
+pub const INLINE_BODY_BYTES: usize = 256 * 1024;
+
 /// The webhook's routes: `/inject`, `/inject/` and Istio's `/inject/k1/v1/...` forms.
 pub fn router(state: AppState) -> Router {
     let inject_route = || post(inject).fallback(wrong_method);
@@ -130,16 +133,7 @@ async fn handle(state: &AppState, request: Request) -> Response {
         Ok(b) => b,
         Err(rejection) => return reject(state, &rejection),
     };
-    // Injection is CPU work (a millisecond or two per pod): run it on the blocking pool so
-    // it never stalls the reactor that serves every other connection.
-    let (worker_state, path, span) = (
-        state.clone(),
-        parts.uri.path().to_string(),
-        tracing::Span::current(),
-    );
-    let work =
-        tokio::task::spawn_blocking(move || span.in_scope(|| review(&worker_state, &path, &bytes)));
-    match work.await {
+    match run_review(state, parts.uri.path(), bytes).await {
         Ok(Ok(reviewed)) => {
             tracing::Span::current().record("patch_bytes", reviewed.patch_bytes);
             tracing::info!(allowed = reviewed.allowed, "review answered");
@@ -161,6 +155,33 @@ async fn handle(state: &AppState, request: Request) -> Response {
             )
         }
     }
+}
+
+/// Runs `review` inline on the async worker for bodies up to [`INLINE_BODY_BYTES`] (a
+/// thread hand-off costs more than injecting an ordinary pod), on the blocking pool for
+/// larger ones so one huge pod cannot stall the connections this worker serves. A panic in
+/// the core is caught either way and becomes `Err`.
+async fn run_review(
+    state: &AppState,
+    path: &str,
+    bytes: Bytes,
+) -> Result<Result<Reviewed, Rejection>, String> {
+    if bytes.len() <= INLINE_BODY_BYTES {
+        let run = std::panic::AssertUnwindSafe(|| review(state, path, &bytes));
+        return std::panic::catch_unwind(run).map_err(|p| panic_text(p.as_ref()));
+    }
+    let (worker_state, path, span) = (state.clone(), path.to_string(), tracing::Span::current());
+    tokio::task::spawn_blocking(move || span.in_scope(|| review(&worker_state, &path, &bytes)))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+    format!("panic: {}", text.unwrap_or("(no message)"))
 }
 
 fn reject(state: &AppState, rejection: &Rejection) -> Response {
