@@ -147,6 +147,7 @@ impl Job {
         let snap = self.snapshot()?;
         let opts = Options {
             native_sidecars: self.native,
+            nodes: None,
             revision: self.revision.clone(),
         };
         let mut warn = |_: String| {};
