@@ -94,12 +94,12 @@ mod tests {
 
     #[test]
     fn a_config_keeps_custom_templates_only() {
-        let text = "policy: enabled\nneverInjectSelector:\n- matchLabels: {a: b}\ninjectedAnnotations: {x: y}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: |\n    spec: {}\n  custom: |\n    metadata:\n      labels: {c: d}\n";
+        let text = "policy: enabled\nneverInjectSelector:\n- matchLabels: {a: b}\ninjectedAnnotations: {x: z}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: |\n    spec: {}\n  custom: |\n    metadata:\n      labels: {c: d}\n";
         let (cfg, form) = InjectConfig::parse(text, "test").unwrap();
         assert_eq!(form, Form::Config);
         assert_eq!(cfg.policy, "enabled");
         assert_eq!(cfg.never_inject_selector.len(), 1);
-        assert_eq!(cfg.injected_annotations["x"], "y");
+        assert_eq!(cfg.injected_annotations["x"], "z");
         let custom: Vec<&String> = cfg.custom_templates(form).map(|(n, _)| n).collect();
         assert_eq!(custom, ["custom"]);
     }
