@@ -42,8 +42,10 @@ const NO: &[(&str, &str)] = &[];
     &["SI001 unknown Istio label sidecar.istio.io/injet: did you mean sidecar.istio.io/inject?"])]
 #[case(&[("sidecar.istio.io/proxyCPU", "1")], NO, None,
     &["SI001 label sidecar.istio.io/proxyCPU is an annotation: Istio ignores it as a label"])]
-// names Istio reads elsewhere, other projects' keys and the injector's own output: silent
-#[case(NO, &[("sidecar.istio.io/statsHistogramBuckets", "{}"), ("example.com/x", "1"), ("sidecar.istio.io/status", "{}")], None, &[])]
+// names Istio reads elsewhere are known (Alpha); other projects' keys and the injector's own
+// output are silent
+#[case(NO, &[("sidecar.istio.io/statsHistogramBuckets", "{}"), ("example.com/x", "1"), ("sidecar.istio.io/status", "{}")], None,
+    &["SI005 annotation sidecar.istio.io/statsHistogramBuckets is Alpha in Istio 1.30.3: it may change or go away"])]
 // wrong values
 #[case(&[("sidecar.istio.io/inject", "yes")], NO, None,
     &["SI002 label sidecar.istio.io/inject=\"yes\" is neither \"true\" nor \"false\": Istio ignores it and the injection policy decides"])]
