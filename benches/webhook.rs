@@ -104,7 +104,7 @@ fn review_once(snap: &Snapshot, body: &[u8]) -> usize {
         }
         None => Answer::Allow,
     };
-    encode_answer(parsed.api_version, &parsed.request.uid, &answer)
+    encode_answer(parsed.api_version, &parsed.request.uid, &answer, &[])
         .map(|(b, _)| b.len())
         .unwrap_or(0)
 }

@@ -76,8 +76,21 @@ pub struct Facts<'a> {
     pub revision: &'a str,
 }
 
+/// One step of the trace. The variants named `No…`/`Not…` were consulted and let the
+/// decision go on; the last reason in a trace is the one that decided. Owned strings only
+/// where a value from the pod is shown, so a trace costs one small allocation per review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
+    /// `hostNetwork` is unset or false.
+    NoHostNetwork,
+    /// The namespace is not one of `IGNORED_NAMESPACES`.
+    NotSystemNamespace,
+    /// Neither the label nor the annotation `sidecar.istio.io/inject` has a value.
+    PodSilent,
+    /// None of the (this many) `neverInjectSelector` entries matches.
+    NoNeverSelector(usize),
+    /// None of the (this many) `alwaysInjectSelector` entries matches.
+    NoAlwaysSelector(usize),
     /// The pod carries the very `sidecar.istio.io/status` this injection would write.
     AlreadyInjected,
     HostNetwork,
@@ -106,6 +119,13 @@ pub enum Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Reason::NoHostNetwork => write!(f, "pod does not use hostNetwork"),
+            Reason::NotSystemNamespace => write!(f, "namespace is not a system namespace"),
+            Reason::PodSilent => {
+                write!(f, "pod sets no {INJECT_LABEL} label or annotation")
+            }
+            Reason::NoNeverSelector(n) => write!(f, "no neverInjectSelector matches ({n} set)"),
+            Reason::NoAlwaysSelector(n) => write!(f, "no alwaysInjectSelector matches ({n} set)"),
             Reason::AlreadyInjected => write!(f, "pod is already injected with these settings"),
             Reason::HostNetwork => write!(f, "pod uses hostNetwork"),
             Reason::SystemNamespace(ns) => write!(f, "namespace {ns} is a system namespace"),
@@ -136,6 +156,62 @@ impl fmt::Display for Reason {
     }
 }
 
+/// Every value `Decision::metric_label` can return.
+pub const METRIC_LABELS: [&str; 11] = [
+    "already_injected",
+    "host_network",
+    "system_namespace",
+    "namespace_disabled",
+    "revision_mismatch",
+    "namespace_not_enabled",
+    "pod_opt_out",
+    "never_inject_selector",
+    "always_inject_selector",
+    "policy",
+    "other",
+];
+
+impl Reason {
+    /// The rule this step belongs to, for traces (`explain`): a fixed snake_case name.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Reason::AlreadyInjected => "already_injected",
+            Reason::NoHostNetwork | Reason::HostNetwork => "host_network",
+            Reason::NotSystemNamespace | Reason::SystemNamespace(_) => "system_namespace",
+            Reason::NamespaceDisabled
+            | Reason::NamespaceNotLabelled
+            | Reason::NamespaceEnabled
+            | Reason::NamespacesByDefault => "namespace_selector",
+            Reason::NamespaceOtherRevision { .. } | Reason::NamespaceRevision(_) => "revision",
+            Reason::PodSays {
+                source: "label", ..
+            }
+            | Reason::PodValueInvalid {
+                source: "label", ..
+            } => "pod_label",
+            Reason::PodSilent | Reason::PodSays { .. } | Reason::PodValueInvalid { .. } => {
+                "pod_annotation"
+            }
+            Reason::NoNeverSelector(_) | Reason::NeverSelector(_) => "never_inject_selector",
+            Reason::NoAlwaysSelector(_) | Reason::AlwaysSelector(_) => "always_inject_selector",
+            Reason::Policy(_) => "policy",
+        }
+    }
+}
+
+/// The trace on one line, `; `-separated (for logs: formatted only when a log line is kept).
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.reasons.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{r}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The verdict and the reasons that led to it, in the order they were considered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
@@ -153,7 +229,8 @@ impl Decision {
         self.reasons.last()
     }
 
-    /// A short snake_case label for metrics.
+    /// The deciding rule as the `reason` label of the skip metric: always one of
+    /// `METRIC_LABELS`, whatever the pod says, so the metric's cardinality stays fixed.
     pub fn metric_label(&self) -> &'static str {
         match self.main_reason() {
             Some(Reason::AlreadyInjected) => "already_injected",
@@ -164,6 +241,7 @@ impl Decision {
             Some(Reason::NamespaceNotLabelled) => "namespace_not_enabled",
             Some(Reason::PodSays { .. }) => "pod_opt_out",
             Some(Reason::NeverSelector(_)) => "never_inject_selector",
+            Some(Reason::AlwaysSelector(_)) => "always_inject_selector",
             Some(Reason::Policy(_)) => "policy",
             _ => "other",
         }
@@ -172,18 +250,26 @@ impl Decision {
 
 /// Decides whether to inject.
 pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
-    let mut reasons = Vec::new();
+    // Seven steps on the longest path: one allocation, no growth.
+    let mut reasons = Vec::with_capacity(7);
     if facts.host_network {
-        return Decision::done(false, vec![Reason::HostNetwork]);
+        reasons.push(Reason::HostNetwork);
+        return Decision::done(false, reasons);
     }
+    reasons.push(Reason::NoHostNetwork);
     if IGNORED_NAMESPACES.contains(&facts.namespace) {
-        return Decision::done(false, vec![Reason::SystemNamespace(facts.namespace.into())]);
+        reasons.push(Reason::SystemNamespace(facts.namespace.into()));
+        return Decision::done(false, reasons);
     }
+    reasons.push(Reason::NotSystemNamespace);
     let pod_label = facts.labels.and_then(|l| l.get(INJECT_LABEL));
     if let Some(ns_labels) = facts.namespace_labels {
         match namespace_rule(rules, facts, ns_labels, pod_label.map(String::as_str)) {
             Ok(reason) => reasons.push(reason),
-            Err(reason) => return Decision::done(false, vec![reason]),
+            Err(reason) => {
+                reasons.push(reason);
+                return Decision::done(false, reasons);
+            }
         }
     }
     // The label is the newer API: when both are present it wins.
@@ -201,10 +287,10 @@ pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
             reasons.push(Reason::PodSays { source, value });
             return Decision::done(rules.policy != Policy::Invalid && value, reasons);
         }
-        "" => {}
+        "" => reasons.push(Reason::PodSilent),
         other => reasons.push(Reason::PodValueInvalid {
             source,
-            value: other.into(),
+            value: crate::text::elide(other).into_owned(),
         }),
     }
     let empty = Map::new();
@@ -213,10 +299,12 @@ pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
         reasons.push(Reason::NeverSelector(i));
         return Decision::done(false, reasons);
     }
+    reasons.push(Reason::NoNeverSelector(rules.never.len()));
     if let Some(i) = rules.always.iter().position(|s| s.matches(labels)) {
         reasons.push(Reason::AlwaysSelector(i));
         return Decision::done(rules.policy != Policy::Invalid, reasons);
     }
+    reasons.push(Reason::NoAlwaysSelector(rules.always.len()));
     reasons.push(Reason::Policy(rules.policy));
     Decision::done(rules.policy == Policy::Enabled, reasons)
 }
@@ -356,7 +444,11 @@ mod tests {
         };
         let d = decide(&rules(Policy::Enabled), &facts);
         assert!(!d.inject);
-        assert_eq!(d.reasons, vec![Reason::SystemNamespace(ns.into())]);
+        assert_eq!(
+            d.reasons,
+            vec![Reason::NoHostNetwork, Reason::SystemNamespace(ns.into())]
+        );
+        assert_eq!(d.metric_label(), "system_namespace");
     }
 
     #[test]
@@ -374,6 +466,52 @@ mod tests {
             decide(&rules(Policy::Enabled), &facts).reasons,
             vec![Reason::HostNetwork]
         );
+    }
+
+    #[test]
+    fn the_trace_lists_every_rule_consulted_in_order() {
+        let labels = map(&[("app", "web")]);
+        let facts = Facts {
+            namespace: "shop",
+            labels: Some(&labels),
+            annotations: None,
+            host_network: false,
+            namespace_labels: None,
+            revision: "",
+        };
+        let d = decide(&rules(Policy::Enabled), &facts);
+        assert_eq!(
+            d.reasons,
+            vec![
+                Reason::NoHostNetwork,
+                Reason::NotSystemNamespace,
+                Reason::PodSilent,
+                Reason::NoNeverSelector(1),
+                Reason::NoAlwaysSelector(1),
+                Reason::Policy(Policy::Enabled),
+            ]
+        );
+        assert!(d.inject);
+        assert_eq!(d.metric_label(), "policy");
+        assert_eq!(d.reasons[2].rule(), "pod_annotation");
+    }
+
+    #[rstest]
+    #[case(&[(INJECT_LABEL, "false")], "pod_opt_out")]
+    #[case(&[("never", "yes")], "never_inject_selector")]
+    fn metric_labels_name_the_deciding_rule(#[case] pod: &[(&str, &str)], #[case] want: &str) {
+        let labels = map(pod);
+        let facts = Facts {
+            namespace: "shop",
+            labels: Some(&labels),
+            annotations: None,
+            host_network: false,
+            namespace_labels: None,
+            revision: "",
+        };
+        let label = decide(&rules(Policy::Enabled), &facts).metric_label();
+        assert_eq!(label, want);
+        assert!(METRIC_LABELS.contains(&label));
     }
 
     #[rstest]

@@ -328,3 +328,30 @@ fn set(obj: &mut Value, ptr: &str, value: Value) {
         m.insert(last.to_string(), value);
     }
 }
+
+/// The SI warnings (`crate::warnings`) for every pod template of a stream, one line each as
+/// kube-inject prints them on stderr: `warning: <file> document N <kind>/<name>: SI00x …`.
+/// Namespace labels are unknown offline, so the checks that need them stay silent.
+pub fn stream_warnings(text: &str, file: &str) -> Result<Vec<String>, KubeInjectError> {
+    let mut out = Vec::new();
+    for (index, doc) in yaml::read_documents(text)?.into_iter().enumerate() {
+        let Some(value) = doc.value else { continue };
+        for pod in workload::pod_views(&value) {
+            let found = crate::warnings::check(&crate::warnings::Subject {
+                labels: Some(&pod.labels),
+                annotations: Some(&pod.annotations),
+                namespace_labels: None,
+                namespaces_by_default: false,
+            });
+            for w in found {
+                out.push(format!(
+                    "warning: {file} document {} {}/{}: {w}",
+                    index + 1,
+                    pod.kind,
+                    pod.name
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -18,6 +18,7 @@
 pub mod annotations;
 pub mod cluster;
 pub mod decision;
+pub mod explain;
 pub mod go;
 pub mod goenc;
 pub mod inject;
@@ -30,5 +31,6 @@ pub mod server;
 pub mod settings;
 pub mod template;
 pub mod text;
+pub mod warnings;
 pub mod workload;
 pub mod yaml;

@@ -37,6 +37,8 @@ struct Cli {
 enum Command {
     /// Inject the sidecar into the workloads of a YAML file, like `istioctl kube-inject`.
     KubeInject(KubeInjectArgs),
+    /// Explain, per workload, whether the webhook would inject it and which rule decides.
+    Explain(ExplainArgs),
     /// Serve the mutating admission webhook over HTTPS.
     Serve(Box<sidecar_injector::server::ServeArgs>),
 }
@@ -92,10 +94,46 @@ struct KubeInjectArgs {
     revision: Option<String>,
 }
 
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// Input file (`-` for standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE|-")]
+    filename: String,
+    /// The namespace's labels, as `k=v,k2=v2` (`kubernetes.io/metadata.name` is added).
+    #[arg(long = "namespace-labels", value_name = "K=V,...", value_parser = sidecar_injector::explain::parse_labels, default_value = "")]
+    namespace_labels: std::collections::BTreeMap<String, String>,
+    /// The namespace the workloads land in (default: their own, else `default`).
+    #[arg(long = "namespace", value_name = "NAME")]
+    namespace: Option<String>,
+    /// The namespace the injector runs in (its webhook entries never select it).
+    #[arg(
+        long = "injector-namespace",
+        value_name = "NAME",
+        default_value = "istio-system"
+    )]
+    injector_namespace: String,
+    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: Istio 1.30.3's.
+    #[arg(long = "valuesFile", value_name = "FILE")]
+    values_file: Option<PathBuf>,
+    /// MeshConfig (protojson names); default: Istio 1.30.3's default mesh config.
+    #[arg(long = "meshConfigFile", value_name = "FILE")]
+    mesh_config_file: Option<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: ExplainFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExplainFormat {
+    Text,
+    Json,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::KubeInject(args) => run_kube_inject(args),
+        Command::Explain(args) => run_explain(args),
         Command::Serve(args) => run_serve(*args),
     };
     match result {
@@ -131,6 +169,18 @@ fn run_serve(args: sidecar_injector::server::ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?
         .block_on(sidecar_injector::server::run(args))
+}
+
+/// Settings from files, checked as `serve` checks them; warnings go to stderr.
+fn build_snapshot(
+    values: Option<&std::path::Path>,
+    mesh: Option<&std::path::Path>,
+) -> anyhow::Result<sidecar_injector::settings::Snapshot> {
+    let snap = sidecar_injector::settings::Snapshot::load_checked(values, mesh)?;
+    for w in snap.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(snap)
 }
 
 fn read_input(name: &str) -> anyhow::Result<String> {
@@ -188,6 +238,10 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
         eprintln!("warning: {w}");
     }
     let text = read_input(&args.filename)?;
+    // A stream that does not parse gets its error from the injection below, worded once.
+    for line in kube_inject::stream_warnings(&text, &args.filename).unwrap_or_default() {
+        eprintln!("{line}");
+    }
     let opts = Options {
         native_sidecars: loaded.native,
         nodes: loaded.nodes,
@@ -204,5 +258,29 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
             .write_all(out.as_bytes())
             .context("writing standard output")?,
     }
+    Ok(())
+}
+
+fn run_explain(args: ExplainArgs) -> anyhow::Result<()> {
+    use sidecar_injector::explain;
+    let snap = build_snapshot(
+        args.values_file.as_deref(),
+        args.mesh_config_file.as_deref(),
+    )?;
+    let text = read_input(&args.filename)?;
+    let opts = explain::Options {
+        namespace: args.namespace.clone(),
+        namespace_labels: args.namespace_labels.clone(),
+        injector_namespace: args.injector_namespace.clone(),
+    };
+    let all = explain::explain_stream(&snap, &opts, &text)
+        .with_context(|| format!("explaining {}", args.filename))?;
+    let out = match args.output {
+        ExplainFormat::Text => explain::to_text(&all),
+        ExplainFormat::Json => explain::to_json(&all)?,
+    };
+    std::io::stdout()
+        .write_all(out.as_bytes())
+        .context("writing standard output")?;
     Ok(())
 }

@@ -5,7 +5,10 @@
 //! `GetDeployMetaFromPod` does (ReplicaSet `hello-7d9f8` with `pod-template-hash: 7d9f8` →
 //! Deployment `hello`, Job `backup-28391040` → CronJob `backup`, …).
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde_json::Value;
 
 use crate::render::context::{DeployMeta, TypeMeta};
 
@@ -172,5 +175,76 @@ mod tests {
     #[case("example.com/v1", "Deployment", false)]
     fn injectable_kinds(#[case] av: &str, #[case] kind: &str, #[case] want: bool) {
         assert_eq!(template_paths(av, kind).is_some(), want);
+    }
+}
+
+/// A pod template found in a document, as the offline commands (`explain`, kube-inject's
+/// warnings) read it: the object's kind and name, and the template's metadata and spec.
+#[derive(Debug, Clone)]
+pub struct PodView<'a> {
+    pub kind: String,
+    pub name: String,
+    /// The object's namespace (`""` when the manifest leaves it to the apply).
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub host_network: bool,
+    pub spec: Option<&'a Value>,
+}
+
+/// Every pod template in a document (items of a `v1` `List` included), in order.
+pub fn pod_views(doc: &Value) -> Vec<PodView<'_>> {
+    let mut out = Vec::new();
+    collect_views(doc, &mut out);
+    out
+}
+
+fn collect_views<'a>(obj: &'a Value, out: &mut Vec<PodView<'a>>) {
+    let s = |ptr: &str| obj.pointer(ptr).and_then(Value::as_str).unwrap_or("");
+    let (api_version, kind) = (s("/apiVersion"), s("/kind"));
+    if kind == "List" && api_version == "v1" {
+        for item in obj
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            collect_views(item, out);
+        }
+        return;
+    }
+    let Some(paths) = template_paths(api_version, kind) else {
+        return;
+    };
+    let meta = obj.pointer(paths.metadata);
+    let strings = |k: &str| -> BTreeMap<String, String> {
+        meta.and_then(|m| m.get(k))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), scalar_text(v)))
+            .collect()
+    };
+    let spec = obj.pointer(paths.spec);
+    out.push(PodView {
+        kind: kind.to_string(),
+        name: s("/metadata/name").to_string(),
+        namespace: s("/metadata/namespace").to_string(),
+        labels: strings("labels"),
+        annotations: strings("annotations"),
+        host_network: spec
+            .and_then(|v| v.get("hostNetwork"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        spec,
+    });
+}
+
+/// A YAML scalar as Kubernetes decodes it into a string field (`yes` → `"true"`, `1` → `"1"`).
+fn scalar_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }

@@ -122,3 +122,64 @@ fn a_missing_file_is_reported_once() {
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
     assert!(err.contains("/nonexistent/values.yaml"), "{err}");
 }
+
+#[test]
+fn kube_inject_prints_warnings_on_stderr_and_still_injects() {
+    let (ok, err) = inject_file(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    sidecar.istio.io/proxyCpu: 100m\nspec:\n  containers: [{name: a, image: b}]\n",
+    );
+    assert!(ok, "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("SI001"))
+        .unwrap_or_else(|| panic!("no SI001 line in {err}"));
+    assert!(line.starts_with("warning: "), "{line}");
+    assert!(line.contains("in.yaml document 1 Pod/p: SI001 unknown Istio annotation sidecar.istio.io/proxyCpu: did you mean sidecar.istio.io/proxyCPU?"), "{line}");
+}
+
+#[test]
+fn explain_prints_text_and_json_and_refuses_bad_labels() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let input = "tests/fixtures/explain/enabled-namespace/input.yaml";
+    let run = |extra: &[&str]| {
+        bin()
+            .args([
+                "explain",
+                "-f",
+                input,
+                "--namespace-labels",
+                "istio-injection=enabled",
+            ])
+            .args(extra)
+            .current_dir(root)
+            .output()
+            .unwrap()
+    };
+    let text = run(&[]);
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let want = std::fs::read_to_string(format!(
+        "{root}/tests/fixtures/explain/enabled-namespace/expected.txt"
+    ))
+    .unwrap();
+    assert_eq!(String::from_utf8(text.stdout).unwrap(), want);
+    let json = run(&["-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[0]["inject"], true, "{v}");
+    let bad = bin()
+        .args([
+            "explain",
+            "-f",
+            input,
+            "--namespace-labels",
+            "istio-injection",
+        ])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not key=value"));
+}

@@ -190,3 +190,20 @@ pub static ANNOTATIONS: &[AnnotationSpec] = &[
     other(APP_LABEL, L, Origin::External("convention"), "Application name; a fallback for the canonical name."),
     other(VERSION_LABEL, L, Origin::External("convention"), "Application version; a fallback for the canonical revision."),
 ];
+
+/// Names istio/api declares under the injection prefixes that injection itself does not read
+/// (istiod or the agent do): known names, so a pod using them gets no unknown-key warning.
+#[rustfmt::skip]
+pub static READ_ELSEWHERE: &[AnnotationSpec] = &[
+    api("sidecar.istio.io/discoveryAddress", A, ALPHA, true, None, "Read by the agent."),
+    api("sidecar.istio.io/statsInclusionPrefixes", A, ALPHA, true, None, "Read by istiod."),
+    api("sidecar.istio.io/statsInclusionSuffixes", A, ALPHA, true, None, "Read by istiod."),
+    api("sidecar.istio.io/statsInclusionRegexps", A, ALPHA, true, None, "Read by istiod."),
+    api("sidecar.istio.io/statsHistogramBuckets", A, ALPHA, false, None, "Read by istiod."),
+    api("sidecar.istio.io/statsFlushInterval", A, ALPHA, false, None, "Read by istiod."),
+    api("sidecar.istio.io/statsEvictionInterval", A, ALPHA, false, None, "Read by istiod."),
+    api("sidecar.istio.io/statsHistogramBins", A, ALPHA, false, None, "Read by istiod."),
+    api("sidecar.istio.io/extraStatTags", A, ALPHA, true, None, "Read by istiod."),
+    api("sidecar.istio.io/statsCompression", A, ALPHA, true, None, "Read by istiod."),
+    api("readiness.status.sidecar.istio.io/applicationPorts", A, ALPHA, false, None, "Read by the agent."),
+];

@@ -202,9 +202,10 @@ pub struct Reviewed {
 /// decide, inject, encode the answer. The handler and the fuzz target call this same function.
 pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rejection> {
     let mut review = parse_review(body).map_err(Rejection::BadRequest)?;
-    let answer = answer(state, path, &mut review.request);
+    let mut warnings = Vec::new();
+    let answer = answer(state, path, &mut review.request, &mut warnings);
     let allowed = !matches!(answer, Answer::Deny { .. });
-    match encode_answer(review.api_version, &review.request.uid, &answer) {
+    match encode_answer(review.api_version, &review.request.uid, &answer, &warnings) {
         Ok((body, patch_bytes)) => Ok(Reviewed {
             body,
             allowed,
@@ -215,8 +216,14 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
     }
 }
 
-/// Decides the answer for a parsed review and counts it.
-fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
+/// Decides the answer for a parsed review and counts it; `warnings` receives the admission
+/// warnings for the pod (computed beside the decision, never changing it).
+fn answer(
+    state: &AppState,
+    path: &str,
+    req: &mut IncomingRequest,
+    warnings: &mut Vec<String>,
+) -> Answer {
     let span = tracing::Span::current();
     span.record("uid", crate::text::elide(&req.uid).as_ref());
     if !req.is_pod_create() {
@@ -245,14 +252,18 @@ fn answer(state: &AppState, path: &str, req: &mut IncomingRequest) -> Answer {
         namespace_labels: ns.as_ref().and_then(|n| n.metadata.labels.as_ref()),
     };
     let snapshot = state.settings.current();
+    *warnings = pod_warnings(&snapshot, pod, pod_request.namespace_labels);
     match mutate(&snapshot, pod, &pod_request) {
         Ok(Outcome::Skipped(decision)) => {
-            span.record("decision", format!("skipped: {}", reasons(&decision)));
+            span.record("decision", "skipped");
+            // A skip is what users ask about ("why no sidecar?"): logged at info, with the trace.
+            tracing::info!(rule = decision.metric_label(), trace = %decision, "injection skipped");
             state.metrics.skipped(decision.metric_label());
             Answer::Allow
         }
         Ok(Outcome::Injected { decision, patch }) => {
-            span.record("decision", format!("injected: {}", reasons(&decision)));
+            span.record("decision", "injected");
+            tracing::debug!(rule = decision.metric_label(), trace = %decision, "injected");
             state.metrics.success.inc();
             if patch.0.is_empty() {
                 Answer::Allow
@@ -280,9 +291,35 @@ fn deny(e: &InjectError) -> Answer {
     }
 }
 
-fn reasons(d: &crate::decision::Decision) -> String {
-    let parts: Vec<String> = d.reasons.iter().map(ToString::to_string).collect();
-    parts.join("; ")
+/// The admission warnings for a pod, read straight from its JSON metadata (no typed decode).
+/// Only Istio's keys are copied: most pods have none, and then this allocates nothing.
+fn pod_warnings(
+    snap: &crate::settings::Snapshot,
+    pod: &Value,
+    namespace_labels: Option<&std::collections::BTreeMap<String, String>>,
+) -> Vec<String> {
+    let map = |k: &str| -> Option<std::collections::BTreeMap<String, String>> {
+        let obj = pod.get("metadata")?.get(k)?.as_object()?;
+        Some(
+            obj.iter()
+                .filter(|(k, _)| crate::warnings::relevant(k))
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect(),
+        )
+    };
+    let (labels, annotations) = (map("labels"), map("annotations"));
+    if annotations.as_ref().is_none_or(|a| a.is_empty())
+        && labels.as_ref().is_none_or(|l| l.is_empty())
+    {
+        return Vec::new();
+    }
+    let found = crate::warnings::check(&crate::warnings::Subject {
+        labels: labels.as_ref(),
+        annotations: annotations.as_ref(),
+        namespace_labels,
+        namespaces_by_default: snap.rules.namespaces_by_default,
+    });
+    crate::warnings::for_response(&found)
 }
 
 /// The pod's namespace, taken from the request when the pod has none (pods made by

@@ -219,6 +219,9 @@ struct ResponseOut<'a> {
     patch: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patch_type: Option<&'static str>,
+    /// Shown by kubectl as `Warning: ...`; see `crate::warnings`.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    warnings: &'a [String],
 }
 
 /// The response body, and the size of the (unencoded) patch in bytes.
@@ -226,6 +229,7 @@ pub fn encode_answer(
     api_version: &str,
     uid: &str,
     answer: &Answer,
+    warnings: &[String],
 ) -> Result<(Vec<u8>, usize), serde_json::Error> {
     let (allowed, status, patch) = match answer {
         Answer::Allow => (true, None, None),
@@ -250,6 +254,7 @@ pub fn encode_answer(
             status,
             patch_type: patch.as_ref().map(|_| "JSONPatch"),
             patch: patch.map(|(b64, _)| b64),
+            warnings,
         },
     };
     Ok((serde_json::to_vec(&out)?, patch_len))
@@ -317,7 +322,7 @@ mod tests {
     fn patch_is_base64_json() {
         let patch: json_patch::Patch =
             serde_json::from_value(json!([{"op": "add", "path": "/a", "value": 1}])).unwrap();
-        let (bytes, n) = encode_answer(API_VERSION_V1, "u1", &Answer::Patch(patch)).unwrap();
+        let (bytes, n) = encode_answer(API_VERSION_V1, "u1", &Answer::Patch(patch), &[]).unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
         assert_eq!(v["kind"], "AdmissionReview");
@@ -340,7 +345,7 @@ mod tests {
             reason: "BadRequest",
             message: "bad annotation".into(),
         };
-        let (bytes, n) = encode_answer(API_VERSION_V1, "u2", &answer).unwrap();
+        let (bytes, n) = encode_answer(API_VERSION_V1, "u2", &answer, &[]).unwrap();
         assert_eq!(n, 0);
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["response"]["allowed"], false);
