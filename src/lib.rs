@@ -17,12 +17,14 @@
 
 pub mod annotations;
 pub mod decision;
+pub mod gitops;
 pub mod go;
 pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
 pub mod merge;
 pub mod render;
+pub mod report;
 pub mod selector;
 pub mod server;
 pub mod settings;

@@ -21,6 +21,8 @@ use clap::{Parser, Subcommand};
 use sidecar_injector::kube_inject::{self, Options};
 use sidecar_injector::settings::Snapshot;
 
+mod gitops_cli;
+
 #[derive(Parser)]
 #[command(
     name = "sidecar-injector",
@@ -38,6 +40,14 @@ enum Command {
     KubeInject(KubeInjectArgs),
     /// Serve the mutating admission webhook over HTTPS.
     Serve(Box<sidecar_injector::server::ServeArgs>),
+    /// Remove an injection, reading what was added from `sidecar.istio.io/status`.
+    Uninject(gitops_cli::UninjectArgs),
+    /// Per namespace and workload: injected, opted out, or waiting for a restart
+    /// (reads `kubectl get ns,deploy,sts,ds,rs,pods -A -o yaml`).
+    Coverage(gitops_cli::ReportArgs),
+    /// Pods whose sidecar differs from what the current settings inject, with the
+    /// `kubectl rollout restart` lines to run.
+    Outdated(gitops_cli::OutdatedArgs),
 }
 
 #[derive(clap::Args)]
@@ -60,6 +70,8 @@ struct KubeInjectArgs {
     /// The control-plane revision to inject for (`istio.io/rev`).
     #[arg(long = "revision", value_name = "REV")]
     revision: Option<String>,
+    #[command(flatten)]
+    gitops: gitops_cli::KubeInjectGitops,
 }
 
 fn main() -> ExitCode {
@@ -67,7 +79,21 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::KubeInject(args) => run_kube_inject(args),
         Command::Serve(args) => run_serve(*args),
+        Command::Uninject(args) => read_input(&args.filename)
+            .and_then(|t| gitops_cli::run_uninject(&args, &t))
+            .and_then(|out| write_output(args.output.as_deref(), &out)),
+        Command::Coverage(args) => read_input(&args.filename)
+            .and_then(|t| gitops_cli::run_coverage(&args, &t))
+            .and_then(|out| write_output(None, &out)),
+        Command::Outdated(args) => read_input(&args.report.filename)
+            .and_then(|t| gitops_cli::run_outdated(&args, &t))
+            .and_then(|out| write_output(None, &out)),
     };
+    if let Err(e) = &result {
+        if e.downcast_ref::<CheckFailed>().is_some() {
+            return ExitCode::from(1);
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -124,10 +150,25 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
         native_sidecars: args.native_sidecars,
         revision: args.revision.clone().unwrap_or_default(),
     };
+    if args.gitops.active() {
+        let (out, ok) =
+            gitops_cli::run_kube_inject(&args.gitops, &snap, &args.filename, &text, &opts)?;
+        write_output(args.output.as_deref(), &out)?;
+        return if ok { Ok(()) } else { Err(CheckFailed.into()) };
+    }
     let mut warn = |w: String| eprint!("{w}");
     let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
         .with_context(|| format!("injecting {}", args.filename))?;
-    match &args.output {
+    write_output(args.output.as_deref(), &out)
+}
+
+/// `kube-inject --check` found a difference (already reported): exit 1 without an error line.
+#[derive(Debug, thiserror::Error)]
+#[error("the manifest is out of date")]
+struct CheckFailed;
+
+fn write_output(path: Option<&std::path::Path>, out: &str) -> anyhow::Result<()> {
+    match path {
         Some(path) => {
             std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?
         }
