@@ -61,12 +61,13 @@ fn edit_script(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
             ops.push((Op::Same, pre + i, pre + j));
             i += 1;
             j += 1;
-        } else if j < mb.len() && (i == ma.len() || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j]) {
-            ops.push((Op::Add, pre + i, pre + j));
-            j += 1;
-        } else {
+        } else if i < ma.len() && (j == mb.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+            // Deletions first, as `diff -u` prints a changed line.
             ops.push((Op::Del, pre + i, pre + j));
             i += 1;
+        } else {
+            ops.push((Op::Add, pre + i, pre + j));
+            j += 1;
         }
     }
     let (ea, eb) = (a.len() - suf, b.len() - suf);
@@ -142,7 +143,7 @@ mod tests {
     #[test]
     fn additions_at_the_end_and_far_apart_changes() {
         let old: String = (1..=20).map(|i| format!("{i}\n")).collect();
-        let new = old.replace("2\n", "two\n").replace("19\n", "19\n19b\n");
+        let new = old.replacen("2\n", "two\n", 1).replacen("19\n", "19\n19b\n", 1);
         let d = unified(&old, &new, "o", "n");
         assert!(d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n"), "{d}");
         assert!(

@@ -235,7 +235,12 @@ fn restore_action(action: &mut Value, probers: &Map<String, Value>, url: &str) {
     obj.remove("httpGet");
     for kind in ["httpGet", "tcpSocket", "grpc"] {
         if let Some(h) = original.get(kind) {
-            obj.insert(kind.into(), h.clone());
+            let mut h = h.clone();
+            if let Some(m) = h.as_object_mut() {
+                // Go writes unset pointers as `null` in the prober JSON (`grpc.service`).
+                m.retain(|_, v| !v.is_null());
+            }
+            obj.insert(kind.into(), h);
         }
     }
 }

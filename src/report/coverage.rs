@@ -141,10 +141,17 @@ fn namespace_row(snap: &Snapshot, name: &str, labels: &BTreeMap<String, String>)
         status: None,
     };
     let d = crate::inject::decide(snap, &pod, Some(labels));
+    // The namespace's own rule says more than the policy that followed it.
+    let ns_reason = d.reasons.iter().find(|r| {
+        matches!(
+            r,
+            Reason::NamespaceEnabled | Reason::NamespaceRevision(_) | Reason::NamespacesByDefault
+        )
+    });
     NamespaceRow {
         name: name.to_string(),
         injection: d.inject,
-        reason: reason_text(&d),
+        reason: ns_reason.map_or_else(|| reason_text(&d), ToString::to_string),
     }
 }
 
