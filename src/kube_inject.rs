@@ -95,7 +95,7 @@ fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
 }
 
 /// Injects one object in place. `Ok(false)`: a kind we don't touch (printed as it came).
-fn inject_object(
+pub fn inject_object(
     snap: &Snapshot,
     obj: &mut Value,
     opts: &Options,

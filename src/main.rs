@@ -22,6 +22,8 @@ use sidecar_injector::cluster;
 use sidecar_injector::kube_inject::{self, Options};
 use sidecar_injector::native::NativeSidecars;
 
+mod gitops_cli;
+
 #[derive(Parser)]
 #[command(
     name = "sidecar-injector",
@@ -41,6 +43,14 @@ enum Command {
     Explain(ExplainArgs),
     /// Serve the mutating admission webhook over HTTPS.
     Serve(Box<sidecar_injector::server::ServeArgs>),
+    /// Remove an injection, reading what was added from `sidecar.istio.io/status`.
+    Uninject(gitops_cli::UninjectArgs),
+    /// Per namespace and workload: injected, opted out, or waiting for a restart
+    /// (reads `kubectl get ns,deploy,sts,ds,rs,pods -A -o yaml`).
+    Coverage(gitops_cli::ReportArgs),
+    /// Pods whose sidecar differs from what the current settings inject, with the
+    /// `kubectl rollout restart` lines to run.
+    Outdated(gitops_cli::OutdatedArgs),
 }
 
 #[derive(clap::Args)]
@@ -92,6 +102,8 @@ struct KubeInjectArgs {
     /// The control-plane revision to inject for (`istio.io/rev`); picks the revision's ConfigMaps.
     #[arg(short = 'r', long = "revision", value_name = "REV")]
     revision: Option<String>,
+    #[command(flatten)]
+    gitops: gitops_cli::KubeInjectGitops,
 }
 
 #[derive(clap::Args)]
@@ -135,7 +147,21 @@ fn main() -> ExitCode {
         Command::KubeInject(args) => run_kube_inject(args),
         Command::Explain(args) => run_explain(args),
         Command::Serve(args) => run_serve(*args),
+        Command::Uninject(args) => read_input(&args.filename)
+            .and_then(|t| gitops_cli::run_uninject(&args, &t))
+            .and_then(|out| write_output(args.output.as_deref(), &out)),
+        Command::Coverage(args) => read_input(&args.filename)
+            .and_then(|t| gitops_cli::run_coverage(&args, &t))
+            .and_then(|out| write_output(None, &out)),
+        Command::Outdated(args) => read_input(&args.report.filename)
+            .and_then(|t| gitops_cli::run_outdated(&args, &t))
+            .and_then(|out| write_output(None, &out)),
     };
+    if let Err(e) = &result {
+        if e.downcast_ref::<CheckFailed>().is_some() {
+            return ExitCode::from(1);
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -247,10 +273,25 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
         nodes: loaded.nodes,
         revision: args.revision.clone().unwrap_or_default(),
     };
+    if args.gitops.active() {
+        let (out, ok) =
+            gitops_cli::run_kube_inject(&args.gitops, &snap, &args.filename, &text, &opts)?;
+        write_output(args.output.as_deref(), &out)?;
+        return if ok { Ok(()) } else { Err(CheckFailed.into()) };
+    }
     let mut warn = |w: String| eprint!("{w}");
     let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
         .with_context(|| format!("injecting {}", args.filename))?;
-    match &args.output {
+    write_output(args.output.as_deref(), &out)
+}
+
+/// `kube-inject --check` found a difference (already reported): exit 1 without an error line.
+#[derive(Debug, thiserror::Error)]
+#[error("the manifest is out of date")]
+struct CheckFailed;
+
+fn write_output(path: Option<&std::path::Path>, out: &str) -> anyhow::Result<()> {
+    match path {
         Some(path) => {
             std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))?
         }

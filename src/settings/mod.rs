@@ -3,8 +3,8 @@
 
 pub mod guard;
 pub mod image_ref;
-pub mod lint;
 pub mod inject_config;
+pub mod lint;
 pub mod mesh;
 pub mod snapshot;
 pub mod values;

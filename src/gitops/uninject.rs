@@ -1,0 +1,330 @@
+//! `uninject`: undo an injection, reading what was added from what the injection recorded.
+//!
+//! `sidecar.istio.io/status` names the containers, init containers, volumes and image pull
+//! secrets the templates added; `proxy.istio.io/overrides` keeps the user's own `istio-proxy`
+//! settings; `istio-proxy`'s `ISTIO_KUBE_APP_PROBERS` keeps the original probe actions and
+//! `ISTIO_PROMETHEUS_ANNOTATIONS` the original scrape annotations. Labels and annotations the
+//! template adds without recording them (`security.istio.io/tlsMode`, the canonical service
+//! labels, `istio.io/rev`, `kubectl.kubernetes.io/default-container`) are removed when they
+//! hold exactly the value injection would have given them, so a user's own different value
+//! survives. The goal is `uninject(inject(m)) == m` for manifests without Istio parts, and
+//! re-injection of the result equal to injecting the clean manifest.
+
+use serde_json::{Map, Value};
+
+use crate::render::names as n;
+use crate::render::probes::{KUBE_APP_PROBERS_ENV, PROXY_CONTAINER_NAME};
+use crate::render::prometheus::{MERGED_METRICS_PATH, PROMETHEUS_ANNOTATIONS_ENV};
+
+const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
+const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";
+const REV_ANNOTATION: &str = "istio.io/rev";
+
+#[derive(Debug, thiserror::Error)]
+pub enum UninjectError {
+    #[error("annotation {annotation} is not valid JSON: {message}")]
+    Annotation {
+        annotation: &'static str,
+        message: String,
+    },
+    #[error("{PROXY_ENV_OWNER} env {name} is not valid JSON: {message}")]
+    ProxyEnv { name: &'static str, message: String },
+}
+
+const PROXY_ENV_OWNER: &str = "istio-proxy";
+
+/// What `sidecar.istio.io/status` records.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Status {
+    #[serde(deserialize_with = "nullable")]
+    init_containers: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    containers: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    volumes: Vec<String>,
+    #[serde(deserialize_with = "nullable")]
+    image_pull_secrets: Vec<String>,
+    revision: String,
+}
+
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Removes the injection from a pod template given as its `metadata` and `spec` objects.
+/// `workload` is the workload's name (the canonical-name label's last fallback).
+/// `Ok(false)`: not injected (no status annotation), nothing changed.
+pub fn uninject_template(
+    meta: &mut Value,
+    spec: &mut Value,
+    workload: &str,
+) -> Result<bool, UninjectError> {
+    let Some(raw) = meta
+        .pointer(&format!("/annotations/{}", esc(n::SIDECAR_STATUS)))
+        .and_then(Value::as_str)
+    else {
+        return Ok(false);
+    };
+    let status: Status = serde_json::from_str(raw).map_err(|e| UninjectError::Annotation {
+        annotation: n::SIDECAR_STATUS,
+        message: e.to_string(),
+    })?;
+    let overrides = overrides(meta)?;
+    let proxy = find_proxy(spec).cloned();
+    let probers = proxy_env_json(proxy.as_ref(), KUBE_APP_PROBERS_ENV)?;
+    let scrape = proxy_env_json(proxy.as_ref(), PROMETHEUS_ANNOTATIONS_ENV)?;
+
+    let injected: Vec<&str> = status
+        .containers
+        .iter()
+        .chain(&status.init_containers)
+        .map(String::as_str)
+        .collect();
+    for key in ["containers", "initContainers"] {
+        remove_containers(spec, key, &injected, overrides.get(key));
+    }
+    remove_named(spec, "volumes", &status.volumes);
+    remove_named(spec, "imagePullSecrets", &status.image_pull_secrets);
+    if let Some(Value::Object(probers)) = &probers {
+        restore_probes(spec, probers);
+    }
+    restore_annotations(meta, spec, &status, scrape.as_ref());
+    restore_labels(meta, workload);
+    Ok(true)
+}
+
+/// JSON pointer escaping of one key.
+fn esc(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn overrides(meta: &Value) -> Result<Map<String, Value>, UninjectError> {
+    let ptr = format!("/annotations/{}", esc(n::PROXY_OVERRIDES));
+    match meta.pointer(&ptr).and_then(Value::as_str) {
+        None => Ok(Map::new()),
+        Some(s) => serde_json::from_str(s).map_err(|e| UninjectError::Annotation {
+            annotation: n::PROXY_OVERRIDES,
+            message: e.to_string(),
+        }),
+    }
+}
+
+fn find_proxy(spec: &Value) -> Option<&Value> {
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| spec.get(*k).and_then(Value::as_array))
+        .flatten()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(PROXY_CONTAINER_NAME))
+}
+
+/// The JSON value of one of `istio-proxy`'s env variables, when set.
+fn proxy_env_json(
+    proxy: Option<&Value>,
+    name: &'static str,
+) -> Result<Option<Value>, UninjectError> {
+    let text = proxy
+        .and_then(|p| p.get("env"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|e| e.get("name").and_then(Value::as_str) == Some(name))
+        .and_then(|e| e.get("value"))
+        .and_then(Value::as_str);
+    match text {
+        None | Some("") => Ok(None),
+        Some(t) => serde_json::from_str(t)
+            .map(Some)
+            .map_err(|e| UninjectError::ProxyEnv {
+                name,
+                message: e.to_string(),
+            }),
+    }
+}
+
+fn name_of(v: &Value) -> &str {
+    v.get("name").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Drops the injected containers of `spec[key]`; one the user had declared before
+/// (`proxy.istio.io/overrides`) goes back in its place as the user wrote it.
+fn remove_containers(spec: &mut Value, key: &str, injected: &[&str], overrides: Option<&Value>) {
+    let Some(list) = spec.get_mut(key).and_then(Value::as_array_mut) else {
+        return;
+    };
+    let own: Vec<&Value> = overrides
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for c in list.drain(..) {
+        let name = name_of(&c).to_string();
+        if !injected.contains(&name.as_str()) {
+            out.push(c);
+        } else if let Some(user) = own.iter().find(|o| name_of(o) == name) {
+            out.push((*user).clone());
+        }
+    }
+    *list = out;
+    drop_if_empty(spec, key);
+}
+
+fn remove_named(spec: &mut Value, key: &str, names: &[String]) {
+    if let Some(list) = spec.get_mut(key).and_then(Value::as_array_mut) {
+        list.retain(|v| !names.iter().any(|n| n == name_of(v)));
+    }
+    drop_if_empty(spec, key);
+}
+
+/// An emptied list or map goes away entirely: Go's encoding omits empty ones, and the
+/// injection created them.
+fn drop_if_empty(obj: &mut Value, key: &str) {
+    let empty = match obj.get(key) {
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(m)) => m.is_empty(),
+        _ => false,
+    };
+    if empty {
+        if let Some(m) = obj.as_object_mut() {
+            m.remove(key);
+        }
+    }
+}
+
+const PROBES: [(&str, &str); 3] = [
+    ("readinessProbe", "/app-health/{}/readyz"),
+    ("livenessProbe", "/app-health/{}/livez"),
+    ("startupProbe", "/app-health/{}/startupz"),
+];
+const HOOKS: [(&str, &str); 2] = [
+    ("preStop", "/app-lifecycle/{}/prestopz"),
+    ("postStart", "/app-lifecycle/{}/poststartz"),
+];
+
+/// Puts the original probe and lifecycle actions back where injection pointed them at
+/// pilot-agent; every other probe setting (period, thresholds, timeout) was left as it was.
+fn restore_probes(spec: &mut Value, probers: &Map<String, Value>) {
+    for key in ["containers", "initContainers"] {
+        let Some(list) = spec.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for c in list.iter_mut() {
+            let name = name_of(c).to_string();
+            for (field, url) in PROBES {
+                if let Some(probe) = c.get_mut(field) {
+                    restore_action(probe, probers, &url.replace("{}", &name));
+                }
+            }
+            for (field, url) in HOOKS {
+                if let Some(hook) = c.get_mut("lifecycle").and_then(|l| l.get_mut(field)) {
+                    restore_action(hook, probers, &url.replace("{}", &name));
+                }
+            }
+        }
+    }
+}
+
+fn restore_action(action: &mut Value, probers: &Map<String, Value>, url: &str) {
+    let rewritten = action.pointer("/httpGet/path").and_then(Value::as_str) == Some(url);
+    let (true, Some(Value::Object(original)), Some(obj)) =
+        (rewritten, probers.get(url), action.as_object_mut())
+    else {
+        return;
+    };
+    obj.remove("httpGet");
+    for kind in ["httpGet", "tcpSocket", "grpc"] {
+        if let Some(h) = original.get(kind) {
+            let mut h = h.clone();
+            if let Some(m) = h.as_object_mut() {
+                // Go writes unset pointers as `null` in the prober JSON (`grpc.service`).
+                m.retain(|_, v| !v.is_null());
+            }
+            obj.insert(kind.into(), h);
+        }
+    }
+}
+
+fn restore_annotations(meta: &mut Value, spec: &Value, status: &Status, scrape: Option<&Value>) {
+    let first_container = spec
+        .get("containers")
+        .and_then(Value::as_array)
+        .and_then(|l| l.first())
+        .map(|c| name_of(c).to_string());
+    let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) else {
+        return;
+    };
+    a.remove(n::SIDECAR_STATUS);
+    a.remove(n::PROXY_OVERRIDES);
+    let revision = if status.revision.is_empty() {
+        "default"
+    } else {
+        &status.revision
+    };
+    remove_if(a, REV_ANNOTATION, revision);
+    if let Some(first) = &first_container {
+        remove_if(a, DEFAULT_CONTAINER, first);
+        remove_if(a, DEFAULT_LOGS_CONTAINER, first);
+    }
+    let merged = a.get("prometheus.io/path").and_then(Value::as_str) == Some(MERGED_METRICS_PATH)
+        && a.get("prometheus.io/scrape").and_then(Value::as_str) == Some("true")
+        && a.contains_key("prometheus.io/port");
+    if merged {
+        for k in [
+            "prometheus.io/port",
+            "prometheus.io/path",
+            "prometheus.io/scrape",
+        ] {
+            a.remove(k);
+        }
+        // The original settings were kept by value, not by spelling: they come back under
+        // the canonical `prometheus.io/` names.
+        for field in ["scrape", "path", "port"] {
+            let v = scrape.and_then(|s| s.get(field)).and_then(Value::as_str);
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                a.insert(format!("prometheus.io/{field}"), Value::String(v.into()));
+            }
+        }
+    }
+    drop_if_empty(meta, "annotations");
+}
+
+fn remove_if(m: &mut Map<String, Value>, key: &str, value: &str) {
+    if m.get(key).and_then(Value::as_str) == Some(value) {
+        m.remove(key);
+    }
+}
+
+/// The labels the sidecar template adds when absent, removed when they hold its value.
+fn restore_labels(meta: &mut Value, workload: &str) {
+    let Some(l) = meta.get_mut("labels").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let label = |k: &str| l.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let first_set = |options: &[String]| {
+        options
+            .iter()
+            .find(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_default()
+    };
+    let name: String = first_set(&[
+        label("app.kubernetes.io/name"),
+        label("app"),
+        workload.to_string(),
+    ])
+    .chars()
+    .take(63)
+    .collect();
+    let name = name.strip_suffix('-').unwrap_or(&name).to_string();
+    let revision = first_set(&[
+        label("app.kubernetes.io/version"),
+        label("version"),
+        "latest".to_string(),
+    ]);
+    remove_if(l, n::TLS_MODE, "istio");
+    remove_if(l, n::TUNNEL, "http");
+    remove_if(l, n::CANONICAL_NAME, &name);
+    remove_if(l, n::CANONICAL_REVISION, &revision);
+    drop_if_empty(meta, "labels");
+}
