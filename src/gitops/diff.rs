@@ -35,33 +35,43 @@ pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
 /// Each step with the line indexes it is at in `a` and `b`.
 fn edit_script(a: &[&str], b: &[&str]) -> Vec<(Op, usize, usize)> {
     let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suf = a[pre..]
+    let (ra, rb) = (
+        a.get(pre..).unwrap_or_default(),
+        b.get(pre..).unwrap_or_default(),
+    );
+    let suf = ra
         .iter()
         .rev()
-        .zip(b[pre..].iter().rev())
+        .zip(rb.iter().rev())
         .take_while(|(x, y)| x == y)
         .count();
-    let (ma, mb) = (&a[pre..a.len() - suf], &b[pre..b.len() - suf]);
-    // lcs[i][j]: the LCS length of ma[i..] and mb[j..].
+    let ma = ra.get(..ra.len() - suf).unwrap_or_default();
+    let mb = rb.get(..rb.len() - suf).unwrap_or_default();
+    // lcs[i * w + j]: the LCS length of ma[i..] and mb[j..]; out-of-table cells are 0.
     let w = mb.len() + 1;
     let mut lcs = vec![0u32; (ma.len() + 1) * w];
-    for i in (0..ma.len()).rev() {
-        for j in (0..mb.len()).rev() {
-            lcs[i * w + j] = if ma[i] == mb[j] {
-                lcs[(i + 1) * w + j + 1] + 1
+    let cell = |t: &[u32], i: usize, j: usize| t.get(i * w + j).copied().unwrap_or(0);
+    for (i, x) in ma.iter().enumerate().rev() {
+        for (j, y) in mb.iter().enumerate().rev() {
+            let v = if x == y {
+                cell(&lcs, i + 1, j + 1) + 1
             } else {
-                lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
+                cell(&lcs, i + 1, j).max(cell(&lcs, i, j + 1))
             };
+            if let Some(c) = lcs.get_mut(i * w + j) {
+                *c = v;
+            }
         }
     }
     let mut ops: Vec<(Op, usize, usize)> = (0..pre).map(|k| (Op::Same, k, k)).collect();
     let (mut i, mut j) = (0, 0);
     while i < ma.len() || j < mb.len() {
-        if i < ma.len() && j < mb.len() && ma[i] == mb[j] {
+        let (x, y) = (ma.get(i), mb.get(j));
+        if x.is_some() && x == y {
             ops.push((Op::Same, pre + i, pre + j));
             i += 1;
             j += 1;
-        } else if i < ma.len() && (j == mb.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+        } else if x.is_some() && (y.is_none() || cell(&lcs, i + 1, j) >= cell(&lcs, i, j + 1)) {
             // Deletions first, as `diff -u` prints a changed line.
             ops.push((Op::Del, pre + i, pre + j));
             i += 1;
@@ -149,7 +159,8 @@ mod tests {
         let d = unified(&old, &new, "o", "n");
         assert!(d.contains("@@ -1,5 +1,5 @@\n 1\n-2\n+two\n"), "{d}");
         assert!(
-            d.contains("@@ -16,5 +16,6 @@\n 16\n 17\n 18\n 19\n+19b\n 20\n"),
+            // As GNU `diff -u` prints it.
+            d.contains("@@ -17,4 +17,5 @@\n 17\n 18\n 19\n+19b\n 20\n"),
             "{d}"
         );
     }

@@ -244,34 +244,42 @@ fn canaries(snap: &Snapshot) -> Vec<Canary> {
 }
 
 fn canary_pod(template: Option<&str>, probes: bool) -> Value {
-    let mut app = json!({
-        "name": "app",
-        "image": "canary.invalid/app:1",
-        "ports": [{"containerPort": 8080, "name": "http"}, {"containerPort": 9090, "name": "grpc"}],
-    });
-    let mut containers = vec![];
-    if probes {
-        app["readinessProbe"] = json!({"httpGet": {"path": "/ready", "port": 8080}});
-        app["livenessProbe"] = json!({"tcpSocket": {"port": 8080}});
-        app["startupProbe"] = json!({"grpc": {"port": 9090}});
-        containers.push(app);
-        containers.push(json!({
-            "name": "worker",
-            "image": "canary.invalid/worker:1",
-            "livenessProbe": {"exec": {"command": ["true"]}},
-        }));
+    let ports =
+        json!([{"containerPort": 8080, "name": "http"}, {"containerPort": 9090, "name": "grpc"}]);
+    let containers = if probes {
+        json!([
+            {
+                "name": "app",
+                "image": "canary.invalid/app:1",
+                "ports": ports,
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
+                "livenessProbe": {"tcpSocket": {"port": 8080}},
+                "startupProbe": {"grpc": {"port": 9090}},
+            },
+            {
+                "name": "worker",
+                "image": "canary.invalid/worker:1",
+                "livenessProbe": {"exec": {"command": ["true"]}},
+            },
+        ])
     } else {
-        containers.push(app);
-    }
-    let mut meta = json!({
-        "name": "canary",
-        "namespace": "canary",
-        "labels": {"app": "canary"},
-    });
-    if let Some(t) = template {
-        meta["annotations"] = json!({ n::INJECT_TEMPLATES: t });
-    }
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": {"containers": containers}})
+        json!([{"name": "app", "image": "canary.invalid/app:1", "ports": ports}])
+    };
+    let annotations = match template {
+        Some(t) => json!({ n::INJECT_TEMPLATES: t }),
+        None => json!({}),
+    };
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "canary",
+            "namespace": "canary",
+            "labels": {"app": "canary"},
+            "annotations": annotations,
+        },
+        "spec": {"containers": containers},
+    })
 }
 
 fn run_canaries(snap: &Snapshot) -> Result<(), SettingsError> {
