@@ -250,7 +250,7 @@ fn inject_encoded(
     for name in snap.select_templates(annotations, target.kube_inject) {
         let overlay = snap.render_template(&name, &ctx)?;
         merge(&mut template_pod, &overlay)?;
-        if ctx.native() {
+        if ctx.native_moves_user_proxy() {
             post::move_proxy_to_init(&mut merged, &template_pod);
         }
         merge(&mut merged, &overlay)?;

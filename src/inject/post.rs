@@ -15,29 +15,35 @@ use crate::render::{
 };
 use crate::settings::Snapshot;
 
-/// Istio's `stripPod` + `reinsertOverrides`: the pod the templates see when it was injected before.
-/// A pod never injected before is borrowed as it is.
+/// Istio's `stripPod` + `reinsertOverrides`: the pod the templates see. Istio reinserts the
+/// containers of `proxy.istio.io/overrides` into every pod, injected before or not, so a
+/// template ranging over `.Spec.Containers` sees them. A pod with neither a previous injection
+/// nor overrides is borrowed as it is.
 pub fn strip_pod<'a>(snap: &Snapshot, pod: &'a Pod) -> Cow<'a, Pod> {
-    let Some(prev) = pod
-        .metadata
-        .annotations
-        .as_ref()
+    let annotations = pod.metadata.annotations.as_ref();
+    let prev = annotations
         .and_then(|a| a.get(n::SIDECAR_STATUS))
-        .and_then(|s| serde_json::from_str::<status::Status>(s).ok())
-    else {
+        .and_then(|s| serde_json::from_str::<status::Status>(s).ok());
+    let has_overrides = annotations.is_some_and(|a| a.contains_key(n::PROXY_OVERRIDES));
+    if prev.is_none() && !has_overrides {
         return Cow::Borrowed(pod);
-    };
-    let mut pod = pod.clone();
-    if let Some(spec) = pod.spec.as_mut() {
-        spec.containers
-            .retain(|c| !prev.containers.contains(&c.name));
-        if let Some(inits) = spec.init_containers.as_mut() {
-            inits.retain(|c| !prev.init_containers.contains(&c.name));
-        }
     }
-    crate::render::prometheus::strip_previous_injection_prometheus(&mut pod, snap.status_port());
-    if let Some(a) = pod.metadata.annotations.as_mut() {
-        a.remove(n::SIDECAR_STATUS);
+    let mut pod = pod.clone();
+    if let Some(prev) = prev {
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.containers
+                .retain(|c| !prev.containers.contains(&c.name));
+            if let Some(inits) = spec.init_containers.as_mut() {
+                inits.retain(|c| !prev.init_containers.contains(&c.name));
+            }
+        }
+        crate::render::prometheus::strip_previous_injection_prometheus(
+            &mut pod,
+            snap.status_port(),
+        );
+        if let Some(a) = pod.metadata.annotations.as_mut() {
+            a.remove(n::SIDECAR_STATUS);
+        }
     }
     reinsert_overrides(&mut pod);
     Cow::Owned(pod)
@@ -77,8 +83,9 @@ fn reinsert_overrides(pod: &mut Pod) {
             spec.containers.push(c);
         }
     }
-    let inits = spec.init_containers.get_or_insert_with(Vec::new);
+    // As Go's append: the list exists only once something is added to it.
     for c in o.init_containers {
+        let inits = spec.init_containers.get_or_insert_with(Vec::new);
         if !inits.iter().any(|x| x.name == c.name) {
             inits.push(c);
         }

@@ -123,6 +123,18 @@ impl Context<'_> {
         }
     }
 
+    /// Istio's second reading of `sidecar.istio.io/nativeSidecar`, which decides whether a
+    /// user's own `istio-proxy` container moves under initContainers: only an exact `true` or
+    /// `false` overrides the cluster's decision. The template reads anything but `false` as
+    /// on, so `maybe` renders a native sidecar and leaves the user's container where it is.
+    pub fn native_moves_user_proxy(&self) -> bool {
+        match self.ann(names::NATIVE_SIDECAR) {
+            "true" => true,
+            "false" => false,
+            _ => self.native_sidecars,
+        }
+    }
+
     /// The effective status port as a string (annotation over values).
     pub fn status_port(&self) -> String {
         self.annotation_or_value(names::STATUS_PORT, &self.values.global.proxy.status_port)
