@@ -16,6 +16,7 @@ use crate::render::names as n;
 use crate::render::RenderError;
 use crate::settings::Snapshot;
 
+mod guard;
 mod post;
 mod status;
 

@@ -1,7 +1,6 @@
 //! Settings: the injector values and the mesh config, parsed and validated once into an
 //! immutable [`Snapshot`] that every request shares (`Arc<Snapshot>`).
 
-pub mod guard;
 pub mod image_ref;
 pub mod inject_config;
 pub mod lint;
@@ -9,7 +8,7 @@ pub mod mesh;
 pub mod snapshot;
 pub mod values;
 
-pub use snapshot::Snapshot;
+pub use snapshot::{Snapshot, BUILT_IN};
 
 use serde_json::Value;
 

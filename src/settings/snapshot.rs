@@ -20,7 +20,8 @@ use crate::render::names as n;
 use crate::render::RenderError;
 use crate::selector::Selector;
 
-use super::guard::BUILT_IN;
+/// Templates Istio ships, rendered here as code (also the canaries' template list).
+pub const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
 
 #[derive(Debug)]
 pub struct Snapshot {

@@ -19,12 +19,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{json, Value};
 
-use super::{go_sprint, SettingsError, Snapshot};
 use crate::inject::{self, Target};
 use crate::render::names as n;
-
-/// Templates Istio ships, rendered here as code (also the canaries' template list).
-pub(crate) const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
+use crate::settings::{go_sprint, SettingsError, Snapshot, BUILT_IN};
 
 const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
 
@@ -157,7 +154,7 @@ fn check_images(snap: &Snapshot, problems: &mut Vec<String>) {
         ("global.proxy_init.image", &g.proxy_init.image),
     ] {
         if image.contains('/') {
-            if let Err(e) = super::image_ref::check(image) {
+            if let Err(e) = crate::settings::image_ref::check(image) {
                 problems.push(refused(key, format!("invalid image {image:?}: {e}")));
             }
         }
@@ -166,7 +163,7 @@ fn check_images(snap: &Snapshot, problems: &mut Vec<String>) {
         return;
     }
     let full = snap.proxy_image(None, &BTreeMap::new());
-    let Err(e) = super::image_ref::check(&full) else {
+    let Err(e) = crate::settings::image_ref::check(&full) else {
         return;
     };
     let name = if g.proxy.image.is_empty() {
@@ -175,11 +172,11 @@ fn check_images(snap: &Snapshot, problems: &mut Vec<String>) {
         &g.proxy.image
     };
     let tag = snap.values.tag();
-    let key = if super::image_ref::check(&format!("{}/proxyv2:x", g.hub)).is_err() {
+    let key = if crate::settings::image_ref::check(&format!("{}/proxyv2:x", g.hub)).is_err() {
         "global.hub"
-    } else if super::image_ref::check(&format!("{}/{name}:x", g.hub)).is_err() {
+    } else if crate::settings::image_ref::check(&format!("{}/{name}:x", g.hub)).is_err() {
         "global.proxy.image"
-    } else if super::image_ref::check(&format!("x:{tag}")).is_err() {
+    } else if crate::settings::image_ref::check(&format!("x:{tag}")).is_err() {
         "global.tag"
     } else {
         "global.variant"

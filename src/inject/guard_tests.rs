@@ -3,7 +3,7 @@
 
 use rstest::rstest;
 
-use super::super::{SettingsError, Snapshot};
+use crate::settings::{SettingsError, Snapshot};
 
 /// Loads and checks, as `serve` and `kube-inject` do.
 fn checked(values: &str, mesh: Option<&str>) -> Result<Snapshot, SettingsError> {
