@@ -97,13 +97,25 @@ impl Case {
         }
     }
 
+    /// The pod as an API server sends it: Go's encoding of the decoded object (`resources: {}`
+    /// on every container, and so on). Istio diffs its patch against that encoding, so a patch
+    /// only applies to it; the generator's own text is used if Go could not decode it.
+    fn sent_pod(&self) -> Value {
+        let mut pod = self.pod.clone();
+        match sidecar_injector::goenc::normalize_object(&mut pod) {
+            Ok(()) => pod,
+            Err(_) => self.pod.clone(),
+        }
+    }
+
     fn review(&self) -> Value {
+        let pod = self.sent_pod();
         json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {"uid": format!("uid-{}", self.seed),
                 "kind": {"group": "", "version": "v1", "kind": "Pod"},
                 "resource": {"group": "", "version": "v1", "resource": "pods"},
                 "namespace": self.namespace, "operation": "CREATE",
-                "userInfo": {"username": "test"}, "object": self.pod}})
+                "userInfo": {"username": "test"}, "object": pod}})
     }
 
     /// istiod runs as revision `default` unless the values name one.
@@ -189,6 +201,30 @@ fn patched(pod: &Value, response: &Value) -> Result<Value, String> {
     Ok(out)
 }
 
+fn names_of(pod: &Value, list: &str) -> String {
+    pod.pointer(list)
+        .and_then(Value::as_array)
+        .map(|cs| {
+            cs.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
+/// The one rule of the API server's pod validation the generated cases can break: container
+/// names are unique across `containers` and `initContainers` (`validateInitContainers`).
+fn api_server_refuses(pod: &Value) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    ["/spec/containers", "/spec/initContainers"]
+        .iter()
+        .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(Value::as_str))
+        .any(|name| !seen.insert(name))
+}
+
 /// Compares our webhook answer with istiod's; `None` when they agree.
 fn judge_review(case: &Case, oracle: &Value, ours: &(u16, Value)) -> Option<String> {
     let (status, review) = ours;
@@ -217,11 +253,24 @@ fn judge_review(case: &Case, oracle: &Value, ours: &(u16, Value)) -> Option<Stri
     if !oa {
         return None;
     }
-    let want = match patched(&case.pod, oresp) {
+    let sent = case.sent_pod();
+    let want = match patched(&sent, oresp) {
         Ok(p) => p,
-        Err(e) => return Some(format!("Istio's patch: {e}")),
+        // The API server refuses a pod whose mutating patch does not apply. Agreement then means
+        // ours is refused too: our patch fails as well, or the pod it makes fails validation.
+        Err(e) => {
+            return match patched(&sent, resp) {
+                Err(_) => None,
+                Ok(p) if api_server_refuses(&p) => None,
+                Ok(p) => Some(format!(
+                    "Istio's patch: {e} (the API server refuses the pod; it would admit ours, containers {} init containers {})",
+                    names_of(&p, "/spec/containers"),
+                    names_of(&p, "/spec/initContainers")
+                )),
+            };
+        }
     };
-    let got = match patched(&case.pod, resp) {
+    let got = match patched(&sent, resp) {
         Ok(p) => p,
         Err(e) => return Some(format!("our patch: {e}")),
     };

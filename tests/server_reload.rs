@@ -157,7 +157,7 @@ async fn settings_that_would_fail_injection_are_rejected_and_the_old_snapshot_se
             "{}\n",
             "global.proxy.resources.limits.cpu",
         ),
-        ("global:\n  hub: docker.io/Istio\n", "{}\n", "global.hub"),
+        ("global:\n  tag: '1.30.3 '\n", "{}\n", "global.tag"),
         (
             "global:\n  proxy:\n    autoInject: maybe\n",
             "{}\n",

@@ -16,9 +16,9 @@ pub const BAD: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "image",
-        "global:\n  hub: docker.io/Istio\n",
+        "global:\n  tag: '1.30.3 '\n",
         "{}\n",
-        "values: global.hub: makes the proxy image \"docker.io/Istio/proxyv2:1.30.3\"",
+        "values: global.tag: makes the proxy image \"docker.io/istio/proxyv2:1.30.3 \"",
     ),
     (
         "policy",

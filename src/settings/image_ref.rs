@@ -1,6 +1,85 @@
 //! Container image references, as the `distribution/reference` grammar (which the kubelet's
 //! image pull uses) accepts them: `[domain[:port]/]path[/path…][:tag][@algorithm:hex]`.
-//! Only used to refuse settings whose proxy image could never be pulled.
+//! A proxy image the API server refuses (empty, surrounding whitespace) refuses the settings;
+//! any other malformed reference is a warning: Istio injects it and the API server admits the
+//! pod, only the kubelet cannot pull it (`InvalidImageName`).
+
+use std::collections::BTreeMap;
+
+use super::Snapshot;
+
+/// A problem with the proxy or init image, blamed on the values key that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageProblem {
+    /// `values: <key>: <what is wrong>`.
+    pub message: String,
+    /// The API server would refuse every injected pod: the settings must not go live.
+    pub refused: bool,
+}
+
+/// The API server's own check of a container image (`validateContainerCommon`).
+fn api_server_refuses(image: &str) -> bool {
+    image.is_empty() || image.trim() != image
+}
+
+fn problem(key: &str, image: &str, what: String) -> ImageProblem {
+    let refused = api_server_refuses(image);
+    let consequence = if refused {
+        "the API server refuses such a container image"
+    } else {
+        "the kubelet cannot pull it (Istio injects it anyway)"
+    };
+    ImageProblem {
+        message: format!("values: {key}: {what}; {consequence}"),
+        refused,
+    }
+}
+
+/// The proxy image (`hub/image:tag`, with the variant) and any full image reference in
+/// `global.proxy.image` / `global.proxy_init.image`, checked; a bad one is blamed on the key
+/// that made it bad.
+pub fn problems(snap: &Snapshot) -> Vec<ImageProblem> {
+    let mut out = Vec::new();
+    let g = &snap.values.global;
+    for (key, image) in [
+        ("global.proxy.image", &g.proxy.image),
+        ("global.proxy_init.image", &g.proxy_init.image),
+    ] {
+        if image.contains('/') {
+            if let Err(e) = check(image) {
+                out.push(problem(key, image, format!("invalid image {image:?}: {e}")));
+            }
+        }
+    }
+    if g.proxy.image.contains('/') {
+        return out;
+    }
+    let full = snap.proxy_image(None, &BTreeMap::new());
+    let Err(e) = check(&full) else {
+        return out;
+    };
+    let name = if g.proxy.image.is_empty() {
+        "proxyv2"
+    } else {
+        &g.proxy.image
+    };
+    let tag = snap.values.tag();
+    let key = if check(&format!("{}/proxyv2:x", g.hub)).is_err() {
+        "global.hub"
+    } else if check(&format!("{}/{name}:x", g.hub)).is_err() {
+        "global.proxy.image"
+    } else if check(&format!("x:{tag}")).is_err() {
+        "global.tag"
+    } else {
+        "global.variant"
+    };
+    out.push(problem(
+        key,
+        &full,
+        format!("makes the proxy image {full:?}, which is not a valid image reference: {e}"),
+    ));
+    out
+}
 
 /// Whether `image` is a valid reference; the error says which part is wrong.
 pub fn check(image: &str) -> Result<(), String> {

@@ -66,14 +66,18 @@ impl Snapshot {
             custom.insert(name.clone(), t);
         }
         let default_proxy = proxy_view(&mesh);
-        Ok(Snapshot {
+        let mut snap = Snapshot {
             values,
             mesh,
             rules,
             default_proxy,
             custom,
             warnings,
-        })
+        };
+        let images = super::image_ref::problems(&snap);
+        snap.warnings
+            .extend(images.into_iter().filter(|p| !p.refused).map(|p| p.message));
+        Ok(snap)
     }
 
     /// [`Snapshot::load`], then [`Snapshot::check`]: what `serve` and `kube-inject` use, so
