@@ -96,8 +96,9 @@ impl NodeTable {
         if let Some(ok) = node.and_then(|n| self.0.get(n)) {
             return *ok;
         }
-        // Istio starts from "not valid" and needs at least one node: no nodes, no native.
-        !self.0.is_empty() && self.0.values().all(|ok| *ok)
+        // Istio's loop over the nodes returns false on the first old kubelet and true after
+        // the loop, so a cluster with no nodes (yet) gets native sidecars.
+        self.0.values().all(|ok| *ok)
     }
 }
 
@@ -172,8 +173,8 @@ mod tests {
         let all_new = NodeTable::from_versions([("a", "v1.33.0"), ("b", "v1.34.2")]);
         assert!(all_new.native_sidecars(None));
         assert!(
-            !NodeTable::default().native_sidecars(None),
-            "no nodes: off, as Istio"
+            NodeTable::default().native_sidecars(None),
+            "no nodes: on, as Istio's DetectNativeSidecar (vacuously every node is 1.33+)"
         );
     }
 }
