@@ -82,7 +82,8 @@ pub fn inject_stream(
     Ok(out)
 }
 
-fn describe(v: &Value) -> String {
+/// `Kind name` of a document, for messages.
+pub(crate) fn describe(v: &Value) -> String {
     let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
     match v.pointer("/metadata/name").and_then(Value::as_str) {
         Some(name) => format!("{kind} {name}"),
@@ -90,7 +91,8 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
+/// The string at a JSON pointer, or "".
+pub(crate) fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
     v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
 }
 

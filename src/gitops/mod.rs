@@ -11,7 +11,7 @@ pub mod uninject;
 
 use serde_json::{json, Value};
 
-use crate::kube_inject::{self, Options};
+use crate::kube_inject::{self, describe, str_at, Options};
 use crate::settings::Snapshot;
 use crate::workload;
 use crate::yaml;
@@ -27,18 +27,6 @@ pub enum GitopsError {
         what: String,
         message: String,
     },
-}
-
-fn describe(v: &Value) -> String {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("?");
-    match v.pointer("/metadata/name").and_then(Value::as_str) {
-        Some(name) => format!("{kind} {name}"),
-        None => kind.to_string(),
-    }
-}
-
-fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
-    v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
 }
 
 /// Removes the injection from one object (a workload, a Pod or a `v1` `List` of them) in
