@@ -336,3 +336,36 @@ fn oracle_golden_istio_inputs() {
         "{passed} golden cases pass, below the floor of {want} (tests/oracle-floor.txt)"
     );
 }
+
+/// The stock templates of the module's chart, written into `data.config` as the chart writes
+/// them (`.Files.Get … | trim | indent 8`), are recognised as stock (rendered by our code), and
+/// the hashes we keep of them are theirs; an edit of one makes it a custom template.
+#[test]
+fn oracle_stock_templates_are_recognised() {
+    use sidecar_injector::settings::inject_config::{Form, InjectConfig, STOCK_TEXT_FNV};
+    let files = istio_module_dir().join("manifests/charts/istio-control/istio-discovery/files");
+    let file_of = |name: &str| match name {
+        "sidecar" => "injection-template.yaml".to_string(),
+        "gateway" => "gateway-injection-template.yaml".to_string(),
+        other => format!("{other}.yaml"),
+    };
+    let mut config = String::from("policy: enabled\ntemplates:\n");
+    for (name, _) in STOCK_TEXT_FNV {
+        let text = std::fs::read_to_string(files.join(file_of(name))).expect("a stock template");
+        config.push_str(&format!("  {name}: |\n"));
+        for line in text.trim().lines() {
+            config.push_str(&format!("        {line}\n"));
+        }
+    }
+    let (cfg, form) = InjectConfig::parse(&config, "test").expect("the chart's data.config");
+    assert_eq!(form, Form::Config);
+    let custom: Vec<&String> = cfg.custom_templates(form).map(|(n, _)| n).collect();
+    assert!(
+        custom.is_empty(),
+        "stock templates taken as edited: {custom:?}"
+    );
+    let edited = config.replacen("  sidecar: |\n", "  sidecar: |\n        # edited\n", 1);
+    let (cfg, form) = InjectConfig::parse(&edited, "test").expect("an edited data.config");
+    let custom: Vec<&String> = cfg.custom_templates(form).map(|(n, _)| n).collect();
+    assert_eq!(custom, ["sidecar"]);
+}

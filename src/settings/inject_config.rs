@@ -5,9 +5,10 @@
 //! no selectors), defaults to the `sidecar` template and adds no `injectedAnnotations`. We
 //! still parse and type-check every field, so a broken file is refused as Istio refuses it.
 //!
-//! Templates named like Istio's stock ones are rendered by our code (which reproduces Istio
-//! 1.30.3's stock templates from the values); any other template is parsed by our Go-template
-//! engine and used as a custom template. A file that is not an `inject.Config` mapping with
+//! Templates named like Istio's stock ones, with Istio 1.30.3's stock text, are rendered by our
+//! code (which reproduces them from the values); any other template, including a stock-named
+//! one whose text differs (edited through `sidecarInjectorWebhook.templates`, or another Istio
+//! version's), is parsed by our Go-template engine and rendered as written, as Istio would. A file that is not an `inject.Config` mapping with
 //! templates is, as in istioctl, one template: the `sidecar` template itself.
 
 use std::collections::BTreeMap;
@@ -80,12 +81,43 @@ impl InjectConfig {
     }
 
     /// The templates to use as custom ones: all of a bare template file; from a Config, those
-    /// that are not Istio's stock templates.
+    /// that are not Istio 1.30.3's stock templates ([`is_stock`]).
     pub fn custom_templates(&self, form: Form) -> impl Iterator<Item = (&String, &String)> {
-        self.templates.iter().filter(move |(name, _)| {
-            form == Form::Template || !STOCK_TEMPLATES.contains(&name.as_str())
-        })
+        self.templates
+            .iter()
+            .filter(move |(name, text)| form == Form::Template || !is_stock(name, text))
     }
+}
+
+/// FNV-1a (64 bits) of Istio 1.30.3's stock templates as its chart writes them into
+/// `data.config` (`.Files.Get … | trim`). A hash, not the text: enough to tell an untouched
+/// stock template from an edited one (checked against the Istio module by the oracle suite).
+pub const STOCK_TEXT_FNV: [(&str, u64); 7] = [
+    ("sidecar", 0x11bb_84e2_7b09_aae7),
+    ("gateway", 0xaa47_5fe3_c9ce_5eca),
+    ("grpc-simple", 0xdb8e_c4b2_6926_3512),
+    ("grpc-agent", 0x53d2_010f_dde3_d0b8),
+    ("waypoint", 0xeed1_ba41_0ef8_6a20),
+    ("kube-gateway", 0x3283_5af8_5a5f_f921),
+    ("agentgateway", 0xbaea_7504_244c_9172),
+];
+
+/// Whether `text` is Istio 1.30.3's stock template `name` (a stock name whose text we don't
+/// know is taken as stock, as before: we never render it).
+pub fn is_stock(name: &str, text: &str) -> bool {
+    if !STOCK_TEMPLATES.contains(&name) {
+        return false;
+    }
+    match STOCK_TEXT_FNV.iter().find(|(n, _)| *n == name) {
+        Some((_, want)) => fnv1a(text.trim().as_bytes()) == *want,
+        None => true,
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -93,15 +125,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_config_keeps_custom_templates_only() {
-        let text = "policy: enabled\nneverInjectSelector:\n- matchLabels: {a: b}\ninjectedAnnotations: {x: z}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: |\n    spec: {}\n  custom: |\n    metadata:\n      labels: {c: d}\n";
+    fn a_config_keeps_custom_and_edited_templates() {
+        let text = "policy: enabled\nneverInjectSelector:\n- matchLabels: {a: b}\ninjectedAnnotations: {x: z}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: |\n    spec: {}\n  agentgateway-waypoint: x\n  custom: |\n    metadata:\n      labels: {c: d}\n";
         let (cfg, form) = InjectConfig::parse(text, "test").unwrap();
         assert_eq!(form, Form::Config);
         assert_eq!(cfg.policy, "enabled");
         assert_eq!(cfg.never_inject_selector.len(), 1);
         assert_eq!(cfg.injected_annotations["x"], "z");
+        // `sidecar` is not the stock text: an edited template, rendered as written.
         let custom: Vec<&String> = cfg.custom_templates(form).map(|(n, _)| n).collect();
-        assert_eq!(custom, ["custom"]);
+        assert_eq!(custom, ["custom", "sidecar"]);
+    }
+
+    #[test]
+    fn stock_text_is_recognised_by_its_hash_whatever_the_surrounding_space() {
+        // FNV-1a's published test vectors, then the rule on a made-up table entry.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
+        assert!(!is_stock("custom", "anything"));
+        assert!(!is_stock("sidecar", "spec: {}"));
+        assert!(is_stock("agentgateway-waypoint", "unknown text"));
     }
 
     #[test]

@@ -118,12 +118,30 @@ impl Snapshot {
         form: super::inject_config::Form,
     ) -> Result<(), SettingsError> {
         for (name, text) in cfg.custom_templates(form) {
-            let t = crate::template::Template::parse(name, text).map_err(|e| {
-                SettingsError::Invalid {
-                    what: "injection template",
-                    reason: format!("{name}: {e}"),
+            let edited_stock = form == super::inject_config::Form::Config
+                && super::inject_config::STOCK_TEMPLATES.contains(&name.as_str());
+            let t = match crate::template::Template::parse(name, text) {
+                Ok(t) => t,
+                // Another Istio version's stock template may use what our engine lacks: that
+                // one template falls back to 1.30.3's, said once, rather than refusing them all.
+                Err(e) if edited_stock => {
+                    self.warnings.push(format!(
+                        "injection config: template {name} is not Istio 1.30.3's and does not parse here ({e}); 1.30.3's stock {name} template is used instead"
+                    ));
+                    continue;
                 }
-            })?;
+                Err(e) => {
+                    return Err(SettingsError::Invalid {
+                        what: "injection template",
+                        reason: format!("{name}: {e}"),
+                    })
+                }
+            };
+            if edited_stock {
+                self.warnings.push(format!(
+                    "injection config: template {name} is not Istio 1.30.3's stock text (edited, or another Istio version's): rendered as written"
+                ));
+            }
             self.custom.insert(name.clone(), t);
         }
         Ok(())
@@ -282,9 +300,21 @@ fn with_proxy_config(pc: &mesh::ProxyConfig, base: ProxyView) -> ProxyView {
         status_port: pc.status_port(),
         image_type: pc.image_type().map(str::to_string),
         tracing_ca_dir: tracing_ca_dir(pc),
-        proxy_config: std::sync::Arc::new(serde_json::to_value(pc).unwrap_or(Value::Null)),
+        proxy_config: std::sync::Arc::new(template_proxy_config(pc)),
         ..base
     }
+}
+
+/// The ProxyConfig as Go templates see it: an unset proto enum is its zero value, whose
+/// `String()` is a name, so `.ProxyConfig.InterceptionMode` prints `REDIRECT`, not "" (the
+/// stock sidecar template puts it in istio-init's `-m` and `INTERCEPTION_MODE`).
+fn template_proxy_config(pc: &mesh::ProxyConfig) -> Value {
+    let mut v = serde_json::to_value(pc).unwrap_or(Value::Null);
+    if let Some(m) = v.as_object_mut() {
+        m.entry("interceptionMode")
+            .or_insert_with(|| Value::String(pc.interception_mode().to_string()));
+    }
+    v
 }
 
 /// Istio's `directory` of the tracing CA file (with the trailing slash `path.Split` keeps).
@@ -334,5 +364,16 @@ mod tests {
             "1.30.3-distroless"
         );
         assert_eq!(tag_with_type("1.30.3-debug", "default"), "1.30.3");
+    }
+
+    /// A copy of the stock sidecar template used as a custom one printed `-m ""` and
+    /// `INTERCEPTION_MODE=""` for the default mode (docs/fidelity.md, row 9).
+    #[test]
+    fn templates_see_the_default_interception_mode_by_name() {
+        let pc = super::mesh::ProxyConfig::default();
+        assert_eq!(
+            super::template_proxy_config(&pc)["interceptionMode"],
+            "REDIRECT"
+        );
     }
 }
