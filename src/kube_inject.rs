@@ -18,12 +18,29 @@ use crate::yaml;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
+    /// `--webhookConfig`: the cluster's webhook injects instead of the local engine.
+    pub remote: Option<Remote>,
     pub native_sidecars: bool,
     /// `--native-sidecars=auto` with a cluster: the nodes decide per pod (its `spec.nodeName`).
     pub nodes: Option<crate::native::NodeTable>,
     /// `--revision` (`default` means none, as istioctl reads it). The values' `revision` is
     /// not the injector's revision here: istioctl passes its flag alone.
     pub revision: String,
+}
+
+/// An injector elsewhere (the cluster's webhook, [`crate::remote`]): given a pod template as
+/// JSON and its namespace, the injected pod, or `None` when it leaves the pod unchanged.
+#[derive(Clone)]
+pub struct Remote {
+    pub name: String,
+    #[allow(clippy::type_complexity)]
+    pub inject: std::sync::Arc<dyn Fn(&Value, &str) -> Result<Option<Value>, String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("name", &self.name).finish()
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +296,18 @@ fn inject_template(
         ));
         return Ok(());
     }
+    if let Some(remote) = &opts.remote {
+        let sent = serde_json::to_value(&pod).map_err(|e| e.to_string())?;
+        let Some(injected) = (remote.inject)(&sent, &namespace)? else {
+            warn(format!(
+                "===> Skipping injection because {kind} {full:?} was not changed by {}\n",
+                remote.name
+            ));
+            return Ok(());
+        };
+        put_back(obj, paths, &injected);
+        return Ok(());
+    }
     let target = Target {
         type_meta,
         deploy,
@@ -297,17 +326,23 @@ fn inject_template(
     };
     let injected =
         inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;
+    put_back(obj, paths, &injected);
+    Ok(())
+}
+
+/// The injected pod's metadata and spec, back into the workload's template.
+fn put_back(obj: &mut Value, paths: workload::TemplatePaths, injected: &Value) {
+    let empty = || Value::Object(Default::default());
     set(
         obj,
         paths.metadata,
-        injected.get("metadata").cloned().unwrap_or(empty.clone()),
+        injected.get("metadata").cloned().unwrap_or_else(empty),
     );
     set(
         obj,
         paths.spec,
-        injected.get("spec").cloned().unwrap_or(empty),
+        injected.get("spec").cloned().unwrap_or_else(empty),
     );
-    Ok(())
 }
 
 /// Writes `value` at a JSON pointer, creating the objects on the way.

@@ -26,6 +26,7 @@ pub mod inject;
 pub mod kube_inject;
 pub mod merge;
 pub mod native;
+pub mod remote;
 pub mod render;
 pub mod report;
 pub mod selector;

@@ -81,7 +81,8 @@ struct KubeInjectArgs {
     /// Namespace of the Istio control plane's ConfigMaps.
     #[arg(short = 'i', long = "istioNamespace", value_name = "NS", default_value = cluster::DEFAULT_ISTIO_NAMESPACE)]
     istio_namespace: String,
-    /// istioctl's MutatingWebhookConfiguration name: not supported (see the error).
+    /// Inject by calling the webhook of this MutatingWebhookConfiguration (its entry named
+    /// `*sidecar-injector.istio.io`), as istioctl does, instead of rendering locally.
     #[arg(long = "webhookConfig", value_name = "NAME")]
     webhook_config: Option<String>,
     /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster).
@@ -242,35 +243,56 @@ fn sources(args: &KubeInjectArgs) -> cluster::Sources {
 }
 
 fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
-    if let Some(name) = &args.webhook_config {
-        anyhow::bail!(
-            "--webhookConfig {name:?} is not supported: istioctl sends each pod to the in-cluster webhook \
-             through a port-forward; this kube-inject renders locally from the cluster's ConfigMaps \
-             (the settings that webhook serves). Drop the flag, or use -r/--revision to pick an installation"
-        );
-    }
-    let loaded = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?
-        .block_on(cluster::load(&sources(&args)))?;
-    for note in &loaded.notes {
-        eprintln!("{note}");
-    }
-    let snap = loaded.snapshot;
-    // Checked as `serve` checks a snapshot before it goes live; warnings go to stderr.
-    snap.check()?;
-    for w in snap.warnings() {
-        eprintln!("warning: {w}");
-    }
+        .context("starting the async runtime")?;
+    let (snap, native, nodes, remote) = match &args.webhook_config {
+        // The webhook brings its own settings and native-sidecar choice; the local snapshot
+        // only drives istioctl's pre-checks (host network, opt-out), which need none.
+        Some(name) => {
+            let remote = runtime.block_on(find_webhook(&args, name))?;
+            (
+                sidecar_injector::settings::Snapshot::from_strs(None, None)?,
+                false,
+                None,
+                Some(remote),
+            )
+        }
+        None => {
+            let loaded = runtime.block_on(cluster::load(&sources(&args)))?;
+            for note in &loaded.notes {
+                eprintln!("{note}");
+            }
+            // Checked as `serve` checks a snapshot before it goes live; warnings go to stderr.
+            loaded.snapshot.check()?;
+            for w in loaded.snapshot.warnings() {
+                eprintln!("warning: {w}");
+            }
+            (loaded.snapshot, loaded.native, loaded.nodes, None)
+        }
+    };
+    let remote = remote.map(|webhook| {
+        let webhook = std::sync::Arc::new(webhook);
+        let runtime = std::sync::Arc::new(runtime);
+        kube_inject::Remote {
+            name: format!("the webhook at {}", webhook.target()),
+            inject: std::sync::Arc::new(move |pod: &serde_json::Value, ns: &str| {
+                runtime
+                    .block_on(webhook.inject(pod, ns))
+                    .map_err(|e| e.to_string())
+            }),
+        }
+    });
     let text = read_input(&args.filename)?;
     // A stream that does not parse gets its error from the injection below, worded once.
     for line in kube_inject::stream_warnings(&text, &args.filename).unwrap_or_default() {
         eprintln!("{line}");
     }
     let opts = Options {
-        native_sidecars: loaded.native,
-        nodes: loaded.nodes,
+        remote,
+        native_sidecars: native,
+        nodes,
         revision: args.revision.clone().unwrap_or_default(),
     };
     if args.gitops.active() {
@@ -283,6 +305,21 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
     let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
         .with_context(|| format!("injecting {}", args.filename))?;
     write_output(args.output.as_deref(), &out)
+}
+
+/// `--webhookConfig`: the cluster is required (the configuration is read from it).
+async fn find_webhook(
+    args: &KubeInjectArgs,
+    name: &str,
+) -> anyhow::Result<sidecar_injector::remote::Webhook> {
+    let target = sources(args).target;
+    if !target.configured() {
+        anyhow::bail!(
+            "--webhookConfig {name} needs a cluster: pass --kubeconfig or --context, or set KUBECONFIG"
+        );
+    }
+    let (client, _) = target.connect().await?;
+    Ok(sidecar_injector::remote::Webhook::find(&client, name).await?)
 }
 
 /// `kube-inject --check` found a difference (already reported): exit 1 without an error line.

@@ -38,6 +38,7 @@ fn snapshot(dir: &Path) -> Snapshot {
 
 fn opts() -> Options {
     Options {
+        remote: None,
         native_sidecars: true,
         nodes: None,
         revision: String::new(),

@@ -109,6 +109,7 @@ fn kube_inject_goldens() {
             &snap,
             &input,
             &Options {
+                remote: None,
                 native_sidecars: native,
                 ..Default::default()
             },

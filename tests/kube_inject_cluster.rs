@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+mod server_support;
+
 use rstest::rstest;
 use serde_json::json;
 
@@ -91,7 +93,7 @@ fn nodes(versions: &[&str]) -> (String, serde_json::Value) {
 /// The stock installation with `hub` in the values and `trust` as the mesh trust domain.
 fn istio(ns: &str, suffix: &str, hub: &str, trust: &str) -> Vec<(String, serde_json::Value)> {
     let values = json!({"global": {"hub": hub, "tag": "9.9.9"}}).to_string();
-    let config = "policy: enabled\ntemplates:\n  sidecar: |\n    ignored: stock\n  extra: |\n    metadata:\n      labels:\n        extra: \"yes\"\n";
+    let config = "policy: enabled\ntemplates:\n  extra: |\n    metadata:\n      labels:\n        extra: \"yes\"\n";
     vec![
         configmap(
             ns,
@@ -166,8 +168,40 @@ fn standard_cluster(node_versions: &[&str]) -> FakeApi {
         configmap("istio-system", "my-injector", json!({"values": json!({"global": {"hub": "named.corp"}}).to_string(), "config": "templates: {x: 'metadata: {}'}\n"})),
         configmap("istio-system", "my-mesh", json!({"mesh": "trustDomain: named.local\n"})),
         nodes(node_versions),
+        webhook_configuration(
+            "istio-sidecar-injector",
+            "rev.namespace.sidecar-injector.istio.io",
+            json!({"service": {"namespace": "istio-system", "name": "istiod", "path": "/inject", "port": 443}}),
+        ),
+        webhook_configuration("other-hooks", "x.example.com", json!({"url": "https://x.example.com/"})),
+        // What istiod would answer through the API server's service proxy: a label added.
+        (
+            "/api/v1/namespaces/istio-system/services/https:istiod:443/proxy/inject".into(),
+            review_answer(&json!([{"op": "add", "path": "/metadata/labels", "value": {"from-webhook": "yes"}}])),
+        ),
     ]);
     fake_api(routes)
+}
+
+fn webhook_configuration(
+    name: &str,
+    entry: &str,
+    client_config: serde_json::Value,
+) -> (String, serde_json::Value) {
+    (
+        format!("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{name}"),
+        json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+               "metadata": {"name": name},
+               "webhooks": [{"name": entry, "clientConfig": client_config, "sideEffects": "None",
+                             "admissionReviewVersions": ["v1"]}]}),
+    )
+}
+
+fn review_answer(patch: &serde_json::Value) -> serde_json::Value {
+    use base64::Engine as _;
+    let patch = base64::engine::general_purpose::STANDARD.encode(patch.to_string());
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+           "response": {"allowed": true, "patchType": "JSONPatch", "patch": patch}})
 }
 
 #[test]
@@ -259,13 +293,17 @@ fn an_unreachable_cluster_is_one_short_error() {
 #[case::values_file(&["--kubeconfig", "{kc}", "--valuesFile", "{dir}/values.yaml"], Expect::Image("file.corp/proxyv2:1.30.3"))]
 #[case::mesh_config_file(&["--kubeconfig", "{kc}", "--meshConfigFile", "{dir}/mesh.yaml"], Expect::Contains("file.local"))]
 #[case::inject_config_file(&["--injectConfigFile", "{dir}/config.yaml", "--valuesFile", "{dir}/values.yaml", "--meshConfigFile", "{dir}/mesh.yaml"], Expect::Contains("from-file"))]
+#[case::inject_config_file_edited_stock(&["--injectConfigFile", "{dir}/edited.yaml", "--valuesFile", "{dir}/values.yaml", "--meshConfigFile", "{dir}/mesh.yaml"], Expect::Contains("edited-sidecar"))]
 #[case::inject_configmap_name(&["--kubeconfig", "{kc}", "--injectConfigMapName", "my-injector"], Expect::Image("named.corp/proxyv2:1.30.3"))]
 #[case::mesh_configmap_name(&["--kubeconfig", "{kc}", "--meshConfigMapName", "my-mesh"], Expect::Contains("named.local"))]
 #[case::revision_short(&["--kubeconfig", "{kc}", "-r", "canary"], Expect::Image("canary.corp/istio/proxyv2:9.9.9"))]
 #[case::revision_long(&["--kubeconfig", "{kc}", "--revision", "canary"], Expect::Contains("canary.local"))]
 #[case::istio_namespace_short(&["--kubeconfig", "{kc}", "-i", "mesh-ns"], Expect::Image("other.corp/istio/proxyv2:9.9.9"))]
 #[case::istio_namespace_long(&["--kubeconfig", "{kc}", "--istioNamespace", "mesh-ns"], Expect::Contains("other.local"))]
-#[case::webhook_config(&["--webhookConfig", "istio-sidecar-injector"], Expect::Error("--webhookConfig \"istio-sidecar-injector\" is not supported"))]
+#[case::webhook_config(&["--kubeconfig", "{kc}", "--webhookConfig", "istio-sidecar-injector"], Expect::Contains("from-webhook"))]
+#[case::webhook_config_offline(&["--webhookConfig", "istio-sidecar-injector"], Expect::Error("--webhookConfig istio-sidecar-injector needs a cluster"))]
+#[case::webhook_config_missing(&["--kubeconfig", "{kc}", "--webhookConfig", "nowhere"], Expect::Error("--webhookConfig nowhere: could not read the MutatingWebhookConfiguration"))]
+#[case::webhook_config_no_entry(&["--kubeconfig", "{kc}", "--webhookConfig", "other-hooks"], Expect::Error("no webhook entry named *sidecar-injector.istio.io (entries: x.example.com)"))]
 #[case::kubeconfig(&["--kubeconfig", "{kc}"], Expect::Image("registry.corp/istio/proxyv2:9.9.9"))]
 #[case::context(&["--kubeconfig", "{kc}", "--context", "dead"], Expect::Error("cannot reach the Kubernetes API"))]
 #[case::missing_configmap(&["--kubeconfig", "{kc}", "-i", "nowhere"], Expect::Error("could not read ConfigMap nowhere/istio"))]
@@ -282,7 +320,13 @@ fn istioctl_flags(#[case] args: &[&str], #[case] want: Expect) {
     std::fs::write(d.join("mesh.yaml"), "trustDomain: file.local\n").unwrap();
     std::fs::write(
         d.join("config.yaml"),
-        "templates:\n  sidecar: stock\n  mine: |\n    metadata:\n      labels: {from-file: \"yes\"}\n",
+        "templates:\n  mine: |\n    metadata:\n      labels: {from-file: \"yes\"}\n",
+    )
+    .unwrap();
+    // A stock-named template whose text is not 1.30.3's: rendered as written, as Istio does.
+    std::fs::write(
+        d.join("edited.yaml"),
+        "templates:\n  sidecar: |\n    metadata:\n      labels: {edited-sidecar: \"{{ .Values.global.hub }}\"}\n    spec:\n      containers:\n      - name: istio-proxy\n        image: x\n",
     )
     .unwrap();
     let dir_s = d.to_str().unwrap().to_string();
@@ -362,4 +406,54 @@ fn run_file(dir: &Path, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
+}
+
+/// `--webhookConfig` with a `clientConfig.url`: kube-inject calls this server over TLS (trusting
+/// the configuration's `caBundle`), and the pod comes out as the webhook injects it at admission.
+#[tokio::test]
+async fn webhook_config_calls_the_servers_url() {
+    use base64::Engine as _;
+    let server = server_support::binary::Server::start(&["--native-sidecars=false"]).await;
+    let url = format!("https://127.0.0.1:{}/inject", server.addr.port());
+    let ca = base64::engine::general_purpose::STANDARD.encode(&server.ca);
+    let api = fake_api(BTreeMap::from([webhook_configuration(
+        "sidecar-injector",
+        "namespace.sidecar-injector.istio.io",
+        json!({"url": url, "caBundle": ca}),
+    )]));
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let kc = kc.to_str().unwrap();
+    let (remote, local) = tokio::task::spawn_blocking({
+        let d = dir.path().to_path_buf();
+        let kc = kc.to_string();
+        move || {
+            let remote = run(
+                &d,
+                &["--kubeconfig", &kc, "--webhookConfig", "sidecar-injector"],
+                &[],
+            );
+            let local = run(&d, &["--native-sidecars=false"], &[]);
+            (remote, local)
+        }
+    })
+    .await
+    .unwrap();
+    assert!(remote.ok, "{}", remote.stderr);
+    assert!(local.ok, "{}", local.stderr);
+    let pod = |text: &str| -> serde_json::Value {
+        serde_yaml::from_str(text.trim_end_matches("---\n")).unwrap()
+    };
+    let (remote_pod, local_pod) = (pod(&remote.stdout), pod(&local.stdout));
+    assert!(remote.stdout.contains("istio-proxy"), "{}", remote.stdout);
+    assert_eq!(
+        remote_pod, local_pod,
+        "the webhook's pod and kube-inject's differ"
+    );
+    // One review per pod template, and the configuration read once.
+    let seen = api.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        ["/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-injector"]
+    );
 }

@@ -131,6 +131,7 @@ fn kube_inject_output_reads_back_and_is_idempotent() {
         let Some(c) = case(seed) else { continue };
         let text = serde_json::to_string(&c.workload).expect("JSON");
         let opts = Options {
+            remote: None,
             native_sidecars: c.native,
             ..Default::default()
         };
@@ -190,6 +191,7 @@ fn webhook_and_kube_inject_add_the_same_containers() {
             .expect("metadata")
             .remove("namespace");
         let opts = Options {
+            remote: None,
             native_sidecars: c.native,
             ..Default::default()
         };

@@ -54,6 +54,7 @@ fn has_istio_parts(template: &Value) -> bool {
 
 fn opts() -> Options {
     Options {
+        remote: None,
         native_sidecars: true,
         nodes: None,
         revision: String::new(),

@@ -2,7 +2,8 @@
 ConfigMaps in istio-system (a custom hub in `values`, a custom trust domain in `mesh`), plain
 `kube-inject` (KUBECONFIG set) uses them, `-r` picks the revision's ConfigMaps, and the nodes
 decide native sidecars (this API server has no nodes: on, as Istio's DetectNativeSidecar, whose
-loop over the nodes finds no old kubelet)."""
+loop over the nodes finds no old kubelet). With `--webhookConfig NAME`, kube-inject sends each pod
+to the webhook that configuration points at (our installed server) instead of rendering locally."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import subprocess
 
 import yaml
 
-from conftest import INJECTOR, KUBECONFIG, apply, kubectl, log
+from conftest import INJECTOR, KUBECONFIG, Injector, apply, kubectl, log
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "app"},
        "spec": {"containers": [{"name": "a", "image": "b"}]}}
@@ -22,16 +23,16 @@ def configmaps(suffix: str, hub: str, trust: str) -> list[dict]:
     values = json.dumps({"global": {"hub": hub, "tag": "1.30.3-corp"}})
     return [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"istio-sidecar-injector{suffix}"},
-         "data": {"values": values, "config": "policy: enabled\ntemplates:\n  sidecar: stock\n"}},
+         "data": {"values": values, "config": "policy: enabled\ntemplates:\n  mine: 'metadata: {}'\n"}},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"istio{suffix}"},
          "data": {"mesh": f"trustDomain: {trust}\n"}},
     ]
 
 
-def kube_inject(*args: str) -> subprocess.CompletedProcess:
+def kube_inject(*args: str, pod: dict = POD) -> subprocess.CompletedProcess:
     env = dict(os.environ, KUBECONFIG=str(KUBECONFIG))
     env.pop("ENABLE_NATIVE_SIDECARS", None)
-    return subprocess.run([str(INJECTOR), "kube-inject", "-f", "-", *args], input=yaml.safe_dump(POD),
+    return subprocess.run([str(INJECTOR), "kube-inject", "-f", "-", *args], input=yaml.safe_dump(pod),
                           env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -60,3 +61,29 @@ def test_cluster_configmaps_are_used():
     finally:
         kubectl("delete", "configmap", "-n", "istio-system", "istio-sidecar-injector", "istio",
                 "istio-sidecar-injector-canary", "istio-canary", "--ignore-not-found")
+
+
+def test_webhook_config_calls_the_installed_webhook():
+    inj = Injector(name="kube-inject-webhook").install()
+    try:
+        before = inj.metric("sidecar_injection_requests_total")
+        out = kube_inject("--webhookConfig", inj.webhook_name)
+        assert out.returncode == 0, out.stderr
+        pod = yaml.safe_load(out.stdout.split("\n---")[0])
+        names = [c["name"] for c in pod["spec"].get("initContainers", []) + pod["spec"]["containers"]]
+        assert "istio-proxy" in names and "istio-init" in names, names
+        assert "sidecar.istio.io/status" in pod["metadata"]["annotations"]
+        assert inj.metric("sidecar_injection_requests_total") == before + 1, "one review for one pod"
+        log(f"kube-inject --webhookConfig {inj.webhook_name}: the installed server injected the pod")
+        opted_out = dict(POD, metadata=dict(POD["metadata"], labels={"sidecar.istio.io/inject": "false"}))
+        skipped = kube_inject("--webhookConfig", inj.webhook_name, pod=opted_out)
+        assert skipped.returncode == 0, skipped.stderr
+        assert "istio-proxy" not in skipped.stdout
+        assert "Skipping injection" in skipped.stderr, skipped.stderr
+        assert inj.metric("sidecar_injection_requests_total") == before + 1, "an opted-out pod is not sent"
+        missing = kube_inject("--webhookConfig", "nowhere")
+        assert missing.returncode != 0
+        assert "--webhookConfig nowhere: could not read the MutatingWebhookConfiguration" in missing.stderr
+        log("kube-inject --webhookConfig: opted-out pods are not sent; a missing configuration is named")
+    finally:
+        inj.uninstall()

@@ -161,6 +161,7 @@ impl Job {
             native_sidecars: self.native,
             nodes: None,
             revision: self.revision.clone(),
+            ..Options::default()
         };
         let mut warn = |_: String| {};
         kube_inject::inject_stream(&snap, &self.input, &opts, &mut warn).map_err(|e| e.to_string())

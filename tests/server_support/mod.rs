@@ -2,6 +2,7 @@
 //! client, and a server started in-process on loopback.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod fake_api;
 
 use std::net::SocketAddr;
