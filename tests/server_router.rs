@@ -51,6 +51,31 @@ async fn other_operations_and_kinds_pass_untouched() {
     );
 }
 
+/// `istioctl kube-inject` in cluster mode calls the injection webhook itself, with a review of
+/// its own making (no operation, no uid, `kind: AdmissionRequest`): injected, as istiod does.
+#[tokio::test]
+async fn istioctls_own_review_is_injected() {
+    let router = router(state());
+    let body = json!({
+        "kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1",
+        "request": {"uid": "", "kind": {"group": "admission.k8s.io", "version": "v1", "kind": "AdmissionRequest"},
+                    "resource": {"group": "", "version": "", "resource": ""}, "name": "p", "namespace": "app",
+                    "operation": "", "userInfo": {},
+                    "object": {"metadata": {"name": "p", "namespace": "app", "creationTimestamp": null},
+                               "spec": {"containers": [{"name": "a", "image": "b", "resources": {}}]}, "status": {}},
+                    "oldObject": null, "options": null},
+        "response": null,
+    });
+    let response = post_review(&router, "/inject", serde_json::to_vec(&body).unwrap())
+        .await
+        .response();
+    assert_eq!(response["allowed"], true);
+    assert_eq!(response["uid"], "");
+    let patch = patch_of(&response).expect("a patch");
+    let text = serde_json::to_string(&patch).unwrap();
+    assert!(text.contains("istio-proxy"), "{text}");
+}
+
 #[tokio::test]
 async fn injection_errors_are_denials_with_the_message() {
     // Before the core lands every pod errs ("not implemented yet"); after, the bogus

@@ -49,7 +49,9 @@ pub struct IncomingRequest {
     pub name: String,
     #[serde(default)]
     pub namespace: Option<String>,
-    pub operation: Operation,
+    /// `None`: empty or absent (istioctl's own reviews, below).
+    #[serde(default, deserialize_with = "operation_or_empty")]
+    pub operation: Option<Operation>,
     #[serde(default)]
     pub object: Option<PodObject>,
 }
@@ -57,12 +59,34 @@ pub struct IncomingRequest {
 impl IncomingRequest {
     /// A Pod being created, the only request the injector changes.
     pub fn is_pod_create(&self) -> bool {
-        self.operation == Operation::Create
-            && self.kind.group.is_empty()
-            && self.kind.version == "v1"
-            && self.kind.kind == "Pod"
-            && self.sub_resource.as_deref().unwrap_or("").is_empty()
+        match self.operation {
+            Some(Operation::Create) => {
+                self.kind.group.is_empty()
+                    && self.kind.version == "v1"
+                    && self.kind.kind == "Pod"
+                    && self.sub_resource.as_deref().unwrap_or("").is_empty()
+            }
+            None => self.is_istioctl_review(),
+            Some(_) => false,
+        }
     }
+
+    /// `istioctl kube-inject` finds the injection webhook in the cluster and sends it each pod
+    /// as a review of its own making: no operation, no uid, and `kind` set to
+    /// `admission.k8s.io/v1, AdmissionRequest`. istiod injects it (its handler reads only the
+    /// object), so we do too, and istioctl keeps working against this injector.
+    fn is_istioctl_review(&self) -> bool {
+        self.kind.group == "admission.k8s.io" && self.kind.kind == "AdmissionRequest"
+    }
+}
+
+/// An operation, or `None` for `""` (Go's zero value, which istioctl sends).
+fn operation_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Operation>, D::Error> {
+    let text = Option::<String>::deserialize(d)?.unwrap_or_default();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Operation::deserialize(de::value::StringDeserializer::<D::Error>::new(text)).map(Some)
 }
 
 /// A pod as JSON, parsed without `metadata.managedFields`.
@@ -283,6 +307,36 @@ mod tests {
             }
         }))
         .unwrap()
+    }
+
+    #[test]
+    fn istioctls_own_review_is_a_pod_create_and_nothing_else_without_an_operation_is() {
+        // What istioctl kube-inject's ExternalInjector marshals (Go zero values included).
+        let istioctl = json!({
+            "kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1",
+            "request": {"uid": "", "kind": {"group": "admission.k8s.io", "version": "v1", "kind": "AdmissionRequest"},
+                        "resource": {"group": "", "version": "", "resource": ""}, "name": "p", "namespace": "app",
+                        "operation": "", "userInfo": {}, "object": {"metadata": {"name": "p"}, "spec": {"containers": []}},
+                        "oldObject": null, "options": null},
+            "response": null,
+        });
+        let got = parse_review(&serde_json::to_vec(&istioctl).unwrap()).unwrap();
+        assert!(got.request.is_pod_create());
+        let mut other = istioctl.clone();
+        other["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "Pod"});
+        let got = parse_review(&serde_json::to_vec(&other).unwrap()).unwrap();
+        assert!(!got.request.is_pod_create());
+        let mut absent = istioctl.clone();
+        absent["request"]
+            .as_object_mut()
+            .unwrap()
+            .remove("operation");
+        let got = parse_review(&serde_json::to_vec(&absent).unwrap()).unwrap();
+        assert!(got.request.is_pod_create());
+        let mut bad = istioctl;
+        bad["request"]["operation"] = json!("PATCH");
+        let err = parse_review(&serde_json::to_vec(&bad).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("PATCH"), "{err}");
     }
 
     #[test]
