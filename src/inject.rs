@@ -17,7 +17,7 @@ use crate::render::RenderError;
 use crate::settings::Snapshot;
 
 mod guard;
-mod post;
+pub mod post;
 mod status;
 
 /// What the webhook knows about one admission request besides the pod.

@@ -12,9 +12,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::inject::post::probes::{KUBE_APP_PROBERS_ENV, PROXY_CONTAINER_NAME};
+use crate::inject::post::prometheus::{MERGED_METRICS_PATH, PROMETHEUS_ANNOTATIONS_ENV};
 use crate::render::names as n;
-use crate::render::probes::{KUBE_APP_PROBERS_ENV, PROXY_CONTAINER_NAME};
-use crate::render::prometheus::{MERGED_METRICS_PATH, PROMETHEUS_ANNOTATIONS_ENV};
 
 const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
 const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";

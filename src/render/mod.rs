@@ -10,8 +10,6 @@ mod health;
 pub mod init;
 pub mod metadata;
 pub mod names;
-pub mod probes;
-pub mod prometheus;
 pub mod resources;
 pub mod sidecar;
 #[cfg(test)]

@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod, PodSpec};
 use serde_json::{json, Value};
 
+pub mod probes;
+pub mod prometheus;
+
 use super::{status, InjectError};
 use crate::render::context::ProxyView;
 use crate::render::names as n;
@@ -37,10 +40,7 @@ pub fn strip_pod<'a>(snap: &Snapshot, pod: &'a Pod) -> Cow<'a, Pod> {
                 inits.retain(|c| !prev.init_containers.contains(&c.name));
             }
         }
-        crate::render::prometheus::strip_previous_injection_prometheus(
-            &mut pod,
-            snap.status_port(),
-        );
+        prometheus::strip_previous_injection_prometheus(&mut pod, snap.status_port());
         if let Some(a) = pod.metadata.annotations.as_mut() {
             a.remove(n::SIDECAR_STATUS);
         }
@@ -311,12 +311,8 @@ pub fn post_process(
     target: &super::Target,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
-    crate::render::prometheus::apply_prometheus_merge(
-        pod,
-        snap.prometheus_merge(),
-        proxy.status_port,
-    );
-    crate::render::probes::apply_rewrite(
+    prometheus::apply_prometheus_merge(pod, snap.prometheus_merge(), proxy.status_port);
+    probes::apply_rewrite(
         pod,
         snap.values.sidecar_injector_webhook.rewrite_app_http_probe,
         proxy.status_port,
