@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::selector::Selector;
+pub use crate::settings::rules::{Policy, Rules};
 
 pub const INJECT_LABEL: &str = "sidecar.istio.io/inject";
 pub const NS_INJECTION_LABEL: &str = "istio-injection";
@@ -20,47 +20,6 @@ pub const REV_LABEL: &str = "istio.io/rev";
 pub const IGNORED_NAMESPACES: [&str; 2] = ["kube-system", "kube-public"];
 
 type Map = BTreeMap<String, String>;
-
-/// `global.proxy.autoInject`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    Enabled,
-    Disabled,
-    /// Anything else: Istio logs an error and injects nothing.
-    Invalid,
-}
-
-impl Policy {
-    pub fn parse(s: &str) -> Policy {
-        match s {
-            "enabled" => Policy::Enabled,
-            "disabled" => Policy::Disabled,
-            _ => Policy::Invalid,
-        }
-    }
-}
-
-/// The injector's side of the decision, compiled once from the values.
-#[derive(Debug, Clone)]
-pub struct Rules {
-    pub policy: Policy,
-    pub never: Vec<Selector>,
-    pub always: Vec<Selector>,
-    /// `sidecarInjectorWebhook.enableNamespacesByDefault`.
-    pub namespaces_by_default: bool,
-}
-
-impl Rules {
-    /// `kube-inject`'s rules: policy enabled, no selectors (as `istioctl kube-inject`).
-    pub fn kube_inject() -> Rules {
-        Rules {
-            policy: Policy::Enabled,
-            never: Vec::new(),
-            always: Vec::new(),
-            namespaces_by_default: false,
-        }
-    }
-}
 
 /// What we know about the pod and where it lands.
 #[derive(Debug, Clone, Copy)]
@@ -368,6 +327,7 @@ fn revision_matches(label: &str, served: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::selector::Selector;
     use rstest::rstest;
 
     fn map(pairs: &[(&str, &str)]) -> Map {

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::decision::{self, Decision, Facts};
 use crate::render::context::{Context, DeployMeta, TypeMeta};
 use crate::render::names as n;
+use crate::render::templates;
 use crate::render::RenderError;
 use crate::settings::Snapshot;
 
@@ -226,7 +227,9 @@ fn inject_encoded(
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
     crate::annotations::validate(annotations)
         .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
-    let proxy = snap.proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))?;
+    let proxy = snap
+        .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
+        .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
     let mut proxy_envs = target.proxy_envs.clone();
     cluster_and_network(snap, pod, &mut proxy_envs);
 
@@ -248,8 +251,8 @@ fn inject_encoded(
     };
 
     let mut template_pod = serde_json::json!({});
-    for name in snap.select_templates(annotations, target.kube_inject) {
-        let overlay = snap.render_template(&name, &ctx)?;
+    for name in templates::select(snap, annotations, target.kube_inject) {
+        let overlay = templates::render(snap, &name, &ctx)?;
         merge(&mut template_pod, &overlay)?;
         if ctx.native_moves_user_proxy() {
             post::move_proxy_to_init(&mut merged, &template_pod);

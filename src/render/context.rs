@@ -10,6 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::names;
 use crate::settings::go_sprint;
 use crate::settings::values::Values;
+pub use crate::settings::ProxyView;
 
 /// The workload a pod belongs to (`DeploymentMeta`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,30 +24,6 @@ pub struct DeployMeta {
 pub struct TypeMeta {
     pub api_version: String,
     pub kind: String,
-}
-
-/// The ProxyConfig and MeshConfig facts the built-in templates read, already resolved
-/// (pod annotation `proxy.istio.io/config` merged over the mesh default).
-#[derive(Debug, Clone, Default)]
-pub struct ProxyView {
-    pub interception_mode: String,
-    pub hold_application_until_proxy_starts: bool,
-    pub proxy_metadata: BTreeMap<String, String>,
-    /// `protoToJSON .ProxyConfig`: the non-default fields, compact.
-    pub proxy_config_json: String,
-    pub status_port: i32,
-    pub image_type: Option<String>,
-    /// Directory of `tracing.tlsSettings.caCertificates`, when set (lightstep).
-    pub tracing_ca_dir: Option<String>,
-    pub mesh_trust_domain: String,
-    pub proxy_listen_port: i32,
-    pub proxy_inbound_listen_port: i32,
-    pub inbound_policy_localhost: bool,
-    /// An OpenTelemetry provider asks for semantic-convention resource attributes.
-    pub otel_semconv: bool,
-    /// The whole ProxyConfig and MeshConfig as protojson, for custom templates.
-    pub proxy_config: std::sync::Arc<serde_json::Value>,
-    pub mesh_config: std::sync::Arc<serde_json::Value>,
 }
 
 pub struct Context<'a> {

@@ -12,6 +12,7 @@ pub mod metadata;
 pub mod names;
 pub mod resources;
 pub mod sidecar;
+pub mod templates;
 #[cfg(test)]
 mod test_support;
 mod volumes;
