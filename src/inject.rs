@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use serde_json::Value;
 
-use crate::decision::{self, Decision, Facts};
+use crate::annotations as n;
+use crate::decision::{self, Decision};
 use crate::render::context::{Context, DeployMeta, TypeMeta};
-use crate::render::names as n;
 use crate::render::templates;
 use crate::render::RenderError;
 use crate::settings::Snapshot;
@@ -101,7 +101,13 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         meta.namespace = Some(req.namespace.to_string());
     }
     meta.managed_fields = None;
-    let decision = decide(snap, &typed, req.namespace_labels);
+    // A pod that already carries `sidecar.istio.io/status` is decided like any other: Istio
+    // re-renders it (stripping what it injected before), which makes a re-invocation on our
+    // own output a no-op.
+    let asker = decision::Asker::Webhook {
+        namespace_labels: req.namespace_labels,
+    };
+    let decision = decision::decide_pod(snap, &typed, asker);
     if !decision.inject {
         return Ok(Outcome::Skipped(decision));
     }
@@ -166,30 +172,6 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
 fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {
     let mut copy = pod.clone();
     json_patch::patch(&mut copy, patch).is_ok()
-}
-
-/// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
-/// already carries `sidecar.istio.io/status` is decided like any other: Istio re-renders it
-/// (stripping what it injected before), which makes a re-invocation on our own output a no-op.
-pub fn decide(
-    snap: &Snapshot,
-    pod: &Pod,
-    namespace_labels: Option<&BTreeMap<String, String>>,
-) -> Decision {
-    let meta = &pod.metadata;
-    let facts = Facts {
-        namespace: meta.namespace.as_deref().unwrap_or(""),
-        labels: meta.labels.as_ref(),
-        annotations: meta.annotations.as_ref(),
-        host_network: pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.host_network)
-            .unwrap_or(false),
-        namespace_labels,
-        revision: &snap.values.revision,
-    };
-    decision::decide(&snap.rules, &facts)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, InjectError> {
@@ -349,7 +331,7 @@ fn cluster_and_network(snap: &Snapshot, pod: &Pod, envs: &mut BTreeMap<String, S
         .metadata
         .labels
         .as_ref()
-        .and_then(|l| l.get("topology.istio.io/network"))
+        .and_then(|l| l.get(n::TOPOLOGY_NETWORK_LABEL))
     {
         network = nw.clone();
     }

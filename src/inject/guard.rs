@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{json, Value};
 
+use crate::annotations as n;
 use crate::inject::{self, Target};
-use crate::render::names as n;
 use crate::render::templates::{self, BUILT_IN};
 use crate::settings::{go_sprint, SettingsError, Snapshot};
 

@@ -7,24 +7,11 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::names;
+use crate::annotations as n;
 use crate::settings::go_sprint;
 use crate::settings::values::Values;
 pub use crate::settings::ProxyView;
-
-/// The workload a pod belongs to (`DeploymentMeta`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeployMeta {
-    pub name: String,
-    pub namespace: String,
-}
-
-/// The workload's kind (`TypeMeta`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TypeMeta {
-    pub api_version: String,
-    pub kind: String,
-}
+pub use crate::workload::{DeployMeta, TypeMeta};
 
 pub struct Context<'a> {
     pub values: &'a Values,
@@ -85,7 +72,7 @@ impl Context<'_> {
 
     /// The effective interception mode (annotation over ProxyConfig).
     pub fn interception_mode(&self) -> String {
-        self.annotation_or(names::INTERCEPTION_MODE, &self.proxy.interception_mode)
+        self.annotation_or(n::SIDECAR_INTERCEPTION_MODE, &self.proxy.interception_mode)
     }
 
     pub fn tproxy(&self) -> bool {
@@ -94,7 +81,7 @@ impl Context<'_> {
 
     /// `sidecar.istio.io/nativeSidecar` when set and non-empty, else the cluster's decision.
     pub fn native(&self) -> bool {
-        match self.ann(names::NATIVE_SIDECAR) {
+        match self.ann(n::SIDECAR_NATIVE_SIDECAR) {
             "" => self.native_sidecars,
             v => v != "false",
         }
@@ -105,7 +92,7 @@ impl Context<'_> {
     /// `false` overrides the cluster's decision. The template reads anything but `false` as
     /// on, so `maybe` renders a native sidecar and leaves the user's container where it is.
     pub fn native_moves_user_proxy(&self) -> bool {
-        match self.ann(names::NATIVE_SIDECAR) {
+        match self.ann(n::SIDECAR_NATIVE_SIDECAR) {
             "true" => true,
             "false" => false,
             _ => self.native_sidecars,
@@ -114,7 +101,10 @@ impl Context<'_> {
 
     /// The effective status port as a string (annotation over values).
     pub fn status_port(&self) -> String {
-        self.annotation_or_value(names::STATUS_PORT, &self.values.global.proxy.status_port)
+        self.annotation_or_value(
+            n::SIDECAR_STATUS_PORT,
+            &self.values.global.proxy.status_port,
+        )
     }
 
     /// Names of the app containers (everything but `istio-proxy`).

@@ -9,7 +9,6 @@ pub mod grpc;
 mod health;
 pub mod init;
 pub mod metadata;
-pub mod names;
 pub mod resources;
 pub mod sidecar;
 pub mod templates;

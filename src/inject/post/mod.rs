@@ -11,8 +11,8 @@ pub mod probes;
 pub mod prometheus;
 
 use super::{status, InjectError};
+use crate::annotations as n;
 use crate::render::context::ProxyView;
-use crate::render::names as n;
 use crate::render::{
     ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
 };
@@ -248,7 +248,7 @@ fn adjust_init_container_user(
             .metadata
             .annotations
             .as_ref()
-            .and_then(|a| a.get(n::INTERCEPTION_MODE))
+            .and_then(|a| a.get(n::SIDECAR_INTERCEPTION_MODE))
             .is_some_and(|m| m == "TPROXY");
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(());
@@ -322,7 +322,7 @@ pub fn post_process(
         pod.metadata
             .labels
             .get_or_insert_with(BTreeMap::new)
-            .insert("topology.istio.io/network".into(), nw.clone());
+            .insert(n::TOPOLOGY_NETWORK_LABEL.into(), nw.clone());
     }
     annotations.insert(
         n::SIDECAR_STATUS.into(),
