@@ -14,12 +14,14 @@ use crate::annotations as n;
 use crate::decision::{self, Decision};
 use crate::render::context::{Context, DeployMeta, TypeMeta};
 use crate::render::templates;
-use crate::render::RenderError;
 use crate::settings::Snapshot;
 
+mod error;
 mod guard;
 pub mod post;
 mod status;
+
+pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -45,36 +47,6 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum InjectError {
-    #[error("the object is not a valid Pod: {0}")]
-    InvalidPod(String),
-    #[error("{0}")]
-    InvalidAnnotation(String),
-    #[error("injection failed: {0}")]
-    Render(String),
-}
-
-impl InjectError {
-    /// The `reason` label on `sidecar_injection_failure_total`.
-    pub fn metric_label(&self) -> &'static str {
-        match self {
-            InjectError::InvalidPod(_) => "invalid_pod",
-            InjectError::InvalidAnnotation(_) => "invalid_annotation",
-            InjectError::Render(_) => "render",
-        }
-    }
-}
-
-impl From<RenderError> for InjectError {
-    fn from(e: RenderError) -> Self {
-        match e {
-            RenderError::Annotation { .. } => InjectError::InvalidAnnotation(e.to_string()),
-            other => InjectError::Render(other.to_string()),
-        }
-    }
-}
-
 /// Everything about the pod's surroundings the templates need.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -95,7 +67,7 @@ pub struct Target {
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
 /// dropped by the caller) → skip, or the JSON Patch that injects it.
 pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outcome, InjectError> {
-    let mut typed: Pod = typed_pod(pod).map_err(InjectError::InvalidPod)?;
+    let mut typed: Pod = typed_pod(pod)?;
     let meta = &mut typed.metadata;
     if meta.namespace.as_deref().unwrap_or("").is_empty() {
         meta.namespace = Some(req.namespace.to_string());
@@ -142,8 +114,7 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
             meta.insert("namespace".into(), Value::from(req.namespace));
         }
     }
-    crate::goenc::normalize_pod(&mut original)
-        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
     // `inject_pod` would encode the same pod again: hand it the encoding we already have.
     let injected = inject_encoded(snap, &typed, original.clone(), &target)?;
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
@@ -175,25 +146,27 @@ fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, InjectError> {
-    serde_json::to_value(v).map_err(|e| InjectError::Render(e.to_string()))
+    serde_json::to_value(v).map_err(|e| RenderFailure::Json(e).into())
 }
 
 /// Decodes a Pod from JSON. Tracking the path costs a third of the decode, so it is only
 /// paid again, to name the field at fault, when the plain decode fails.
-fn typed_pod(v: &Value) -> Result<Pod, String> {
+fn typed_pod(v: &Value) -> Result<Pod, PodError> {
     use serde::Deserialize;
     Pod::deserialize(v).map_err(|_| match serde_path_to_error::deserialize::<_, Pod>(v) {
-        Err(e) => format!("{}: {}", e.path(), e.inner()),
+        Err(e) => PodError::Decode {
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        },
         // Unreachable in practice: both decodes run the same code.
-        Ok(_) => "undecodable Pod".to_string(),
+        Ok(_) => PodError::Undecodable,
     })
 }
 
 /// Injects one pod (metadata + spec); returns the injected pod as Go would encode it.
 pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, InjectError> {
     let mut encoded = to_json(pod)?;
-    crate::goenc::normalize_pod(&mut encoded)
-        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut encoded).map_err(PodError::Encode)?;
     inject_encoded(snap, pod, encoded, target)
 }
 
@@ -207,11 +180,10 @@ fn inject_encoded(
     check_bounds(pod)?;
     let no_annotations = BTreeMap::new();
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
-    crate::annotations::validate(annotations)
-        .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
+    crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
     let proxy = snap
         .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
-        .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
+        .map_err(AnnotationFault::ProxyConfig)?;
     let mut proxy_envs = target.proxy_envs.clone();
     cluster_and_network(snap, pod, &mut proxy_envs);
 
@@ -241,15 +213,14 @@ fn inject_encoded(
         }
         merge(&mut merged, &overlay)?;
     }
-    let template_pod: Pod = serde_json::from_value(template_pod)
-        .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
+    let template_pod: Pod =
+        serde_json::from_value(template_pod).map_err(RenderFailure::TemplateOutput)?;
     post::reapply_overrides(&mut merged, pod, &template_pod, &proxy)?;
 
-    let mut out: Pod =
-        typed_pod(&merged).map_err(|e| InjectError::Render(format!("injected pod: {e}")))?;
+    let mut out: Pod = typed_pod(&merged).map_err(RenderFailure::InjectedPod)?;
     post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs, target)?;
     let mut json = to_json(&out)?;
-    crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut json).map_err(RenderFailure::Encode)?;
     Ok(json)
 }
 
@@ -263,9 +234,9 @@ pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 
 fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
     let too_many = |what: &str, n: usize, max: usize| {
-        InjectError::InvalidPod(format!(
+        InjectError::InvalidPod(PodError::Limit(format!(
             "{what}: {n} is over the limit of {max} this injector accepts"
-        ))
+        )))
     };
     let annotation_bytes: usize = pod
         .metadata
@@ -275,9 +246,9 @@ fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
         .map(|(k, v)| k.len() + v.len())
         .sum();
     if annotation_bytes > MAX_ANNOTATION_BYTES {
-        return Err(InjectError::InvalidPod(format!(
+        return Err(InjectError::InvalidPod(PodError::Limit(format!(
             "metadata.annotations: {annotation_bytes} bytes in total, over Kubernetes' limit of {MAX_ANNOTATION_BYTES}"
-        )));
+        ))));
     }
     let Some(spec) = pod.spec.as_ref() else {
         return Ok(());
@@ -309,8 +280,7 @@ fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
 }
 
 fn merge(target: &mut Value, overlay: &Value) -> Result<(), InjectError> {
-    crate::merge::merge_pod(target, overlay)
-        .map_err(|e| InjectError::Render(format!("failed applying injection overlay: {e}")))
+    crate::merge::merge_pod(target, overlay).map_err(|e| RenderFailure::Merge(e).into())
 }
 
 /// Istio's `extractClusterAndNetwork`: values, then the webhook URL, then the pod's

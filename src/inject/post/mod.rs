@@ -1,5 +1,7 @@
 //! Pod surgery around the template merge: stripping a previous injection, re-applying the
-//! user's own sidecar settings, and the post-processing Istio does after merging.
+//! user's own sidecar settings (and its user to the init container), and the post-processing
+//! Istio does after merging: prometheus merge (`prometheus.rs`), probe rewriting (`probes.rs`),
+//! status annotation, container order. None of it renders a template: it edits the merged Pod.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -10,7 +12,7 @@ use serde_json::{json, Value};
 pub mod probes;
 pub mod prometheus;
 
-use super::{status, InjectError};
+use super::{status, AnnotationFault, InjectError, RenderFailure};
 use crate::annotations as n;
 use crate::render::context::ProxyView;
 use crate::render::{
@@ -64,12 +66,9 @@ fn overrides_of(pod: &Pod) -> Result<Overrides, InjectError> {
         .and_then(|a| a.get(n::PROXY_OVERRIDES))
     {
         None => Ok(Overrides::default()),
-        Some(s) => serde_json::from_str(s).map_err(|e| {
-            InjectError::InvalidAnnotation(format!(
-                "invalid annotation {}: {e}",
-                n::PROXY_OVERRIDES
-            ))
-        }),
+        Some(s) => {
+            serde_json::from_str(s).map_err(|source| AnnotationFault::Overrides { source }.into())
+        }
     }
 }
 
@@ -188,10 +187,8 @@ pub fn reapply_overrides(
             if overlay.image.as_deref() == Some("auto") {
                 overlay.image = None;
             }
-            let mut ov =
-                serde_json::to_value(&overlay).map_err(|e| InjectError::Render(e.to_string()))?;
-            crate::goenc::normalize_container(&mut ov)
-                .map_err(|e| InjectError::Render(e.to_string()))?;
+            let mut ov = serde_json::to_value(&overlay).map_err(RenderFailure::Json)?;
+            crate::goenc::normalize_container(&mut ov).map_err(RenderFailure::Encode)?;
             let patch = if init {
                 json!({ "spec": { "initContainers": [ov.clone()] } })
             } else {
@@ -241,8 +238,7 @@ fn adjust_init_container_user(
     if sc.run_as_user.is_none() && sc.run_as_group.is_none() {
         return Ok(());
     }
-    let mut pod: Pod =
-        serde_json::from_value(merged.clone()).map_err(|e| InjectError::Render(e.to_string()))?;
+    let mut pod: Pod = serde_json::from_value(merged.clone()).map_err(RenderFailure::Json)?;
     let tproxy = proxy.interception_mode == "TPROXY"
         || pod
             .metadata
@@ -289,7 +285,7 @@ fn adjust_init_container_user(
             }
         }
     }
-    *merged = serde_json::to_value(&pod).map_err(|e| InjectError::Render(e.to_string()))?;
+    *merged = serde_json::to_value(&pod).map_err(RenderFailure::Json)?;
     Ok(())
 }
 
