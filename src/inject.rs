@@ -120,7 +120,7 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
     // already carries exactly the status this injection writes, leave it alone. A pod injected
     // differently (another template set, an older Istio) is re-rendered, as Istio does.
-    let status_ptr = "/metadata/annotations/sidecar.istio.io~1status";
+    let status_ptr = n::SIDECAR_STATUS_POINTER;
     let previous = original.pointer(status_ptr);
     if previous.is_some() && previous == injected.pointer(status_ptr) {
         let mut decision = decision;

@@ -37,6 +37,8 @@ pub const SIDECAR_PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit"
 // Read by injection without a value check.
 pub const SIDECAR_INJECT: &str = "sidecar.istio.io/inject";
 pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
+/// `SIDECAR_STATUS` as a JSON pointer into a Pod (`/` escaped as `~1`).
+pub const SIDECAR_STATUS_POINTER: &str = "/metadata/annotations/sidecar.istio.io~1status";
 pub const SIDECAR_REWRITE_APP_HTTP_PROBERS: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
 pub const SIDECAR_PROXY_IMAGE: &str = "sidecar.istio.io/proxyImage";
 pub const SIDECAR_PROXY_IMAGE_TYPE: &str = "sidecar.istio.io/proxyImageType";
