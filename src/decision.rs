@@ -10,57 +10,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::selector::Selector;
+use k8s_openapi::api::core::v1::Pod;
 
-pub const INJECT_LABEL: &str = "sidecar.istio.io/inject";
-pub const NS_INJECTION_LABEL: &str = "istio-injection";
-pub const REV_LABEL: &str = "istio.io/rev";
+use crate::annotations::{
+    NAMESPACE_INJECTION_LABEL, REV_LABEL, SIDECAR_INJECT, SIDECAR_INJECT_LABEL,
+};
+pub use crate::settings::rules::{Policy, Rules};
+use crate::settings::Snapshot;
 
 /// Namespaces Istio never injects into (`IgnoredNamespaces`).
 pub const IGNORED_NAMESPACES: [&str; 2] = ["kube-system", "kube-public"];
 
 type Map = BTreeMap<String, String>;
-
-/// `global.proxy.autoInject`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    Enabled,
-    Disabled,
-    /// Anything else: Istio logs an error and injects nothing.
-    Invalid,
-}
-
-impl Policy {
-    pub fn parse(s: &str) -> Policy {
-        match s {
-            "enabled" => Policy::Enabled,
-            "disabled" => Policy::Disabled,
-            _ => Policy::Invalid,
-        }
-    }
-}
-
-/// The injector's side of the decision, compiled once from the values.
-#[derive(Debug, Clone)]
-pub struct Rules {
-    pub policy: Policy,
-    pub never: Vec<Selector>,
-    pub always: Vec<Selector>,
-    /// `sidecarInjectorWebhook.enableNamespacesByDefault`.
-    pub namespaces_by_default: bool,
-}
-
-impl Rules {
-    /// `kube-inject`'s rules: policy enabled, no selectors (as `istioctl kube-inject`).
-    pub fn kube_inject() -> Rules {
-        Rules {
-            policy: Policy::Enabled,
-            never: Vec::new(),
-            always: Vec::new(),
-            namespaces_by_default: false,
-        }
-    }
-}
 
 /// What we know about the pod and where it lands.
 #[derive(Debug, Clone, Copy)]
@@ -122,28 +83,28 @@ impl fmt::Display for Reason {
             Reason::NoHostNetwork => write!(f, "pod does not use hostNetwork"),
             Reason::NotSystemNamespace => write!(f, "namespace is not a system namespace"),
             Reason::PodSilent => {
-                write!(f, "pod sets no {INJECT_LABEL} label or annotation")
+                write!(f, "pod sets no {SIDECAR_INJECT_LABEL} label or annotation")
             }
             Reason::NoNeverSelector(n) => write!(f, "no neverInjectSelector matches ({n} set)"),
             Reason::NoAlwaysSelector(n) => write!(f, "no alwaysInjectSelector matches ({n} set)"),
             Reason::AlreadyInjected => write!(f, "pod is already injected with these settings"),
             Reason::HostNetwork => write!(f, "pod uses hostNetwork"),
             Reason::SystemNamespace(ns) => write!(f, "namespace {ns} is a system namespace"),
-            Reason::NamespaceDisabled => write!(f, "namespace label {NS_INJECTION_LABEL}=disabled"),
+            Reason::NamespaceDisabled => write!(f, "namespace label {NAMESPACE_INJECTION_LABEL}=disabled"),
             Reason::NamespaceOtherRevision { namespace_rev } => {
                 write!(f, "namespace selects revision {namespace_rev:?}, not this injector's")
             }
             Reason::NamespaceNotLabelled => write!(
                 f,
-                "namespace has no {NS_INJECTION_LABEL} or {REV_LABEL} label and the pod does not opt in"
+                "namespace has no {NAMESPACE_INJECTION_LABEL} or {REV_LABEL} label and the pod does not opt in"
             ),
-            Reason::NamespaceEnabled => write!(f, "namespace label {NS_INJECTION_LABEL}=enabled"),
+            Reason::NamespaceEnabled => write!(f, "namespace label {NAMESPACE_INJECTION_LABEL}=enabled"),
             Reason::NamespaceRevision(r) => write!(f, "namespace label {REV_LABEL}={r}"),
             Reason::NamespacesByDefault => write!(f, "namespaces are injected by default"),
-            Reason::PodSays { source, value } => write!(f, "pod {source} {INJECT_LABEL}={value}"),
+            Reason::PodSays { source, value } => write!(f, "pod {source} {SIDECAR_INJECT_LABEL}={value}"),
             Reason::PodValueInvalid { source, value } => write!(
                 f,
-                "pod {source} {INJECT_LABEL}={value:?} is not true or false; using the policy"
+                "pod {source} {SIDECAR_INJECT_LABEL}={value:?} is not true or false; using the policy"
             ),
             Reason::NeverSelector(i) => write!(f, "pod labels match neverInjectSelector[{i}]"),
             Reason::AlwaysSelector(i) => write!(f, "pod labels match alwaysInjectSelector[{i}]"),
@@ -248,7 +209,51 @@ impl Decision {
     }
 }
 
-/// Decides whether to inject.
+/// Who asks for a decision, which picks the rules.
+#[derive(Debug, Clone, Copy)]
+pub enum Asker<'a> {
+    /// The webhook: the values' policy and selectors. `namespace_labels` when namespaces are
+    /// watched (`--kube=on`); `None` trusts the webhook configuration's selectors.
+    Webhook { namespace_labels: Option<&'a Map> },
+    /// `kube-inject`, with istioctl's rules (see [`Rules::kube_inject`]). `namespace` is where
+    /// the workload lands: a pod template usually names none, its workload does.
+    KubeInject { namespace: &'a str },
+}
+
+/// The one entry point for a pod, used by the webhook and `kube-inject` alike: the facts come
+/// from the pod, the rules from the asker. The webhook's pod carries its namespace (the
+/// request's when it had none).
+pub fn decide_pod(snap: &Snapshot, pod: &Pod, asker: Asker<'_>) -> Decision {
+    let meta = &pod.metadata;
+    let kube_inject_rules;
+    let (rules, namespace, namespace_labels) = match asker {
+        Asker::Webhook { namespace_labels } => (
+            &snap.rules,
+            meta.namespace.as_deref().unwrap_or(""),
+            namespace_labels,
+        ),
+        Asker::KubeInject { namespace } => {
+            kube_inject_rules = Rules::kube_inject();
+            (&kube_inject_rules, namespace, None)
+        }
+    };
+    let facts = Facts {
+        namespace,
+        labels: meta.labels.as_ref(),
+        annotations: meta.annotations.as_ref(),
+        host_network: pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false),
+        namespace_labels,
+        // Only read with namespace labels, which kube-inject never has.
+        revision: &snap.values.revision,
+    };
+    decide(rules, &facts)
+}
+
+/// Decides whether to inject, from facts already gathered (`explain` has no typed Pod).
 pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
     // Seven steps on the longest path: one allocation, no growth.
     let mut reasons = Vec::with_capacity(7);
@@ -262,7 +267,7 @@ pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
         return Decision::done(false, reasons);
     }
     reasons.push(Reason::NotSystemNamespace);
-    let pod_label = facts.labels.and_then(|l| l.get(INJECT_LABEL));
+    let pod_label = facts.labels.and_then(|l| l.get(SIDECAR_INJECT_LABEL));
     if let Some(ns_labels) = facts.namespace_labels {
         match namespace_rule(rules, facts, ns_labels, pod_label.map(String::as_str)) {
             Ok(reason) => reasons.push(reason),
@@ -275,7 +280,7 @@ pub fn decide(rules: &Rules, facts: &Facts<'_>) -> Decision {
     // The label is the newer API: when both are present it wins.
     let (source, selector) = match (
         pod_label,
-        facts.annotations.and_then(|a| a.get(INJECT_LABEL)),
+        facts.annotations.and_then(|a| a.get(SIDECAR_INJECT)),
     ) {
         (Some(l), _) => ("label", l.as_str()),
         (None, Some(a)) => ("annotation", a.as_str()),
@@ -317,7 +322,7 @@ fn namespace_rule(
     pod_label: Option<&str>,
 ) -> Result<Reason, Reason> {
     let pod_rev = facts.labels.and_then(|l| l.get(REV_LABEL));
-    match ns.get(NS_INJECTION_LABEL).map(String::as_str) {
+    match ns.get(NAMESPACE_INJECTION_LABEL).map(String::as_str) {
         Some("enabled") if facts.revision.is_empty() || facts.revision == "default" => {
             return Ok(Reason::NamespaceEnabled)
         }
@@ -368,6 +373,7 @@ fn revision_matches(label: &str, served: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::selector::Selector;
     use rstest::rstest;
 
     fn map(pairs: &[(&str, &str)]) -> Map {
@@ -413,9 +419,9 @@ mod tests {
     ) {
         let mut labels = map(other);
         if let Some(l) = label {
-            labels.insert(INJECT_LABEL.into(), l.into());
+            labels.insert(SIDECAR_INJECT_LABEL.into(), l.into());
         }
-        let annotations = annotation.map(|a| map(&[(INJECT_LABEL, a)]));
+        let annotations = annotation.map(|a| map(&[(SIDECAR_INJECT_LABEL, a)]));
         let facts = Facts {
             namespace: "shop",
             labels: Some(&labels),
@@ -433,7 +439,7 @@ mod tests {
     #[case("kube-system")]
     #[case("kube-public")]
     fn system_namespaces_never(#[case] ns: &str) {
-        let labels = map(&[(INJECT_LABEL, "true")]);
+        let labels = map(&[(SIDECAR_INJECT_LABEL, "true")]);
         let facts = Facts {
             namespace: ns,
             labels: Some(&labels),
@@ -453,7 +459,7 @@ mod tests {
 
     #[test]
     fn host_network_first() {
-        let labels = map(&[(INJECT_LABEL, "true")]);
+        let labels = map(&[(SIDECAR_INJECT_LABEL, "true")]);
         let facts = Facts {
             namespace: "shop",
             labels: Some(&labels),
@@ -497,7 +503,7 @@ mod tests {
     }
 
     #[rstest]
-    #[case(&[(INJECT_LABEL, "false")], "pod_opt_out")]
+    #[case(&[(SIDECAR_INJECT_LABEL, "false")], "pod_opt_out")]
     #[case(&[("never", "yes")], "never_inject_selector")]
     fn metric_labels_name_the_deciding_rule(#[case] pod: &[(&str, &str)], #[case] want: &str) {
         let labels = map(pod);
@@ -517,14 +523,14 @@ mod tests {
     #[rstest]
     // namespace labels, pod labels, served revision → inject
     #[case(&[("istio-injection", "enabled")], &[], "", true)]
-    #[case(&[("istio-injection", "enabled")], &[(INJECT_LABEL, "false")], "", false)]
-    #[case(&[("istio-injection", "disabled")], &[(INJECT_LABEL, "true")], "", false)]
+    #[case(&[("istio-injection", "enabled")], &[(SIDECAR_INJECT_LABEL, "false")], "", false)]
+    #[case(&[("istio-injection", "disabled")], &[(SIDECAR_INJECT_LABEL, "true")], "", false)]
     #[case(&[("istio-injection", "enabled")], &[], "canary", false)]
     #[case(&[("istio.io/rev", "canary")], &[], "canary", true)]
     #[case(&[("istio.io/rev", "canary")], &[], "", false)]
     #[case(&[("istio.io/rev", "default")], &[], "", true)]
     #[case(&[], &[], "", false)]
-    #[case(&[], &[(INJECT_LABEL, "true")], "", true)]
+    #[case(&[], &[(SIDECAR_INJECT_LABEL, "true")], "", true)]
     #[case(&[], &[("istio.io/rev", "canary")], "canary", true)]
     #[case(&[], &[("istio.io/rev", "stable")], "canary", false)]
     fn namespace_rules(

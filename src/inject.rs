@@ -10,15 +10,18 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use serde_json::Value;
 
-use crate::decision::{self, Decision, Facts};
+use crate::annotations as n;
+use crate::decision::{self, Decision};
 use crate::render::context::{Context, DeployMeta, TypeMeta};
-use crate::render::names as n;
-use crate::render::RenderError;
+use crate::render::templates;
 use crate::settings::Snapshot;
 
+mod error;
 mod guard;
-mod post;
+pub mod post;
 mod status;
+
+pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -44,36 +47,6 @@ pub enum Outcome {
     },
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum InjectError {
-    #[error("the object is not a valid Pod: {0}")]
-    InvalidPod(String),
-    #[error("{0}")]
-    InvalidAnnotation(String),
-    #[error("injection failed: {0}")]
-    Render(String),
-}
-
-impl InjectError {
-    /// The `reason` label on `sidecar_injection_failure_total`.
-    pub fn metric_label(&self) -> &'static str {
-        match self {
-            InjectError::InvalidPod(_) => "invalid_pod",
-            InjectError::InvalidAnnotation(_) => "invalid_annotation",
-            InjectError::Render(_) => "render",
-        }
-    }
-}
-
-impl From<RenderError> for InjectError {
-    fn from(e: RenderError) -> Self {
-        match e {
-            RenderError::Annotation { .. } => InjectError::InvalidAnnotation(e.to_string()),
-            other => InjectError::Render(other.to_string()),
-        }
-    }
-}
-
 /// Everything about the pod's surroundings the templates need.
 #[derive(Debug, Clone, Default)]
 pub struct Target {
@@ -94,13 +67,19 @@ pub struct Target {
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
 /// dropped by the caller) → skip, or the JSON Patch that injects it.
 pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outcome, InjectError> {
-    let mut typed: Pod = typed_pod(pod).map_err(InjectError::InvalidPod)?;
+    let mut typed: Pod = typed_pod(pod)?;
     let meta = &mut typed.metadata;
     if meta.namespace.as_deref().unwrap_or("").is_empty() {
         meta.namespace = Some(req.namespace.to_string());
     }
     meta.managed_fields = None;
-    let decision = decide(snap, &typed, req.namespace_labels);
+    // A pod that already carries `sidecar.istio.io/status` is decided like any other: Istio
+    // re-renders it (stripping what it injected before), which makes a re-invocation on our
+    // own output a no-op.
+    let asker = decision::Asker::Webhook {
+        namespace_labels: req.namespace_labels,
+    };
+    let decision = decision::decide_pod(snap, &typed, asker);
     if !decision.inject {
         return Ok(Outcome::Skipped(decision));
     }
@@ -135,14 +114,13 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
             meta.insert("namespace".into(), Value::from(req.namespace));
         }
     }
-    crate::goenc::normalize_pod(&mut original)
-        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
     // `inject_pod` would encode the same pod again: hand it the encoding we already have.
     let injected = inject_encoded(snap, &typed, original.clone(), &target)?;
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
     // already carries exactly the status this injection writes, leave it alone. A pod injected
     // differently (another template set, an older Istio) is re-rendered, as Istio does.
-    let status_ptr = "/metadata/annotations/sidecar.istio.io~1status";
+    let status_ptr = n::SIDECAR_STATUS_POINTER;
     let previous = original.pointer(status_ptr);
     if previous.is_some() && previous == injected.pointer(status_ptr) {
         let mut decision = decision;
@@ -167,50 +145,28 @@ fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {
     json_patch::patch(&mut copy, patch).is_ok()
 }
 
-/// The webhook's decision: Istio's rules plus, when known, the namespace's labels. A pod that
-/// already carries `sidecar.istio.io/status` is decided like any other: Istio re-renders it
-/// (stripping what it injected before), which makes a re-invocation on our own output a no-op.
-pub fn decide(
-    snap: &Snapshot,
-    pod: &Pod,
-    namespace_labels: Option<&BTreeMap<String, String>>,
-) -> Decision {
-    let meta = &pod.metadata;
-    let facts = Facts {
-        namespace: meta.namespace.as_deref().unwrap_or(""),
-        labels: meta.labels.as_ref(),
-        annotations: meta.annotations.as_ref(),
-        host_network: pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.host_network)
-            .unwrap_or(false),
-        namespace_labels,
-        revision: &snap.values.revision,
-    };
-    decision::decide(&snap.rules, &facts)
-}
-
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, InjectError> {
-    serde_json::to_value(v).map_err(|e| InjectError::Render(e.to_string()))
+    serde_json::to_value(v).map_err(|e| RenderFailure::Json(e).into())
 }
 
 /// Decodes a Pod from JSON. Tracking the path costs a third of the decode, so it is only
 /// paid again, to name the field at fault, when the plain decode fails.
-fn typed_pod(v: &Value) -> Result<Pod, String> {
+fn typed_pod(v: &Value) -> Result<Pod, PodError> {
     use serde::Deserialize;
     Pod::deserialize(v).map_err(|_| match serde_path_to_error::deserialize::<_, Pod>(v) {
-        Err(e) => format!("{}: {}", e.path(), e.inner()),
+        Err(e) => PodError::Decode {
+            path: e.path().to_string(),
+            source: e.into_inner(),
+        },
         // Unreachable in practice: both decodes run the same code.
-        Ok(_) => "undecodable Pod".to_string(),
+        Ok(_) => PodError::Undecodable,
     })
 }
 
 /// Injects one pod (metadata + spec); returns the injected pod as Go would encode it.
 pub fn inject_pod(snap: &Snapshot, pod: &Pod, target: &Target) -> Result<Value, InjectError> {
     let mut encoded = to_json(pod)?;
-    crate::goenc::normalize_pod(&mut encoded)
-        .map_err(|e| InjectError::InvalidPod(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut encoded).map_err(PodError::Encode)?;
     inject_encoded(snap, pod, encoded, target)
 }
 
@@ -224,9 +180,10 @@ fn inject_encoded(
     check_bounds(pod)?;
     let no_annotations = BTreeMap::new();
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
-    crate::annotations::validate(annotations)
-        .map_err(|e| InjectError::InvalidAnnotation(e.to_string()))?;
-    let proxy = snap.proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))?;
+    crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
+    let proxy = snap
+        .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
+        .map_err(AnnotationFault::ProxyConfig)?;
     let mut proxy_envs = target.proxy_envs.clone();
     cluster_and_network(snap, pod, &mut proxy_envs);
 
@@ -248,23 +205,22 @@ fn inject_encoded(
     };
 
     let mut template_pod = serde_json::json!({});
-    for name in snap.select_templates(annotations, target.kube_inject) {
-        let overlay = snap.render_template(&name, &ctx)?;
+    for name in templates::select(snap, annotations, target.kube_inject) {
+        let overlay = templates::render(snap, &name, &ctx)?;
         merge(&mut template_pod, &overlay)?;
         if ctx.native_moves_user_proxy() {
             post::move_proxy_to_init(&mut merged, &template_pod);
         }
         merge(&mut merged, &overlay)?;
     }
-    let template_pod: Pod = serde_json::from_value(template_pod)
-        .map_err(|e| InjectError::Render(format!("template output is not a Pod: {e}")))?;
+    let template_pod: Pod =
+        serde_json::from_value(template_pod).map_err(RenderFailure::TemplateOutput)?;
     post::reapply_overrides(&mut merged, pod, &template_pod, &proxy)?;
 
-    let mut out: Pod =
-        typed_pod(&merged).map_err(|e| InjectError::Render(format!("injected pod: {e}")))?;
+    let mut out: Pod = typed_pod(&merged).map_err(RenderFailure::InjectedPod)?;
     post::post_process(snap, &mut out, &template_pod, &proxy, &proxy_envs, target)?;
     let mut json = to_json(&out)?;
-    crate::goenc::normalize_pod(&mut json).map_err(|e| InjectError::Render(e.to_string()))?;
+    crate::goenc::normalize_pod(&mut json).map_err(RenderFailure::Encode)?;
     Ok(json)
 }
 
@@ -278,9 +234,9 @@ pub const MAX_ANNOTATION_BYTES: usize = 256 * 1024;
 
 fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
     let too_many = |what: &str, n: usize, max: usize| {
-        InjectError::InvalidPod(format!(
+        InjectError::InvalidPod(PodError::Limit(format!(
             "{what}: {n} is over the limit of {max} this injector accepts"
-        ))
+        )))
     };
     let annotation_bytes: usize = pod
         .metadata
@@ -290,9 +246,9 @@ fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
         .map(|(k, v)| k.len() + v.len())
         .sum();
     if annotation_bytes > MAX_ANNOTATION_BYTES {
-        return Err(InjectError::InvalidPod(format!(
+        return Err(InjectError::InvalidPod(PodError::Limit(format!(
             "metadata.annotations: {annotation_bytes} bytes in total, over Kubernetes' limit of {MAX_ANNOTATION_BYTES}"
-        )));
+        ))));
     }
     let Some(spec) = pod.spec.as_ref() else {
         return Ok(());
@@ -324,8 +280,7 @@ fn check_bounds(pod: &Pod) -> Result<(), InjectError> {
 }
 
 fn merge(target: &mut Value, overlay: &Value) -> Result<(), InjectError> {
-    crate::merge::merge_pod(target, overlay)
-        .map_err(|e| InjectError::Render(format!("failed applying injection overlay: {e}")))
+    crate::merge::merge_pod(target, overlay).map_err(|e| RenderFailure::Merge(e).into())
 }
 
 /// Istio's `extractClusterAndNetwork`: values, then the webhook URL, then the pod's
@@ -346,7 +301,7 @@ fn cluster_and_network(snap: &Snapshot, pod: &Pod, envs: &mut BTreeMap<String, S
         .metadata
         .labels
         .as_ref()
-        .and_then(|l| l.get("topology.istio.io/network"))
+        .and_then(|l| l.get(n::TOPOLOGY_NETWORK_LABEL))
     {
         network = nw.clone();
     }

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::decision::{self, Facts, Rules};
+use crate::decision::{self, Asker, Decision, Reason};
 use crate::inject::{self, InjectError, Target};
 use crate::render::context::{DeployMeta, TypeMeta};
 use crate::settings::Snapshot;
@@ -211,19 +211,23 @@ fn decode_plain<T: serde::de::DeserializeOwned>(v: &Value, path: &str) -> Result
     })
 }
 
-fn inject_template(
-    snap: &Snapshot,
-    obj: &mut Value,
+/// A workload's pod template, decoded, with the workload it belongs to.
+struct TemplatePod {
+    pod: Pod,
+    deploy: DeployMeta,
+    type_meta: TypeMeta,
+    /// Where the pod lands: the template's namespace, else the workload's.
+    namespace: String,
+    /// `namespace/name` (or `name`), as istioctl names it in its notices.
+    full_name: String,
+}
+
+fn template_pod(
+    obj: &Value,
     paths: workload::TemplatePaths,
     api_version: &str,
     kind: &str,
-    opts: &Options,
-    warn: &mut dyn FnMut(String),
-) -> Result<(), String> {
-    let revision = match opts.revision.as_str() {
-        "default" => String::new(),
-        r => r.to_string(),
-    };
+) -> Result<TemplatePod, String> {
     let empty = Value::Object(Default::default());
     let meta: ObjectMeta = decode(
         obj.pointer(paths.metadata).unwrap_or(&empty),
@@ -252,53 +256,65 @@ fn inject_template(
             },
         )
     };
-    let name = meta
-        .name
-        .clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(deploy.name.clone());
-    let namespace = meta
-        .namespace
-        .clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(deploy.namespace.clone());
-    let full = if deploy.namespace.is_empty() {
+    let own = |v: &Option<String>, workload: &str| {
+        v.clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| workload.to_string())
+    };
+    let name = own(&meta.name, &deploy.name);
+    let namespace = own(&meta.namespace, &deploy.namespace);
+    let full_name = if deploy.namespace.is_empty() {
         name
     } else {
         format!("{}/{name}", deploy.namespace)
     };
-    let pod = Pod {
-        metadata: meta,
-        spec: Some(spec),
-        status: None,
+    Ok(TemplatePod {
+        pod: Pod {
+            metadata: meta,
+            spec: Some(spec),
+            status: None,
+        },
+        deploy,
+        type_meta,
+        namespace,
+        full_name,
+    })
+}
+
+/// istioctl's words for a skip: host networking is its own check, every other rule is its
+/// `injectRequired`.
+fn skip_words(decision: &Decision) -> &'static str {
+    match decision.main_reason() {
+        Some(Reason::HostNetwork) => "has host networking enabled",
+        _ => "has sidecar injection disabled",
+    }
+}
+
+fn inject_template(
+    snap: &Snapshot,
+    obj: &mut Value,
+    paths: workload::TemplatePaths,
+    api_version: &str,
+    kind: &str,
+    opts: &Options,
+    warn: &mut dyn FnMut(String),
+) -> Result<(), String> {
+    let t = template_pod(obj, paths, api_version, kind)?;
+    let asker = Asker::KubeInject {
+        namespace: &t.namespace,
     };
-    let facts = Facts {
-        namespace: &namespace,
-        labels: pod.metadata.labels.as_ref(),
-        annotations: pod.metadata.annotations.as_ref(),
-        host_network: pod
-            .spec
-            .as_ref()
-            .and_then(|s| s.host_network)
-            .unwrap_or(false),
-        namespace_labels: None,
-        revision: &revision,
-    };
-    let decision = decision::decide(&Rules::kube_inject(), &facts);
+    let decision = decision::decide_pod(snap, &t.pod, asker);
     if !decision.inject {
-        let why = if facts.host_network {
-            "has host networking enabled"
-        } else {
-            "has sidecar injection disabled"
-        };
+        let (full, why) = (&t.full_name, skip_words(&decision));
         warn(format!(
             "===> Skipping injection because {kind} {full:?} {why}\n"
         ));
         return Ok(());
     }
     if let Some(remote) = &opts.remote {
-        let sent = serde_json::to_value(&pod).map_err(|e| e.to_string())?;
-        let Some(injected) = (remote.inject)(&sent, &namespace)? else {
+        let sent = serde_json::to_value(&t.pod).map_err(|e| e.to_string())?;
+        let Some(injected) = (remote.inject)(&sent, &t.namespace)? else {
+            let full = &t.full_name;
             warn(format!(
                 "===> Skipping injection because {kind} {full:?} was not changed by {}\n",
                 remote.name
@@ -308,24 +324,24 @@ fn inject_template(
         put_back(obj, paths, &injected);
         return Ok(());
     }
+    let node = t.pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
     let target = Target {
-        type_meta,
-        deploy,
+        type_meta: t.type_meta,
+        deploy: t.deploy,
         native_sidecars: match &opts.nodes {
-            Some(nodes) => nodes.native_sidecars(
-                pod.spec
-                    .as_ref()
-                    .and_then(|s| s.node_name.as_deref())
-                    .filter(|n| !n.is_empty()),
-            ),
+            Some(nodes) => nodes.native_sidecars(node.filter(|n| !n.is_empty())),
             None => opts.native_sidecars,
         },
         proxy_envs: Default::default(),
-        revision: revision.clone(),
+        // `default` means none, as istioctl reads its flag.
+        revision: match opts.revision.as_str() {
+            "default" => String::new(),
+            r => r.to_string(),
+        },
         kube_inject: true,
     };
     let injected =
-        inject::inject_pod(snap, &pod, &target).map_err(|e: InjectError| e.to_string())?;
+        inject::inject_pod(snap, &t.pod, &target).map_err(|e: InjectError| e.to_string())?;
     put_back(obj, paths, &injected);
     Ok(())
 }

@@ -12,20 +12,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::annotations::{self as a, AnnotationSpec, Kind, Stability};
-use crate::decision::{INJECT_LABEL, NS_INJECTION_LABEL, REV_LABEL};
+use crate::annotations::{NAMESPACE_INJECTION_LABEL, REV_LABEL, SIDECAR_INJECT_LABEL};
 
 type Map = BTreeMap<String, String>;
-
-/// Prefixes Istio owns for per-pod injection settings; other keys are none of our business.
-pub const ISTIO_PREFIXES: [&str; 7] = [
-    "sidecar.istio.io/",
-    "traffic.sidecar.istio.io/",
-    "proxy.istio.io/",
-    "status.sidecar.istio.io/",
-    "readiness.status.sidecar.istio.io/",
-    "inject.istio.io/",
-    "prometheus.istio.io/",
-];
 
 /// Kubernetes truncates longer warnings; we cut them ourselves, on a character boundary.
 pub const MAX_WARNING_LEN: usize = 256;
@@ -145,7 +134,7 @@ pub fn relevant(key: &str) -> bool {
 }
 
 fn istio_key(key: &str) -> bool {
-    ISTIO_PREFIXES.iter().any(|p| key.starts_with(p))
+    a::ISTIO_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 fn known_annotation(key: &str) -> Option<&'static AnnotationSpec> {
@@ -210,7 +199,7 @@ fn annotation_status(spec: &AnnotationSpec, out: &mut Vec<Warning>) {
     if spec.deprecated {
         let message = match spec.name {
             a::SIDECAR_INJECT => format!(
-                "annotation {INJECT_LABEL} is deprecated: use the label {INJECT_LABEL}, which the webhook's selectors can see"
+                "annotation {SIDECAR_INJECT_LABEL} is deprecated: use the label {SIDECAR_INJECT_LABEL}, which the webhook's selectors can see"
             ),
             a::SIDECAR_TRAFFIC_KUBEVIRT_INTERFACES => format!(
                 "annotation {} is deprecated: use {}",
@@ -237,26 +226,29 @@ fn annotation_status(spec: &AnnotationSpec, out: &mut Vec<Warning>) {
 /// SI002, and SI006 for an annotation the label overrides.
 fn inject_values(labels: &Map, annotations: &Map, out: &mut Vec<Warning>) {
     for (kind, value) in [
-        ("label", labels.get(INJECT_LABEL)),
-        ("annotation", annotations.get(INJECT_LABEL)),
+        ("label", labels.get(SIDECAR_INJECT_LABEL)),
+        ("annotation", annotations.get(a::SIDECAR_INJECT)),
     ] {
         let Some(v) = value else { continue };
         if !matches!(v.as_str(), "true" | "false" | "") {
             out.push(Warning {
                 code: Code::Si002,
                 message: format!(
-                    "{kind} {INJECT_LABEL}={:?} is neither \"true\" nor \"false\": Istio ignores it and the injection policy decides",
+                    "{kind} {SIDECAR_INJECT_LABEL}={:?} is neither \"true\" nor \"false\": Istio ignores it and the injection policy decides",
                     crate::text::elide(v)
                 ),
             });
         }
     }
-    if let (Some(l), Some(an)) = (labels.get(INJECT_LABEL), annotations.get(INJECT_LABEL)) {
+    if let (Some(l), Some(an)) = (
+        labels.get(SIDECAR_INJECT_LABEL),
+        annotations.get(a::SIDECAR_INJECT),
+    ) {
         if l != an {
             out.push(Warning {
                 code: Code::Si006,
                 message: format!(
-                    "annotation {INJECT_LABEL}={:?} has no effect: the label {INJECT_LABEL}={:?} wins",
+                    "annotation {SIDECAR_INJECT_LABEL}={:?} has no effect: the label {SIDECAR_INJECT_LABEL}={:?} wins",
                     crate::text::elide(an),
                     crate::text::elide(l)
                 ),
@@ -274,10 +266,10 @@ fn invisible_opt_in(
     by_default: bool,
     out: &mut Vec<Warning>,
 ) {
-    let opted_in = annotations.get(INJECT_LABEL).map(String::as_str) == Some("true");
-    let ns_labelled = ns.contains_key(NS_INJECTION_LABEL) || ns.contains_key(REV_LABEL);
+    let opted_in = annotations.get(a::SIDECAR_INJECT).map(String::as_str) == Some("true");
+    let ns_labelled = ns.contains_key(NAMESPACE_INJECTION_LABEL) || ns.contains_key(REV_LABEL);
     if opted_in
-        && !labels.contains_key(INJECT_LABEL)
+        && !labels.contains_key(SIDECAR_INJECT_LABEL)
         && !labels.contains_key(REV_LABEL)
         && !ns_labelled
         && !by_default
@@ -285,7 +277,7 @@ fn invisible_opt_in(
         out.push(Warning {
             code: Code::Si004,
             message: format!(
-                "annotation {INJECT_LABEL}=true is invisible to the webhook's selectors and the namespace has no {NS_INJECTION_LABEL} or {REV_LABEL} label: the pod is not injected; set the label {INJECT_LABEL}=true"
+                "annotation {SIDECAR_INJECT_LABEL}=true is invisible to the webhook's selectors and the namespace has no {NAMESPACE_INJECTION_LABEL} or {REV_LABEL} label: the pod is not injected; set the label {SIDECAR_INJECT_LABEL}=true"
             ),
         });
     }
@@ -299,7 +291,7 @@ fn no_effect(annotations: &Map, out: &mut Vec<Warning>) {
     if ann(a::SIDECAR_INTERCEPTION_MODE) == Some("NONE") {
         for key in annotations
             .keys()
-            .filter(|k| k.starts_with("traffic.sidecar.istio.io/"))
+            .filter(|k| k.starts_with(a::TRAFFIC_PREFIX))
         {
             out.push(Warning {
                 code: Code::Si006,
@@ -313,7 +305,7 @@ fn no_effect(annotations: &Map, out: &mut Vec<Warning>) {
     if ann(a::SIDECAR_STATUS_PORT) == Some("0") {
         for key in annotations
             .keys()
-            .filter(|k| k.starts_with("readiness.status.sidecar.istio.io/"))
+            .filter(|k| k.starts_with(a::READINESS_PREFIX))
         {
             out.push(Warning {
                 code: Code::Si006,

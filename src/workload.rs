@@ -10,7 +10,19 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::render::context::{DeployMeta, TypeMeta};
+/// The workload a pod belongs to (`DeploymentMeta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeployMeta {
+    pub name: String,
+    pub namespace: String,
+}
+
+/// The workload's kind (`TypeMeta`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeMeta {
+    pub api_version: String,
+    pub kind: String,
+}
 
 /// Where a kind keeps the pod's metadata and spec, as JSON pointer paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

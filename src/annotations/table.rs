@@ -37,6 +37,8 @@ pub const SIDECAR_PROXY_MEMORY_LIMIT: &str = "sidecar.istio.io/proxyMemoryLimit"
 // Read by injection without a value check.
 pub const SIDECAR_INJECT: &str = "sidecar.istio.io/inject";
 pub const SIDECAR_STATUS: &str = "sidecar.istio.io/status";
+/// `SIDECAR_STATUS` as a JSON pointer into a Pod (`/` escaped as `~1`).
+pub const SIDECAR_STATUS_POINTER: &str = "/metadata/annotations/sidecar.istio.io~1status";
 pub const SIDECAR_REWRITE_APP_HTTP_PROBERS: &str = "sidecar.istio.io/rewriteAppHTTPProbers";
 pub const SIDECAR_PROXY_IMAGE: &str = "sidecar.istio.io/proxyImage";
 pub const SIDECAR_PROXY_IMAGE_TYPE: &str = "sidecar.istio.io/proxyImageType";
@@ -62,9 +64,14 @@ pub const PROMETHEUS_PATH: &str = "prometheus.io/path";
 pub const OTEL_SERVICE_NAMESPACE: &str = "resource.opentelemetry.io/service.namespace";
 pub const OTEL_SERVICE_VERSION: &str = "resource.opentelemetry.io/service.version";
 pub const OTEL_SERVICE_INSTANCE_ID: &str = "resource.opentelemetry.io/service.instance.id";
+/// Written by injection; the label of the same name is what namespaces and pods ask for.
+pub const REV_ANNOTATION: &str = "istio.io/rev";
 
 // Labels.
 pub const SIDECAR_INJECT_LABEL: &str = "sidecar.istio.io/inject";
+pub const REV_LABEL: &str = "istio.io/rev";
+/// A namespace label (the others here are a pod's).
+pub const NAMESPACE_INJECTION_LABEL: &str = "istio-injection";
 pub const TOPOLOGY_NETWORK_LABEL: &str = "topology.istio.io/network";
 pub const TLS_MODE_LABEL: &str = "security.istio.io/tlsMode";
 pub const TUNNEL_LABEL: &str = "networking.istio.io/tunnel";
@@ -75,6 +82,19 @@ pub const APP_KUBERNETES_NAME_LABEL: &str = "app.kubernetes.io/name";
 pub const APP_KUBERNETES_VERSION_LABEL: &str = "app.kubernetes.io/version";
 pub const APP_LABEL: &str = "app";
 pub const VERSION_LABEL: &str = "version";
+
+pub const TRAFFIC_PREFIX: &str = "traffic.sidecar.istio.io/";
+pub const READINESS_PREFIX: &str = "readiness.status.sidecar.istio.io/";
+/// Prefixes Istio owns for per-pod injection settings; other keys are none of our business.
+pub const ISTIO_PREFIXES: [&str; 7] = [
+    "sidecar.istio.io/",
+    TRAFFIC_PREFIX,
+    "proxy.istio.io/",
+    "status.sidecar.istio.io/",
+    READINESS_PREFIX,
+    "inject.istio.io/",
+    "prometheus.istio.io/",
+];
 
 const ALPHA: Option<Stability> = Some(Stability::Alpha);
 const BETA: Option<Stability> = Some(Stability::Beta);
@@ -178,7 +198,10 @@ pub static ANNOTATIONS: &[AnnotationSpec] = &[
     other(OTEL_SERVICE_NAMESPACE, A, Origin::External("OpenTelemetry"), "OpenTelemetry `service.namespace` of the proxy's telemetry (default: the pod's namespace)."),
     other(OTEL_SERVICE_VERSION, A, Origin::External("OpenTelemetry"), "OpenTelemetry `service.version` of the proxy's telemetry."),
     other(OTEL_SERVICE_INSTANCE_ID, A, Origin::External("OpenTelemetry"), "OpenTelemetry `service.instance.id` of the proxy's telemetry."),
+    read(REV_ANNOTATION, "Written by injection: the revision of the injector that injected the pod."),
     api(SIDECAR_INJECT_LABEL, L, BETA, false, None, "Opts the pod in (`true`) or out of injection; wins over the annotation."),
+    api(REV_LABEL, L, BETA, false, None, "On a namespace, or on a pod in an unlabelled namespace: the control-plane revision that injects it."),
+    other(NAMESPACE_INJECTION_LABEL, L, Origin::Istio, "On a namespace: `enabled` injects its pods (default revision); any other value opts it out."),
     api(TOPOLOGY_NETWORK_LABEL, L, BETA, false, None, "Network the pod is on, in a multi-network mesh."),
     api(TLS_MODE_LABEL, L, ALPHA, true, None, "Set by injection (default `istio`): the pod accepts Istio mutual TLS."),
     other(TUNNEL_LABEL, L, Origin::Istio, "Set by injection (default `http`): the proxy accepts HBONE tunnels."),

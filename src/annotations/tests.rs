@@ -189,3 +189,14 @@ fn markdown_has_one_row_per_entry() {
     assert_eq!(rows, ANNOTATIONS.len());
     assert!(table.contains("| `sidecar.istio.io/inject` | Opts the pod in"));
 }
+
+#[test]
+fn the_status_pointer_names_the_status_annotation() {
+    assert_eq!(
+        SIDECAR_STATUS_POINTER,
+        format!(
+            "/metadata/annotations/{}",
+            SIDECAR_STATUS.replace('/', "~1")
+        )
+    );
+}

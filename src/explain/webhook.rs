@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::decision::{INJECT_LABEL, NS_INJECTION_LABEL, REV_LABEL};
+use crate::annotations::{NAMESPACE_INJECTION_LABEL, REV_LABEL, SIDECAR_INJECT_LABEL};
 
 type Map = BTreeMap<String, String>;
 
@@ -101,8 +101,8 @@ pub fn chart_entries(revision: &str, by_default: bool, injector_namespace: &str)
     } else {
         revision
     };
-    let not_opted_out = Requirement::new(INJECT_LABEL, NotIn, &["false"]);
-    let no_injection = Requirement::new(NS_INJECTION_LABEL, DoesNotExist, &[]);
+    let not_opted_out = Requirement::new(SIDECAR_INJECT_LABEL, NotIn, &["false"]);
+    let no_injection = Requirement::new(NAMESPACE_INJECTION_LABEL, DoesNotExist, &[]);
     let no_rev = Requirement::new(REV_LABEL, DoesNotExist, &[]);
     let our_rev = Requirement::new(REV_LABEL, In, &[rev]);
     let mut entries = vec![
@@ -120,14 +120,18 @@ pub fn chart_entries(revision: &str, by_default: bool, injector_namespace: &str)
     if revision.is_empty() {
         entries.push((
             "namespace.",
-            vec![Requirement::new(NS_INJECTION_LABEL, In, &["enabled"])],
+            vec![Requirement::new(
+                NAMESPACE_INJECTION_LABEL,
+                In,
+                &["enabled"],
+            )],
             vec![not_opted_out],
         ));
         entries.push((
             "object.",
             vec![no_injection.clone(), no_rev.clone()],
             vec![
-                Requirement::new(INJECT_LABEL, In, &["true"]),
+                Requirement::new(SIDECAR_INJECT_LABEL, In, &["true"]),
                 no_rev.clone(),
             ],
         ));
@@ -139,7 +143,10 @@ pub fn chart_entries(revision: &str, by_default: bool, injector_namespace: &str)
                     no_rev.clone(),
                     Requirement::new(NAMESPACE_NAME_LABEL, NotIn, &AUTO_EXCLUDED),
                 ],
-                vec![Requirement::new(INJECT_LABEL, DoesNotExist, &[]), no_rev],
+                vec![
+                    Requirement::new(SIDECAR_INJECT_LABEL, DoesNotExist, &[]),
+                    no_rev,
+                ],
             ));
         }
     }
@@ -240,7 +247,7 @@ mod tests {
     #[test]
     fn an_enabled_namespace_is_matched_by_the_namespace_entry_only() {
         let ns = map(&[
-            (NS_INJECTION_LABEL, "enabled"),
+            (NAMESPACE_INJECTION_LABEL, "enabled"),
             (NAMESPACE_NAME_LABEL, "shop"),
         ]);
         let results: Vec<EntryResult> = chart_entries("", false, "istio-system")

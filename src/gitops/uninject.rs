@@ -12,13 +12,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::render::names as n;
-use crate::render::probes::{KUBE_APP_PROBERS_ENV, PROXY_CONTAINER_NAME};
-use crate::render::prometheus::{MERGED_METRICS_PATH, PROMETHEUS_ANNOTATIONS_ENV};
-
-const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
-const DEFAULT_LOGS_CONTAINER: &str = "kubectl.kubernetes.io/default-logs-container";
-const REV_ANNOTATION: &str = "istio.io/rev";
+use crate::annotations as n;
+use crate::inject::post::probes::KUBE_APP_PROBERS_ENV;
+use crate::inject::post::prometheus::{MERGED_METRICS_PATH, PROMETHEUS_ANNOTATIONS_ENV};
+use crate::render::PROXY_CONTAINER;
 
 #[derive(Debug, thiserror::Error)]
 pub enum UninjectError {
@@ -116,7 +113,7 @@ fn find_proxy(spec: &Value) -> Option<&Value> {
         .iter()
         .filter_map(|k| spec.get(*k).and_then(Value::as_array))
         .flatten()
-        .find(|c| c.get("name").and_then(Value::as_str) == Some(PROXY_CONTAINER_NAME))
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(PROXY_CONTAINER))
 }
 
 /// The JSON value of one of `istio-proxy`'s env variables, when set.
@@ -261,28 +258,28 @@ fn restore_annotations(meta: &mut Value, spec: &Value, status: &Status, scrape: 
     } else {
         &status.revision
     };
-    remove_if(a, REV_ANNOTATION, revision);
+    remove_if(a, n::REV_ANNOTATION, revision);
     if let Some(first) = &first_container {
-        remove_if(a, DEFAULT_CONTAINER, first);
-        remove_if(a, DEFAULT_LOGS_CONTAINER, first);
+        remove_if(a, n::KUBECTL_DEFAULT_CONTAINER, first);
+        remove_if(a, n::KUBECTL_DEFAULT_LOGS_CONTAINER, first);
     }
-    let merged = a.get("prometheus.io/path").and_then(Value::as_str) == Some(MERGED_METRICS_PATH)
-        && a.get("prometheus.io/scrape").and_then(Value::as_str) == Some("true")
-        && a.contains_key("prometheus.io/port");
+    let merged = a.get(n::PROMETHEUS_PATH).and_then(Value::as_str) == Some(MERGED_METRICS_PATH)
+        && a.get(n::PROMETHEUS_SCRAPE).and_then(Value::as_str) == Some("true")
+        && a.contains_key(n::PROMETHEUS_PORT);
     if merged {
-        for k in [
-            "prometheus.io/port",
-            "prometheus.io/path",
-            "prometheus.io/scrape",
-        ] {
+        for k in [n::PROMETHEUS_PORT, n::PROMETHEUS_PATH, n::PROMETHEUS_SCRAPE] {
             a.remove(k);
         }
         // The original settings were kept by value, not by spelling: they come back under
         // the canonical `prometheus.io/` names.
-        for field in ["scrape", "path", "port"] {
+        for (field, key) in [
+            ("scrape", n::PROMETHEUS_SCRAPE),
+            ("path", n::PROMETHEUS_PATH),
+            ("port", n::PROMETHEUS_PORT),
+        ] {
             let v = scrape.and_then(|s| s.get(field)).and_then(Value::as_str);
             if let Some(v) = v.filter(|v| !v.is_empty()) {
-                a.insert(format!("prometheus.io/{field}"), Value::String(v.into()));
+                a.insert(key.to_string(), Value::String(v.into()));
             }
         }
     }
@@ -309,8 +306,8 @@ fn restore_labels(meta: &mut Value, workload: &str) {
             .unwrap_or_default()
     };
     let name: String = first_set(&[
-        label("app.kubernetes.io/name"),
-        label("app"),
+        label(n::APP_KUBERNETES_NAME_LABEL),
+        label(n::APP_LABEL),
         workload.to_string(),
     ])
     .chars()
@@ -318,13 +315,13 @@ fn restore_labels(meta: &mut Value, workload: &str) {
     .collect();
     let name = name.strip_suffix('-').unwrap_or(&name).to_string();
     let revision = first_set(&[
-        label("app.kubernetes.io/version"),
-        label("version"),
+        label(n::APP_KUBERNETES_VERSION_LABEL),
+        label(n::VERSION_LABEL),
         "latest".to_string(),
     ]);
-    remove_if(l, n::TLS_MODE, "istio");
-    remove_if(l, n::TUNNEL, "http");
-    remove_if(l, n::CANONICAL_NAME, &name);
-    remove_if(l, n::CANONICAL_REVISION, &revision);
+    remove_if(l, n::TLS_MODE_LABEL, "istio");
+    remove_if(l, n::TUNNEL_LABEL, "http");
+    remove_if(l, n::CANONICAL_NAME_LABEL, &name);
+    remove_if(l, n::CANONICAL_REVISION_LABEL, &revision);
     drop_if_empty(meta, "labels");
 }

@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::{json, Value};
 
+use crate::annotations as n;
 use crate::inject::{self, Target};
-use crate::render::names as n;
-use crate::settings::{go_sprint, SettingsError, Snapshot, BUILT_IN};
+use crate::render::templates::{self, BUILT_IN};
+use crate::settings::{go_sprint, SettingsError, Snapshot};
 
 const PULL_POLICIES: [&str; 3] = ["Always", "IfNotPresent", "Never"];
 
@@ -156,7 +157,7 @@ fn check_images(snap: &Snapshot, problems: &mut Vec<String>) {
 }
 
 fn check_default_templates(snap: &Snapshot, problems: &mut Vec<String>) {
-    let known = snap.template_names();
+    let known = templates::names(snap);
     let defaults = &snap.values.sidecar_injector_webhook.default_templates;
     for (i, name) in defaults.iter().enumerate() {
         if known.iter().any(|k| k == name) {
@@ -196,7 +197,7 @@ fn canaries(snap: &Snapshot) -> Vec<Canary> {
             pod: canary_pod(None, true),
         },
     ];
-    for name in snap.template_names() {
+    for name in templates::names(snap) {
         let key = (!BUILT_IN.contains(&name.as_str()))
             .then(|| format!("sidecarInjectorWebhook.templates.{name}"));
         list.push(Canary {

@@ -119,7 +119,7 @@ fn defaults_and_good_custom_templates_pass_their_canaries() {
     checked("{}\n", None).unwrap();
     let values = "sidecarInjectorWebhook:\n  defaultTemplates: [sidecar, extra]\n  templates:\n    extra: |\n      metadata:\n        labels:\n          canary-checked: \"{{ .Values.global.hub }}\"\n";
     let snap = checked(values, None).unwrap();
-    assert!(snap.template_names().contains(&"extra".to_string()));
+    assert!(crate::render::templates::names(&snap).contains(&"extra".to_string()));
     // Every key problem is listed, not just the first.
     let e = checked(
         "global:\n  tag: '1.30.3 '\n  proxy:\n    autoInject: maybe\n",

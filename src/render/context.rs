@@ -7,47 +7,11 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::names;
+use crate::annotations as n;
 use crate::settings::go_sprint;
 use crate::settings::values::Values;
-
-/// The workload a pod belongs to (`DeploymentMeta`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DeployMeta {
-    pub name: String,
-    pub namespace: String,
-}
-
-/// The workload's kind (`TypeMeta`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TypeMeta {
-    pub api_version: String,
-    pub kind: String,
-}
-
-/// The ProxyConfig and MeshConfig facts the built-in templates read, already resolved
-/// (pod annotation `proxy.istio.io/config` merged over the mesh default).
-#[derive(Debug, Clone, Default)]
-pub struct ProxyView {
-    pub interception_mode: String,
-    pub hold_application_until_proxy_starts: bool,
-    pub proxy_metadata: BTreeMap<String, String>,
-    /// `protoToJSON .ProxyConfig`: the non-default fields, compact.
-    pub proxy_config_json: String,
-    pub status_port: i32,
-    pub image_type: Option<String>,
-    /// Directory of `tracing.tlsSettings.caCertificates`, when set (lightstep).
-    pub tracing_ca_dir: Option<String>,
-    pub mesh_trust_domain: String,
-    pub proxy_listen_port: i32,
-    pub proxy_inbound_listen_port: i32,
-    pub inbound_policy_localhost: bool,
-    /// An OpenTelemetry provider asks for semantic-convention resource attributes.
-    pub otel_semconv: bool,
-    /// The whole ProxyConfig and MeshConfig as protojson, for custom templates.
-    pub proxy_config: std::sync::Arc<serde_json::Value>,
-    pub mesh_config: std::sync::Arc<serde_json::Value>,
-}
+pub use crate::settings::ProxyView;
+pub use crate::workload::{DeployMeta, TypeMeta};
 
 pub struct Context<'a> {
     pub values: &'a Values,
@@ -108,7 +72,7 @@ impl Context<'_> {
 
     /// The effective interception mode (annotation over ProxyConfig).
     pub fn interception_mode(&self) -> String {
-        self.annotation_or(names::INTERCEPTION_MODE, &self.proxy.interception_mode)
+        self.annotation_or(n::SIDECAR_INTERCEPTION_MODE, &self.proxy.interception_mode)
     }
 
     pub fn tproxy(&self) -> bool {
@@ -117,7 +81,7 @@ impl Context<'_> {
 
     /// `sidecar.istio.io/nativeSidecar` when set and non-empty, else the cluster's decision.
     pub fn native(&self) -> bool {
-        match self.ann(names::NATIVE_SIDECAR) {
+        match self.ann(n::SIDECAR_NATIVE_SIDECAR) {
             "" => self.native_sidecars,
             v => v != "false",
         }
@@ -128,7 +92,7 @@ impl Context<'_> {
     /// `false` overrides the cluster's decision. The template reads anything but `false` as
     /// on, so `maybe` renders a native sidecar and leaves the user's container where it is.
     pub fn native_moves_user_proxy(&self) -> bool {
-        match self.ann(names::NATIVE_SIDECAR) {
+        match self.ann(n::SIDECAR_NATIVE_SIDECAR) {
             "true" => true,
             "false" => false,
             _ => self.native_sidecars,
@@ -137,7 +101,10 @@ impl Context<'_> {
 
     /// The effective status port as a string (annotation over values).
     pub fn status_port(&self) -> String {
-        self.annotation_or_value(names::STATUS_PORT, &self.values.global.proxy.status_port)
+        self.annotation_or_value(
+            n::SIDECAR_STATUS_PORT,
+            &self.values.global.proxy.status_port,
+        )
     }
 
     /// Names of the app containers (everything but `istio-proxy`).

@@ -3,8 +3,8 @@
 use serde_json::{json, Value};
 
 use super::context::Context;
-use super::names as n;
 use super::RenderError;
+use crate::annotations as n;
 
 pub(super) fn field(name: &str, path: &str) -> Value {
     json!({ "name": name, "valueFrom": { "fieldRef": { "fieldPath": path } } })
@@ -33,7 +33,7 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     e.push(resource("GOMAXPROCS", "limits.cpu"));
     e.push(cluster_id(ctx));
     e.push(field("ISTIO_META_NODE_NAME", "spec.nodeName"));
-    let mode = match ctx.ann(n::INTERCEPTION_MODE) {
+    let mode = match ctx.ann(n::SIDECAR_INTERCEPTION_MODE) {
         "" => ctx.proxy.interception_mode.clone(),
         m => m.to_string(),
     };
@@ -49,7 +49,7 @@ pub fn proxy_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     push_owner(ctx, &mut e);
     push_bootstrap_override(ctx, &mut e);
     push_mesh_id(ctx, &mut e);
-    if g.proxy.tracer == "datadog" && ctx.isset(n::DATADOG_ENV) {
+    if g.proxy.tracer == "datadog" && ctx.isset(n::DATADOG_APM_ENV) {
         e.extend(datadog_env(ctx)?);
     }
     if ctx.proxy.otel_semconv {
@@ -118,7 +118,7 @@ pub(super) fn push_owner(ctx: &Context<'_>, e: &mut Vec<Value>) {
 }
 
 pub(super) fn push_bootstrap_override(ctx: &Context<'_>, e: &mut Vec<Value>) {
-    if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
+    if ctx.isset(n::SIDECAR_BOOTSTRAP_OVERRIDE) {
         e.push(val(
             "ISTIO_BOOTSTRAP_OVERRIDE",
             "/etc/istio/custom-bootstrap/custom_bootstrap.json",
@@ -222,8 +222,8 @@ pub fn container_port_json(p: &k8s_openapi::api::core::v1::ContainerPort) -> Str
 /// `apm.datadoghq.com/env`: a JSON object of env vars, added in key order.
 fn datadog_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     let parsed: std::collections::BTreeMap<String, Value> =
-        serde_json::from_str(ctx.ann(n::DATADOG_ENV)).map_err(|e| RenderError::Annotation {
-            name: n::DATADOG_ENV.to_string(),
+        serde_json::from_str(ctx.ann(n::DATADOG_APM_ENV)).map_err(|e| RenderError::Annotation {
+            name: n::DATADOG_APM_ENV.to_string(),
             reason: e.to_string(),
         })?;
     Ok(parsed
@@ -236,15 +236,15 @@ fn datadog_env(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
 fn otel_resource_attributes(ctx: &Context<'_>) -> String {
     let mut attrs = Vec::new();
     let ns = &ctx.deploy.namespace;
-    match ctx.ann("resource.opentelemetry.io/service.namespace") {
+    match ctx.ann(n::OTEL_SERVICE_NAMESPACE) {
         "" if !ns.is_empty() => attrs.push(format!("service.namespace={ns}")),
         "" => {}
         v => attrs.push(format!("service.namespace={v}")),
     }
     let containers = &ctx.spec.containers;
     match (
-        ctx.ann("resource.opentelemetry.io/service.version"),
-        ctx.label("app.kubernetes.io/version"),
+        ctx.ann(n::OTEL_SERVICE_VERSION),
+        ctx.label(n::APP_KUBERNETES_VERSION_LABEL),
     ) {
         ("", "") if containers.len() == 1 => {
             let image = containers
@@ -266,7 +266,7 @@ fn otel_resource_attributes(ctx: &Context<'_>) -> String {
         ("", l) => attrs.push(format!("service.version={l}")),
         (a, _) => attrs.push(format!("service.version={a}")),
     }
-    match ctx.ann("resource.opentelemetry.io/service.instance.id") {
+    match ctx.ann(n::OTEL_SERVICE_INSTANCE_ID) {
         "" => {
             if let Some(c) = containers.first() {
                 attrs.push(format!("service.instance.id={ns}.$(POD_NAME).{}", c.name));

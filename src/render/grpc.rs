@@ -13,7 +13,8 @@ use serde_json::{json, Map, Value};
 
 use super::context::Context;
 use super::volumes::{self as vol, mount};
-use super::{env, metadata, names as n, RenderError, PROXY_CONTAINER};
+use super::{env, metadata, RenderError, PROXY_CONTAINER};
+use crate::annotations as n;
 
 const SIMPLE: &str = "grpc-simple";
 const AGENT: &str = "grpc-agent";
@@ -75,7 +76,7 @@ pub fn render_simple(ctx: &Context<'_>) -> Result<Value, RenderError> {
         }));
     }
     Ok(json!({
-        "metadata": { "annotations": { (n::REWRITE_APP_HTTP_PROBERS): "false" } },
+        "metadata": { "annotations": { (n::SIDECAR_REWRITE_APP_HTTP_PROBERS): "false" } },
         "spec": {
             "initContainers": [init],
             "containers": containers,
@@ -87,7 +88,7 @@ pub fn render_simple(ctx: &Context<'_>) -> Result<Value, RenderError> {
 /// Renders the `grpc-agent` template's overlay.
 pub fn render_agent(ctx: &Context<'_>) -> Result<Value, RenderError> {
     let mut annotations = metadata::base_annotations(ctx);
-    annotations.insert(n::REWRITE_APP_HTTP_PROBERS.into(), json!("false"));
+    annotations.insert(n::SIDECAR_REWRITE_APP_HTTP_PROBERS.into(), json!("false"));
     let mut containers = vec![agent_container(ctx)?];
     for c in &ctx.spec.containers {
         if c.name != PROXY_CONTAINER {
@@ -147,8 +148,8 @@ fn agent_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
     if !g.image_pull_policy.is_empty() {
         c.insert("imagePullPolicy".into(), json!(g.image_pull_policy));
     }
-    let user_mounts = if ctx.isset(n::USER_VOLUME_MOUNT) {
-        vol::user_entries(ctx, n::USER_VOLUME_MOUNT)?
+    let user_mounts = if ctx.isset(n::SIDECAR_USER_VOLUME_MOUNT) {
+        vol::user_entries(ctx, n::SIDECAR_USER_VOLUME_MOUNT)?
     } else {
         Vec::new()
     };
@@ -170,8 +171,8 @@ fn agent_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
                 name: AGENT.into(),
                 reason: format!(
                     "annotation {} with {}=0 and global.imagePullPolicy set renders invalid YAML",
-                    n::USER_VOLUME_MOUNT,
-                    n::STATUS_PORT
+                    n::SIDECAR_USER_VOLUME_MOUNT,
+                    n::SIDECAR_STATUS_PORT
                 ),
             });
         }
@@ -246,8 +247,8 @@ fn agent_volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if g.mount_mtls_certs {
         v.push(vol::mtls_certs_volume(ctx));
     }
-    if ctx.isset(n::USER_VOLUME) {
-        v.extend(vol::user_entries(ctx, n::USER_VOLUME)?);
+    if ctx.isset(n::SIDECAR_USER_VOLUME) {
+        v.extend(vol::user_entries(ctx, n::SIDECAR_USER_VOLUME)?);
     }
     Ok(v)
 }
@@ -339,7 +340,7 @@ mod tests {
             assert_eq!(c["volumeMounts"][0]["name"], BOOTSTRAP_VOLUME);
         }
         assert_eq!(
-            out["metadata"]["annotations"][n::REWRITE_APP_HTTP_PROBERS],
+            out["metadata"]["annotations"][n::SIDECAR_REWRITE_APP_HTTP_PROBERS],
             "false"
         );
         assert!(out["metadata"].get("labels").is_none());
@@ -397,7 +398,7 @@ mod tests {
             .get("security.istio.io/tlsMode")
             .is_none());
         assert_eq!(
-            out["metadata"]["annotations"][n::REWRITE_APP_HTTP_PROBERS],
+            out["metadata"]["annotations"][n::SIDECAR_REWRITE_APP_HTTP_PROBERS],
             "false"
         );
         assert_eq!(
@@ -409,8 +410,11 @@ mod tests {
     #[test]
     fn agent_shares_xds_and_certs_with_the_apps() {
         let mut f = Fixture::new("");
-        f.annotate(n::USER_VOLUME, r#"{"extra": {"emptyDir": {}}}"#);
-        f.annotate(n::USER_VOLUME_MOUNT, r#"{"extra": {"mountPath": "/x"}}"#);
+        f.annotate(n::SIDECAR_USER_VOLUME, r#"{"extra": {"emptyDir": {}}}"#);
+        f.annotate(
+            n::SIDECAR_USER_VOLUME_MOUNT,
+            r#"{"extra": {"mountPath": "/x"}}"#,
+        );
         let out = render_agent(&f.ctx()).unwrap();
         let app = &out["spec"]["containers"][1];
         assert_eq!(app["name"], "app");
@@ -449,8 +453,11 @@ mod tests {
     #[test]
     fn agent_status_port_zero_drops_probe_and_mounts() {
         let mut f = Fixture::new("");
-        f.annotate(n::STATUS_PORT, "0");
-        f.annotate(n::USER_VOLUME_MOUNT, r#"{"extra": {"mountPath": "/x"}}"#);
+        f.annotate(n::SIDECAR_STATUS_PORT, "0");
+        f.annotate(
+            n::SIDECAR_USER_VOLUME_MOUNT,
+            r#"{"extra": {"mountPath": "/x"}}"#,
+        );
         let out = render_agent(&f.ctx()).unwrap();
         let proxy = out["spec"]["containers"][0].as_object().unwrap();
         for key in ["readinessProbe", "resources", "volumeMounts"] {

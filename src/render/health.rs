@@ -3,8 +3,8 @@
 use serde_json::{json, Map, Value};
 
 use super::context::Context;
-use super::names as n;
 use super::RenderError;
+use crate::annotations as n;
 
 /// A probe setting printed into the template and read back as YAML: must be an integer.
 fn int_setting(ctx: &Context<'_>, annotation: &str, default: &Value) -> Result<Value, RenderError> {
@@ -45,9 +45,9 @@ pub fn readiness_probe(ctx: &Context<'_>, port: i32) -> Result<Value, RenderErro
     let p = &ctx.values.global.proxy;
     Ok(json!({
         "httpGet": { "path": "/healthz/ready", "port": port },
-        "initialDelaySeconds": int_setting(ctx, n::READINESS_INITIAL_DELAY, &p.readiness_initial_delay_seconds)?,
-        "periodSeconds": int_setting(ctx, n::READINESS_PERIOD, &p.readiness_period_seconds)?,
+        "initialDelaySeconds": int_setting(ctx, n::SIDECAR_STATUS_READINESS_INITIAL_DELAY_SECONDS, &p.readiness_initial_delay_seconds)?,
+        "periodSeconds": int_setting(ctx, n::SIDECAR_STATUS_READINESS_PERIOD_SECONDS, &p.readiness_period_seconds)?,
         "timeoutSeconds": 3,
-        "failureThreshold": int_setting(ctx, n::READINESS_FAILURE_THRESHOLD, &p.readiness_failure_threshold)?,
+        "failureThreshold": int_setting(ctx, n::SIDECAR_STATUS_READINESS_FAILURE_THRESHOLD, &p.readiness_failure_threshold)?,
     }))
 }

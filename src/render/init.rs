@@ -1,7 +1,7 @@
 //! `istio-iptables` arguments for `istio-init` / `istio-validation`.
 
 use super::context::Context;
-use super::names as n;
+use crate::annotations as n;
 
 /// Istio's `excludeInboundPort`: adds the status port to the excluded inbound ports unless it
 /// is empty, `0`, or already listed; blank entries are dropped when it adds.
@@ -37,19 +37,22 @@ pub fn excluded_inbound(ctx: &Context<'_>) -> String {
     let p = &ctx.values.global.proxy;
     exclude_inbound_port(
         &ctx.status_port(),
-        &ctx.annotation_or(n::EXCLUDE_INBOUND_PORTS, &p.exclude_inbound_ports),
+        &ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_EXCLUDE_INBOUND_PORTS,
+            &p.exclude_inbound_ports,
+        ),
     )
 }
 
 /// Whether `-q` / the includeOutboundPorts annotation is emitted.
 pub fn has_include_outbound_ports(ctx: &Context<'_>) -> bool {
-    ctx.isset(n::INCLUDE_OUTBOUND_PORTS)
+    ctx.isset(n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_PORTS)
         || !ctx.values.global.proxy.include_outbound_ports.is_empty()
 }
 
 /// Whether `-o` / the excludeOutboundPorts annotation is emitted.
 pub fn has_exclude_outbound_ports(ctx: &Context<'_>) -> bool {
-    ctx.isset(n::EXCLUDE_OUTBOUND_PORTS)
+    ctx.isset(n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_PORTS)
         || !ctx.values.global.proxy.exclude_outbound_ports.is_empty()
 }
 
@@ -80,11 +83,20 @@ pub fn iptables_args(ctx: &Context<'_>) -> Vec<String> {
         "-m".into(),
         ctx.interception_mode(),
         "-i".into(),
-        ctx.annotation_or(n::INCLUDE_OUTBOUND_IP_RANGES, &p.include_ip_ranges),
+        ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_IP_RANGES,
+            &p.include_ip_ranges,
+        ),
         "-x".into(),
-        ctx.annotation_or(n::EXCLUDE_OUTBOUND_IP_RANGES, &p.exclude_ip_ranges),
+        ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_IP_RANGES,
+            &p.exclude_ip_ranges,
+        ),
         "-b".into(),
-        ctx.annotation_or(n::INCLUDE_INBOUND_PORTS, &p.include_inbound_ports),
+        ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_INCLUDE_INBOUND_PORTS,
+            &p.include_inbound_ports,
+        ),
         "-d".into(),
     ];
     let excluded = excluded_inbound(ctx);
@@ -95,26 +107,32 @@ pub fn iptables_args(ctx: &Context<'_>) -> Vec<String> {
     });
     if has_include_outbound_ports(ctx) {
         a.push("-q".into());
-        a.push(ctx.annotation_or(n::INCLUDE_OUTBOUND_PORTS, &p.include_outbound_ports));
+        a.push(ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_PORTS,
+            &p.include_outbound_ports,
+        ));
     }
     if has_exclude_outbound_ports(ctx) {
         a.push("-o".into());
-        a.push(ctx.annotation_or(n::EXCLUDE_OUTBOUND_PORTS, &p.exclude_outbound_ports));
+        a.push(ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_PORTS,
+            &p.exclude_outbound_ports,
+        ));
     }
     if ctx.isset(n::REROUTE_VIRTUAL_INTERFACES) {
         a.push("-k".into());
         a.push(ctx.ann(n::REROUTE_VIRTUAL_INTERFACES).into());
-    } else if ctx.isset(n::KUBEVIRT_INTERFACES) {
+    } else if ctx.isset(n::SIDECAR_TRAFFIC_KUBEVIRT_INTERFACES) {
         a.push("-k".into());
-        a.push(ctx.ann(n::KUBEVIRT_INTERFACES).into());
+        a.push(ctx.ann(n::SIDECAR_TRAFFIC_KUBEVIRT_INTERFACES).into());
     }
-    if ctx.isset(n::EXCLUDE_INTERFACES) {
+    if ctx.isset(n::SIDECAR_TRAFFIC_EXCLUDE_INTERFACES) {
         a.push("-c".into());
-        a.push(ctx.ann(n::EXCLUDE_INTERFACES).into());
+        a.push(ctx.ann(n::SIDECAR_TRAFFIC_EXCLUDE_INTERFACES).into());
     }
     a.push(format!(
         "--log_output_level={}",
-        ctx.annotation_or(n::AGENT_LOG_LEVEL, &g.logging.level)
+        ctx.annotation_or(n::SIDECAR_AGENT_LOG_LEVEL, &g.logging.level)
     ));
     if g.log_as_json {
         a.push("--log_as_json".into());

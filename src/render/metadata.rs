@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::context::Context;
 use super::init;
-use super::names as n;
+use crate::annotations as n;
 
 /// `a | default b | default c`: the first non-empty.
 fn first_set<'a>(options: &[&'a str]) -> &'a str {
@@ -19,9 +19,9 @@ fn first_set<'a>(options: &[&'a str]) -> &'a str {
 /// use it as is).
 pub fn canonical_name_full<'c>(ctx: &'c Context<'_>) -> &'c str {
     first_set(&[
-        ctx.label(n::CANONICAL_NAME),
-        ctx.label("app.kubernetes.io/name"),
-        ctx.label("app"),
+        ctx.label(n::CANONICAL_NAME_LABEL),
+        ctx.label(n::APP_KUBERNETES_NAME_LABEL),
+        ctx.label(n::APP_LABEL),
         &ctx.deploy.name,
     ])
 }
@@ -35,9 +35,9 @@ pub fn canonical_name(ctx: &Context<'_>) -> String {
 /// Canonical revision: the labels' version, else `latest`.
 pub fn canonical_revision<'c>(ctx: &'c Context<'_>) -> &'c str {
     first_set(&[
-        ctx.label(n::CANONICAL_REVISION),
-        ctx.label("app.kubernetes.io/version"),
-        ctx.label("version"),
+        ctx.label(n::CANONICAL_REVISION_LABEL),
+        ctx.label(n::APP_KUBERNETES_VERSION_LABEL),
+        ctx.label(n::VERSION_LABEL),
         "latest",
     ])
 }
@@ -46,16 +46,16 @@ pub fn canonical_revision<'c>(ctx: &'c Context<'_>) -> &'c str {
 /// grpc-agent templates skip that step).
 pub fn canonical_labels_uncut(ctx: &Context<'_>) -> Value {
     json!({
-        (n::CANONICAL_NAME): canonical_name_full(ctx),
-        (n::CANONICAL_REVISION): canonical_revision(ctx),
+        (n::CANONICAL_NAME_LABEL): canonical_name_full(ctx),
+        (n::CANONICAL_REVISION_LABEL): canonical_revision(ctx),
     })
 }
 
 pub fn labels(ctx: &Context<'_>) -> Value {
     let mut l = Map::new();
     l.insert(
-        n::TLS_MODE.into(),
-        json!(first_set(&[ctx.label(n::TLS_MODE), "istio"])),
+        n::TLS_MODE_LABEL.into(),
+        json!(first_set(&[ctx.label(n::TLS_MODE_LABEL), "istio"])),
     );
     if ctx
         .proxy
@@ -65,12 +65,15 @@ pub fn labels(ctx: &Context<'_>) -> Value {
         == Some("true")
     {
         l.insert(
-            n::TUNNEL.into(),
-            json!(first_set(&[ctx.label(n::TUNNEL), "http"])),
+            n::TUNNEL_LABEL.into(),
+            json!(first_set(&[ctx.label(n::TUNNEL_LABEL), "http"])),
         );
     }
-    l.insert(n::CANONICAL_NAME.into(), json!(canonical_name(ctx)));
-    l.insert(n::CANONICAL_REVISION.into(), json!(canonical_revision(ctx)));
+    l.insert(n::CANONICAL_NAME_LABEL.into(), json!(canonical_name(ctx)));
+    l.insert(
+        n::CANONICAL_REVISION_LABEL.into(),
+        json!(canonical_revision(ctx)),
+    );
     Value::Object(l)
 }
 
@@ -87,15 +90,15 @@ pub fn annotations(ctx: &Context<'_>) -> Value {
 pub fn base_annotations(ctx: &Context<'_>) -> Map<String, Value> {
     let mut a = Map::new();
     a.insert(
-        n::REV_LABEL.into(),
+        n::REV_ANNOTATION.into(),
         json!(first_set(&[ctx.revision, "default"])),
     );
     if let Some(first) = ctx.app_containers().first() {
-        if !ctx.isset(n::DEFAULT_LOGS_CONTAINER) {
-            a.insert(n::DEFAULT_LOGS_CONTAINER.into(), json!(first));
+        if !ctx.isset(n::KUBECTL_DEFAULT_LOGS_CONTAINER) {
+            a.insert(n::KUBECTL_DEFAULT_LOGS_CONTAINER.into(), json!(first));
         }
-        if !ctx.isset(n::DEFAULT_CONTAINER) {
-            a.insert(n::DEFAULT_CONTAINER.into(), json!(first));
+        if !ctx.isset(n::KUBECTL_DEFAULT_CONTAINER) {
+            a.insert(n::KUBECTL_DEFAULT_CONTAINER.into(), json!(first));
         }
     }
     a
@@ -113,39 +116,63 @@ fn cni_annotations(ctx: &Context<'_>, a: &mut Map<String, Value>) {
             )),
         );
     }
-    a.insert(n::INTERCEPTION_MODE.into(), json!(ctx.interception_mode()));
-    let include = ctx.annotation_or(n::INCLUDE_OUTBOUND_IP_RANGES, &p.include_ip_ranges);
+    a.insert(
+        n::SIDECAR_INTERCEPTION_MODE.into(),
+        json!(ctx.interception_mode()),
+    );
+    let include = ctx.annotation_or(
+        n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_IP_RANGES,
+        &p.include_ip_ranges,
+    );
     if !include.is_empty() {
-        a.insert(n::INCLUDE_OUTBOUND_IP_RANGES.into(), json!(include));
+        a.insert(
+            n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_IP_RANGES.into(),
+            json!(include),
+        );
     }
-    let exclude = ctx.annotation_or(n::EXCLUDE_OUTBOUND_IP_RANGES, &p.exclude_ip_ranges);
+    let exclude = ctx.annotation_or(
+        n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_IP_RANGES,
+        &p.exclude_ip_ranges,
+    );
     if !exclude.is_empty() {
-        a.insert(n::EXCLUDE_OUTBOUND_IP_RANGES.into(), json!(exclude));
+        a.insert(
+            n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_IP_RANGES.into(),
+            json!(exclude),
+        );
     }
     a.insert(
-        n::INCLUDE_INBOUND_PORTS.into(),
-        json!(ctx.annotation_or(n::INCLUDE_INBOUND_PORTS, &p.include_inbound_ports)),
+        n::SIDECAR_TRAFFIC_INCLUDE_INBOUND_PORTS.into(),
+        json!(ctx.annotation_or(
+            n::SIDECAR_TRAFFIC_INCLUDE_INBOUND_PORTS,
+            &p.include_inbound_ports
+        )),
     );
     a.insert(
-        n::EXCLUDE_INBOUND_PORTS.into(),
+        n::SIDECAR_TRAFFIC_EXCLUDE_INBOUND_PORTS.into(),
         json!(init::excluded_inbound(ctx)),
     );
     if init::has_include_outbound_ports(ctx) {
         a.insert(
-            n::INCLUDE_OUTBOUND_PORTS.into(),
-            json!(ctx.annotation_or(n::INCLUDE_OUTBOUND_PORTS, &p.include_outbound_ports)),
+            n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_PORTS.into(),
+            json!(ctx.annotation_or(
+                n::SIDECAR_TRAFFIC_INCLUDE_OUTBOUND_PORTS,
+                &p.include_outbound_ports
+            )),
         );
     }
     if init::has_exclude_outbound_ports(ctx) {
         a.insert(
-            n::EXCLUDE_OUTBOUND_PORTS.into(),
-            json!(ctx.annotation_or(n::EXCLUDE_OUTBOUND_PORTS, &p.exclude_outbound_ports)),
+            n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_PORTS.into(),
+            json!(ctx.annotation_or(
+                n::SIDECAR_TRAFFIC_EXCLUDE_OUTBOUND_PORTS,
+                &p.exclude_outbound_ports
+            )),
         );
     }
     for key in [
-        n::KUBEVIRT_INTERFACES,
+        n::SIDECAR_TRAFFIC_KUBEVIRT_INTERFACES,
         n::REROUTE_VIRTUAL_INTERFACES,
-        n::EXCLUDE_INTERFACES,
+        n::SIDECAR_TRAFFIC_EXCLUDE_INTERFACES,
     ] {
         let v = ctx.ann(key);
         if !v.is_empty() {

@@ -9,11 +9,9 @@ pub mod grpc;
 mod health;
 pub mod init;
 pub mod metadata;
-pub mod names;
-pub mod probes;
-pub mod prometheus;
 pub mod resources;
 pub mod sidecar;
+pub mod templates;
 #[cfg(test)]
 mod test_support;
 mod volumes;

@@ -4,23 +4,27 @@
 use serde_json::{json, Map, Value};
 
 use super::context::Context;
-use super::names as n;
 use super::RenderError;
+use crate::annotations as n;
 
 pub fn proxy_resources(ctx: &Context<'_>) -> Result<Value, RenderError> {
     let any = [
-        n::PROXY_CPU,
-        n::PROXY_MEMORY,
-        n::PROXY_CPU_LIMIT,
-        n::PROXY_MEMORY_LIMIT,
+        n::SIDECAR_PROXY_CPU,
+        n::SIDECAR_PROXY_MEMORY,
+        n::SIDECAR_PROXY_CPU_LIMIT,
+        n::SIDECAR_PROXY_MEMORY_LIMIT,
     ]
     .iter()
     .any(|a| ctx.isset(a));
     if any {
         let mut r = Map::new();
         for (key, cpu, mem) in [
-            ("requests", n::PROXY_CPU, n::PROXY_MEMORY),
-            ("limits", n::PROXY_CPU_LIMIT, n::PROXY_MEMORY_LIMIT),
+            ("requests", n::SIDECAR_PROXY_CPU, n::SIDECAR_PROXY_MEMORY),
+            (
+                "limits",
+                n::SIDECAR_PROXY_CPU_LIMIT,
+                n::SIDECAR_PROXY_MEMORY_LIMIT,
+            ),
         ] {
             if ctx.isset(cpu) || ctx.isset(mem) {
                 let mut m = Map::new();

@@ -8,8 +8,8 @@
 use serde_json::{json, Map, Value};
 
 use super::context::Context;
-use super::names as n;
 use super::{resources, RenderError, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER};
+use crate::annotations as n;
 
 /// Renders the `sidecar` template's overlay.
 pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
@@ -54,7 +54,7 @@ pub fn render(ctx: &Context<'_>) -> Result<Value, RenderError> {
 
 /// `image:` for a container: an annotation or value holding a full reference wins.
 pub(super) fn image(ctx: &Context<'_>, default_name: &str) -> String {
-    let wanted = ctx.annotation_or(n::PROXY_IMAGE, default_name);
+    let wanted = ctx.annotation_or(n::SIDECAR_PROXY_IMAGE, default_name);
     if wanted.contains('/') {
         wanted
     } else {
@@ -199,15 +199,15 @@ pub(super) fn agent_args(ctx: &Context<'_>, role: &str) -> Vec<String> {
         format!("$(POD_NAMESPACE).svc.{}", p.cluster_domain),
         format!(
             "--proxyLogLevel={}",
-            ctx.annotation_or(n::LOG_LEVEL, &p.log_level)
+            ctx.annotation_or(n::SIDECAR_LOG_LEVEL, &p.log_level)
         ),
         format!(
             "--proxyComponentLogLevel={}",
-            ctx.annotation_or(n::COMPONENT_LOG_LEVEL, &p.component_log_level)
+            ctx.annotation_or(n::SIDECAR_COMPONENT_LOG_LEVEL, &p.component_log_level)
         ),
         format!(
             "--log_output_level={}",
-            ctx.annotation_or(n::AGENT_LOG_LEVEL, &g.logging.level)
+            ctx.annotation_or(n::SIDECAR_AGENT_LOG_LEVEL, &g.logging.level)
         ),
     ];
     if g.sts.service_port != 0 {
@@ -241,9 +241,10 @@ fn proxy_security_context(ctx: &Context<'_>) -> Value {
         sc.insert("runAsUser".into(), json!(0));
     } else {
         let tproxy = ctx.tproxy();
-        let cap_bind = ctx
-            .annotation_or(n::CAP_NET_BIND_SERVICE, &ctx.values.cap_net_bind_service())
-            == "true";
+        let cap_bind = ctx.annotation_or(
+            n::SIDECAR_CAP_NET_BIND_SERVICE,
+            &ctx.values.cap_net_bind_service(),
+        ) == "true";
         sc.insert("allowPrivilegeEscalation".into(), json!(p.privileged));
         let mut caps = Map::new();
         if tproxy || cap_bind {

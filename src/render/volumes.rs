@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use super::context::Context;
-use super::names as n;
 use super::RenderError;
+use crate::annotations as n;
 
 const GKE_CA: &str = "GkeWorkloadCertificate";
 
@@ -26,7 +26,7 @@ pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
         m.push(mount("istio-ca-crl", "/var/run/secrets/istio/crl"));
     }
     m.push(mount("istio-data", "/var/lib/istio/data"));
-    if ctx.isset(n::BOOTSTRAP_OVERRIDE) {
+    if ctx.isset(n::SIDECAR_BOOTSTRAP_OVERRIDE) {
         m.push(mount(
             "custom-bootstrap-volume",
             "/etc/istio/custom-bootstrap",
@@ -41,8 +41,8 @@ pub fn proxy_mounts(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if let Some(dir) = lightstep_dir(ctx) {
         m.push(json!({ "name": "lightstep-certs", "mountPath": dir, "readOnly": true }));
     }
-    if ctx.isset(n::USER_VOLUME_MOUNT) {
-        m.extend(user_entries(ctx, n::USER_VOLUME_MOUNT)?);
+    if ctx.isset(n::SIDECAR_USER_VOLUME_MOUNT) {
+        m.extend(user_entries(ctx, n::SIDECAR_USER_VOLUME_MOUNT)?);
     }
     Ok(m)
 }
@@ -76,8 +76,8 @@ pub fn volumes(ctx: &Context<'_>) -> Result<Vec<Value>, RenderError> {
     if g.mount_mtls_certs {
         v.push(mtls_certs_volume(ctx));
     }
-    if ctx.isset(n::USER_VOLUME) {
-        v.extend(user_entries(ctx, n::USER_VOLUME)?);
+    if ctx.isset(n::SIDECAR_USER_VOLUME) {
+        v.extend(user_entries(ctx, n::SIDECAR_USER_VOLUME)?);
     }
     if lightstep_dir(ctx).is_some() {
         v.push(json!({ "name": "lightstep-certs",
@@ -112,9 +112,9 @@ pub(super) fn workload_certs_volume(ctx: &Context<'_>, empty_dir: Value) -> Valu
 
 /// `sidecar.istio.io/bootstrapOverride` names a ConfigMap with the Envoy bootstrap.
 pub(super) fn bootstrap_volume(ctx: &Context<'_>) -> Option<Value> {
-    ctx.isset(n::BOOTSTRAP_OVERRIDE).then(|| {
+    ctx.isset(n::SIDECAR_BOOTSTRAP_OVERRIDE).then(|| {
         json!({ "name": "custom-bootstrap-volume",
-            "configMap": { "name": ctx.ann(n::BOOTSTRAP_OVERRIDE) } })
+            "configMap": { "name": ctx.ann(n::SIDECAR_BOOTSTRAP_OVERRIDE) } })
     })
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{has_sidecar, kind, owner_of, replica_set_owners, str_at, string_map, table};
-use crate::decision::{Decision, Reason};
+use crate::decision::{self, Asker, Decision, Reason};
 use crate::settings::Snapshot;
 use crate::workload;
 
@@ -140,7 +140,10 @@ fn namespace_row(snap: &Snapshot, name: &str, labels: &BTreeMap<String, String>)
         spec: Some(PodSpec::default()),
         status: None,
     };
-    let d = crate::inject::decide(snap, &pod, Some(labels));
+    let asker = Asker::Webhook {
+        namespace_labels: Some(labels),
+    };
+    let d = decision::decide_pod(snap, &pod, asker);
     // The namespace's own rule says more than the policy that followed it.
     let ns_reason = d.reasons.iter().find(|r| {
         matches!(
@@ -174,7 +177,7 @@ fn workload_row(
     let annotations = string_map(meta.and_then(|m| m.get("annotations")));
     let in_manifest = annotations
         .as_ref()
-        .is_some_and(|a| a.contains_key(crate::render::names::SIDECAR_STATUS))
+        .is_some_and(|a| a.contains_key(crate::annotations::SIDECAR_STATUS))
         || has_sidecar(spec);
     let pod = Pod {
         metadata: ObjectMeta {
@@ -192,7 +195,10 @@ fn workload_row(
         status: None,
     };
     let empty = BTreeMap::new();
-    let d = crate::inject::decide(snap, &pod, Some(ns_labels.unwrap_or(&empty)));
+    let asker = Asker::Webhook {
+        namespace_labels: Some(ns_labels.unwrap_or(&empty)),
+    };
+    let d = decision::decide_pod(snap, &pod, asker);
     let (status, reason) = classify(&d, in_manifest, pods, with_sidecar);
     WorkloadRow {
         namespace,

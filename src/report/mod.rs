@@ -3,7 +3,7 @@
 //! current settings inject).
 //!
 //! No cluster access: the input is a `v1` `List` or a multi-document stream. Decisions come
-//! from [`crate::inject::decide`] with the namespace's labels, the same call the webhook makes
+//! from [`crate::decision::decide_pod`] with the namespace's labels, the same call the webhook makes
 //! when it watches namespaces; re-rendering goes through [`crate::inject::mutate`], the
 //! webhook's own entry point.
 

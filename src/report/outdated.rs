@@ -98,7 +98,7 @@ fn pod_differences(
     pod: &Value,
     opts: &OutdatedOptions,
 ) -> Result<Vec<String>, String> {
-    let status = str_at(pod, "/metadata/annotations/sidecar.istio.io~1status");
+    let status = str_at(pod, crate::annotations::SIDECAR_STATUS_POINTER);
     if status.is_empty() {
         return Ok(Vec::new());
     }
@@ -178,7 +178,7 @@ fn find_container<'a>(pod: &'a Value, name: &str) -> (Option<&'a Value>, &'stati
 
 /// Containers the fresh render's status lists that the live pod's status did not.
 fn new_containers<'a>(fresh: &'a Value, injected: &[String]) -> Vec<(String, &'a Value)> {
-    let status = str_at(fresh, "/metadata/annotations/sidecar.istio.io~1status");
+    let status = str_at(fresh, crate::annotations::SIDECAR_STATUS_POINTER);
     let names: Vec<String> = serde_json::from_str::<Value>(status)
         .ok()
         .map(|s| {

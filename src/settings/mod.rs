@@ -5,10 +5,13 @@ pub mod image_ref;
 pub mod inject_config;
 pub mod lint;
 pub mod mesh;
+pub mod proxy_view;
+pub mod rules;
 pub mod snapshot;
 pub mod values;
 
-pub use snapshot::{Snapshot, BUILT_IN};
+pub use proxy_view::{ProxyConfigAnnotationError, ProxyView};
+pub use snapshot::Snapshot;
 
 use serde_json::Value;
 

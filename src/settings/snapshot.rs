@@ -11,17 +11,12 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::mesh::{self, MeshConfig};
+use super::proxy_view::{self, ProxyConfigAnnotationError, ProxyView};
+use super::rules::Rules;
 use super::values::Values;
 use super::SettingsError;
-use crate::decision::{Policy, Rules};
-use crate::inject::InjectError;
-use crate::render::context::{Context, ProxyView};
-use crate::render::names as n;
-use crate::render::RenderError;
-use crate::selector::Selector;
-
-/// Templates Istio ships, rendered here as code (also the canaries' template list).
-pub const BUILT_IN: [&str; 4] = ["sidecar", "gateway", "grpc-simple", "grpc-agent"];
+use crate::annotations as a;
+use crate::template::Template;
 
 #[derive(Debug)]
 pub struct Snapshot {
@@ -29,7 +24,7 @@ pub struct Snapshot {
     pub mesh: MeshConfig,
     pub rules: Rules,
     default_proxy: ProxyView,
-    custom: BTreeMap<String, crate::template::Template>,
+    custom: BTreeMap<String, Template>,
     /// Accepted but suspicious settings (unknown keys, enum values in the wrong case).
     warnings: Vec<String>,
 }
@@ -53,19 +48,17 @@ impl Snapshot {
             }
             None => MeshConfig::default(),
         };
-        let rules = compile_rules(&values)?;
+        let rules = Rules::from_values(&values);
         let mut custom = BTreeMap::new();
         for (name, text) in &values.sidecar_injector_webhook.templates {
-            let t = crate::template::Template::parse(name, text).map_err(|e| {
-                SettingsError::Refused {
-                    problems: vec![format!(
-                        "values: sidecarInjectorWebhook.templates.{name}: {e}"
-                    )],
-                }
+            let t = Template::parse(name, text).map_err(|e| SettingsError::Refused {
+                problems: vec![format!(
+                    "values: sidecarInjectorWebhook.templates.{name}: {e}"
+                )],
             })?;
             custom.insert(name.clone(), t);
         }
-        let default_proxy = proxy_view(&mesh);
+        let default_proxy = proxy_view::from_mesh(&mesh);
         let mut snap = Snapshot {
             values,
             mesh,
@@ -97,18 +90,14 @@ impl Snapshot {
         &self.warnings
     }
 
-    /// The templates this snapshot can render: Istio's built-in ones, then the custom ones.
-    pub fn template_names(&self) -> Vec<String> {
-        BUILT_IN
-            .iter()
-            .map(|s| s.to_string())
-            .chain(
-                self.custom
-                    .keys()
-                    .filter(|k| !BUILT_IN.contains(&k.as_str()))
-                    .cloned(),
-            )
-            .collect()
+    /// A custom template by name (from the values or an injector config).
+    pub fn custom_template(&self, name: &str) -> Option<&Template> {
+        self.custom.get(name)
+    }
+
+    /// The custom templates' names, in order.
+    pub fn custom_template_names(&self) -> impl Iterator<Item = &str> {
+        self.custom.keys().map(String::as_str)
     }
 
     /// Adds the custom templates of an injector config (`data.config`, `--injectConfigFile`).
@@ -120,7 +109,7 @@ impl Snapshot {
         for (name, text) in cfg.custom_templates(form) {
             let edited_stock = form == super::inject_config::Form::Config
                 && super::inject_config::STOCK_TEMPLATES.contains(&name.as_str());
-            let t = match crate::template::Template::parse(name, text) {
+            let t = match Template::parse(name, text) {
                 Ok(t) => t,
                 // Another Istio version's stock template may use what our engine lacks: that
                 // one template falls back to 1.30.3's, said once, rather than refusing them all.
@@ -156,19 +145,17 @@ impl Snapshot {
     }
 
     /// The ProxyConfig view for a pod: the mesh default, or the pod's `proxy.istio.io/config` merged over it.
-    pub fn proxy_view(&self, annotation: Option<&str>) -> Result<Cow<'_, ProxyView>, InjectError> {
+    pub fn proxy_view(
+        &self,
+        annotation: Option<&str>,
+    ) -> Result<Cow<'_, ProxyView>, ProxyConfigAnnotationError> {
         match annotation {
             None => Ok(Cow::Borrowed(&self.default_proxy)),
             Some(text) => {
                 let pc = mesh::merge_proxy_config_annotation(self.mesh.default_config(), text)
-                    .map_err(|e| {
-                        InjectError::InvalidAnnotation(format!(
-                            "invalid annotation {}: {e}",
-                            n::PROXY_CONFIG
-                        ))
-                    })?;
+                    .map_err(|source| ProxyConfigAnnotationError { source })?;
                 // Only the ProxyConfig changed: everything read from the mesh stays shared.
-                Ok(Cow::Owned(with_proxy_config(
+                Ok(Cow::Owned(proxy_view::with_proxy_config(
                     &pc,
                     self.default_proxy.clone(),
                 )))
@@ -185,7 +172,7 @@ impl Snapshot {
     ) -> String {
         let g = &self.values.global;
         let mut image_type = proxy_image_type.unwrap_or(&g.variant).to_string();
-        if let Some(t) = annotations.get(n::PROXY_IMAGE_TYPE) {
+        if let Some(t) = annotations.get(a::SIDECAR_PROXY_IMAGE_TYPE) {
             image_type = t.clone();
         }
         let name = if g.proxy.image.is_empty() {
@@ -201,45 +188,6 @@ impl Snapshot {
         )
     }
 
-    /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates` (not for
-    /// kube-inject: istioctl always defaults to `sidecar`), else `sidecar`.
-    pub fn select_templates(
-        &self,
-        annotations: &BTreeMap<String, String>,
-        kube_inject: bool,
-    ) -> Vec<String> {
-        if let Some(list) = annotations.get(n::INJECT_TEMPLATES) {
-            return list.split(',').map(|s| s.trim().to_string()).collect();
-        }
-        let defaults = &self.values.sidecar_injector_webhook.default_templates;
-        if defaults.is_empty() || kube_inject {
-            vec!["sidecar".into()]
-        } else {
-            defaults.clone()
-        }
-    }
-
-    /// Renders one template by name into its overlay.
-    pub fn render_template(&self, name: &str, ctx: &Context<'_>) -> Result<Value, RenderError> {
-        if let Some(t) = self.custom.get(name) {
-            return crate::render::custom::render(t, name, ctx);
-        }
-        match name {
-            "sidecar" => crate::render::sidecar::render(ctx),
-            "gateway" => crate::render::gateway::render(ctx),
-            "grpc-simple" => crate::render::grpc::render_simple(ctx),
-            "grpc-agent" => crate::render::grpc::render_agent(ctx),
-            _ => {
-                let mut known: Vec<&str> = BUILT_IN.to_vec();
-                known.extend(self.custom.keys().map(String::as_str));
-                Err(RenderError::UnknownTemplate {
-                    name: name.to_string(),
-                    known: known.join(", "),
-                })
-            }
-        }
-    }
-
     /// The mesh default status port (Istio rewrites probes to it).
     pub fn status_port(&self) -> i32 {
         self.default_proxy.status_port
@@ -249,80 +197,6 @@ impl Snapshot {
     pub fn prometheus_merge(&self) -> Option<bool> {
         self.mesh.enable_prometheus_merge()
     }
-}
-
-fn compile_rules(values: &Values) -> Result<Rules, SettingsError> {
-    let w = &values.sidecar_injector_webhook;
-    let compile = |list: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector],
-                   what: &str| {
-        list.iter()
-            .enumerate()
-            .filter_map(|(i, s)| match Selector::compile(s) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    // Istio logs and ignores a bad selector; so do we, loudly.
-                    tracing::warn!("ignoring sidecarInjectorWebhook.{what}[{i}]: {e}");
-                    None
-                }
-            })
-            .collect::<Vec<_>>()
-    };
-    Ok(Rules {
-        policy: Policy::parse(&values.global.proxy.auto_inject),
-        never: compile(&w.never_inject_selector, "neverInjectSelector"),
-        always: compile(&w.always_inject_selector, "alwaysInjectSelector"),
-        namespaces_by_default: w.enable_namespaces_by_default,
-    })
-}
-
-fn proxy_view(mesh: &MeshConfig) -> ProxyView {
-    let from_mesh = ProxyView {
-        mesh_trust_domain: mesh.trust_domain().to_string(),
-        proxy_listen_port: mesh.proxy_listen_port(),
-        proxy_inbound_listen_port: mesh.proxy_inbound_listen_port(),
-        inbound_policy_localhost: mesh.inbound_traffic_policy_mode() == "localhost",
-        otel_semconv: mesh.otel_semantic_conventions(),
-        mesh_config: std::sync::Arc::new(serde_json::to_value(mesh).unwrap_or(Value::Null)),
-        ..ProxyView::default()
-    };
-    with_proxy_config(mesh.default_config(), from_mesh)
-}
-
-/// Fills the ProxyConfig half of a view, keeping the mesh half of `base`.
-fn with_proxy_config(pc: &mesh::ProxyConfig, base: ProxyView) -> ProxyView {
-    ProxyView {
-        interception_mode: pc.interception_mode().to_string(),
-        hold_application_until_proxy_starts: pc
-            .hold_application_until_proxy_starts()
-            .unwrap_or(false),
-        proxy_metadata: pc.proxy_metadata().clone(),
-        proxy_config_json: mesh::proxy_config_json(pc),
-        status_port: pc.status_port(),
-        image_type: pc.image_type().map(str::to_string),
-        tracing_ca_dir: tracing_ca_dir(pc),
-        proxy_config: std::sync::Arc::new(template_proxy_config(pc)),
-        ..base
-    }
-}
-
-/// The ProxyConfig as Go templates see it: an unset proto enum is its zero value, whose
-/// `String()` is a name, so `.ProxyConfig.InterceptionMode` prints `REDIRECT`, not "" (the
-/// stock sidecar template puts it in istio-init's `-m` and `INTERCEPTION_MODE`).
-fn template_proxy_config(pc: &mesh::ProxyConfig) -> Value {
-    let mut v = serde_json::to_value(pc).unwrap_or(Value::Null);
-    if let Some(m) = v.as_object_mut() {
-        m.entry("interceptionMode")
-            .or_insert_with(|| Value::String(pc.interception_mode().to_string()));
-    }
-    v
-}
-
-/// Istio's `directory` of the tracing CA file (with the trailing slash `path.Split` keeps).
-fn tracing_ca_dir(pc: &mesh::ProxyConfig) -> Option<String> {
-    pc.tracing_tls_ca_certificates().map(|p| {
-        p.rsplit_once('/')
-            .map_or(String::new(), |(d, _)| format!("{d}/"))
-    })
 }
 
 /// Istio's `updateImageTypeIfPresent`: a known type suffix on the tag is replaced; `default` means none.
@@ -364,16 +238,5 @@ mod tests {
             "1.30.3-distroless"
         );
         assert_eq!(tag_with_type("1.30.3-debug", "default"), "1.30.3");
-    }
-
-    /// A copy of the stock sidecar template used as a custom one printed `-m ""` and
-    /// `INTERCEPTION_MODE=""` for the default mode (docs/fidelity.md, row 9).
-    #[test]
-    fn templates_see_the_default_interception_mode_by_name() {
-        let pc = super::mesh::ProxyConfig::default();
-        assert_eq!(
-            super::template_proxy_config(&pc)["interceptionMode"],
-            "REDIRECT"
-        );
     }
 }

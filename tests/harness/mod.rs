@@ -173,8 +173,14 @@ pub struct AnnotatedPod {
 }
 
 pub fn annotated_pod_json(input: &AnnotatedPod) -> Value {
-    let names = sidecar_injector::annotations::ANNOTATIONS;
-    let pick = |i: u8| names[usize::from(i) % names.len()].name;
+    // As the differential generator: the revision and namespace names are left out, so a
+    // saved input keeps naming the annotation it was found with.
+    let names: Vec<&str> = sidecar_injector::annotations::ANNOTATIONS
+        .iter()
+        .map(|s| s.name)
+        .filter(|n| !["istio.io/rev", "istio-injection"].contains(n))
+        .collect();
+    let pick = |i: u8| names[usize::from(i) % names.len()];
     let mut annotations = serde_json::Map::new();
     for (i, free, value) in &input.entries {
         let name = free.clone().unwrap_or_else(|| pick(*i).to_string());

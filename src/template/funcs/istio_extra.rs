@@ -2,6 +2,10 @@
 //! resource attributes.
 
 use super::{arg, s, Args, Ctx, FnResult};
+use crate::annotations::{
+    APP_KUBERNETES_VERSION_LABEL, OTEL_SERVICE_INSTANCE_ID, OTEL_SERVICE_NAMESPACE,
+    OTEL_SERVICE_VERSION,
+};
 use crate::template::value::Value;
 
 /// Go's `time.Duration.String` for a protobuf JSON duration (`"90s"` → `1m30s`).
@@ -157,14 +161,14 @@ pub(super) fn otel_resource_attributes<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> 
         return Ok(Value::str(""));
     }
     let mut attrs = Vec::new();
-    if let Some(v) = non_empty(annotations, "resource.opentelemetry.io/service.namespace") {
+    if let Some(v) = non_empty(annotations, OTEL_SERVICE_NAMESPACE) {
         attrs.push(format!("service.namespace={v}"));
     } else if !ns.is_empty() {
         attrs.push(format!("service.namespace={ns}"));
     }
     let containers = containers.list_items().unwrap_or_default();
-    if let Some(v) = non_empty(annotations, "resource.opentelemetry.io/service.version")
-        .or_else(|| non_empty(labels, "app.kubernetes.io/version"))
+    if let Some(v) = non_empty(annotations, OTEL_SERVICE_VERSION)
+        .or_else(|| non_empty(labels, APP_KUBERNETES_VERSION_LABEL))
     {
         attrs.push(format!("service.version={v}"));
     } else if let [only] = containers.as_slice() {
@@ -181,7 +185,7 @@ pub(super) fn otel_resource_attributes<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> 
             attrs.push(format!("service.version={version}"));
         }
     }
-    if let Some(v) = non_empty(annotations, "resource.opentelemetry.io/service.instance.id") {
+    if let Some(v) = non_empty(annotations, OTEL_SERVICE_INSTANCE_ID) {
         attrs.push(format!("service.instance.id={v}"));
     } else if let Some(first) = containers.first() {
         let name = first

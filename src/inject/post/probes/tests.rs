@@ -41,7 +41,7 @@ fn container<'a>(pod: &'a Pod, name: &str) -> &'a Container {
 }
 
 fn proxy_env(pod: &Pod) -> Vec<(String, Option<String>)> {
-    let env = container(pod, PROXY_CONTAINER_NAME)
+    let env = container(pod, PROXY_CONTAINER)
         .env
         .clone()
         .unwrap_or_default();
@@ -129,7 +129,7 @@ fn hello_probes_golden() {
     );
     // The proxy's own probe is never touched.
     assert_eq!(
-        to_json(&container(&pod, PROXY_CONTAINER_NAME).readiness_probe),
+        to_json(&container(&pod, PROXY_CONTAINER).readiness_probe),
         json!({"httpGet": {"path": "/healthz/ready", "port": 15021}})
     );
 }
@@ -515,7 +515,7 @@ fn sidecar_lookup(#[case] containers: Value, #[case] init: Value, #[case] found:
     assert_eq!(has_sidecar(&pod), found);
     assert_eq!(
         find_sidecar_mut(&mut pod).map(|c| c.name.clone()),
-        found.then(|| PROXY_CONTAINER_NAME.to_owned())
+        found.then(|| PROXY_CONTAINER.to_owned())
     );
 }
 

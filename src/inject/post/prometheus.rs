@@ -16,11 +16,11 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{EnvVar, Pod};
 
 use super::probes::{find_sidecar_mut, write_go_string};
-use crate::annotations::{PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE};
+use crate::annotations::{
+    PROMETHEUS_MERGE_METRICS, PROMETHEUS_PATH, PROMETHEUS_PORT, PROMETHEUS_SCRAPE,
+};
 use crate::go::strconv;
 
-/// Per-pod override of the mesh's `enablePrometheusMerge`.
-pub const MERGE_METRICS_ANNOTATION: &str = "prometheus.istio.io/merge-metrics";
 /// The environment variable carrying the app's original scrape settings to pilot-agent.
 pub const PROMETHEUS_ANNOTATIONS_ENV: &str = "ISTIO_PROMETHEUS_ANNOTATIONS";
 /// Where pilot-agent serves the merged metrics.
@@ -50,11 +50,11 @@ pub fn enable_prometheus_merge(
     mesh_merge_setting: Option<bool>,
     annotations: Option<&BTreeMap<String, String>>,
 ) -> bool {
-    if let Some(raw) = annotations.and_then(|a| a.get(MERGE_METRICS_ANNOTATION)) {
+    if let Some(raw) = annotations.and_then(|a| a.get(PROMETHEUS_MERGE_METRICS)) {
         match strconv::parse_bool(raw).ok() {
             Some(enabled) => return enabled,
             None => {
-                tracing::warn!(annotation = MERGE_METRICS_ANNOTATION, value = %raw, "invalid boolean; ignored")
+                tracing::warn!(annotation = PROMETHEUS_MERGE_METRICS, value = %raw, "invalid boolean; ignored")
             }
         }
     }
@@ -243,7 +243,7 @@ mod tests {
         #[case] want: bool,
     ) {
         let annotations: BTreeMap<String, String> = annotation
-            .map(|v| (MERGE_METRICS_ANNOTATION.to_owned(), v.to_owned()))
+            .map(|v| (PROMETHEUS_MERGE_METRICS.to_owned(), v.to_owned()))
             .into_iter()
             .collect();
         assert_eq!(enable_prometheus_merge(mesh, Some(&annotations)), want);

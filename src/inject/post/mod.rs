@@ -1,5 +1,7 @@
 //! Pod surgery around the template merge: stripping a previous injection, re-applying the
-//! user's own sidecar settings, and the post-processing Istio does after merging.
+//! user's own sidecar settings (and its user to the init container), and the post-processing
+//! Istio does after merging: prometheus merge (`prometheus.rs`), probe rewriting (`probes.rs`),
+//! status annotation, container order. None of it renders a template: it edits the merged Pod.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -7,9 +9,12 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, EnvVar, Pod, PodSpec};
 use serde_json::{json, Value};
 
-use super::{status, InjectError};
+pub mod probes;
+pub mod prometheus;
+
+use super::{status, AnnotationFault, InjectError, RenderFailure};
+use crate::annotations as n;
 use crate::render::context::ProxyView;
-use crate::render::names as n;
 use crate::render::{
     ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
 };
@@ -37,10 +42,7 @@ pub fn strip_pod<'a>(snap: &Snapshot, pod: &'a Pod) -> Cow<'a, Pod> {
                 inits.retain(|c| !prev.init_containers.contains(&c.name));
             }
         }
-        crate::render::prometheus::strip_previous_injection_prometheus(
-            &mut pod,
-            snap.status_port(),
-        );
+        prometheus::strip_previous_injection_prometheus(&mut pod, snap.status_port());
         if let Some(a) = pod.metadata.annotations.as_mut() {
             a.remove(n::SIDECAR_STATUS);
         }
@@ -64,12 +66,9 @@ fn overrides_of(pod: &Pod) -> Result<Overrides, InjectError> {
         .and_then(|a| a.get(n::PROXY_OVERRIDES))
     {
         None => Ok(Overrides::default()),
-        Some(s) => serde_json::from_str(s).map_err(|e| {
-            InjectError::InvalidAnnotation(format!(
-                "invalid annotation {}: {e}",
-                n::PROXY_OVERRIDES
-            ))
-        }),
+        Some(s) => {
+            serde_json::from_str(s).map_err(|source| AnnotationFault::Overrides { source }.into())
+        }
     }
 }
 
@@ -188,10 +187,8 @@ pub fn reapply_overrides(
             if overlay.image.as_deref() == Some("auto") {
                 overlay.image = None;
             }
-            let mut ov =
-                serde_json::to_value(&overlay).map_err(|e| InjectError::Render(e.to_string()))?;
-            crate::goenc::normalize_container(&mut ov)
-                .map_err(|e| InjectError::Render(e.to_string()))?;
+            let mut ov = serde_json::to_value(&overlay).map_err(RenderFailure::Json)?;
+            crate::goenc::normalize_container(&mut ov).map_err(RenderFailure::Encode)?;
             let patch = if init {
                 json!({ "spec": { "initContainers": [ov.clone()] } })
             } else {
@@ -241,14 +238,13 @@ fn adjust_init_container_user(
     if sc.run_as_user.is_none() && sc.run_as_group.is_none() {
         return Ok(());
     }
-    let mut pod: Pod =
-        serde_json::from_value(merged.clone()).map_err(|e| InjectError::Render(e.to_string()))?;
+    let mut pod: Pod = serde_json::from_value(merged.clone()).map_err(RenderFailure::Json)?;
     let tproxy = proxy.interception_mode == "TPROXY"
         || pod
             .metadata
             .annotations
             .as_ref()
-            .and_then(|a| a.get(n::INTERCEPTION_MODE))
+            .and_then(|a| a.get(n::SIDECAR_INTERCEPTION_MODE))
             .is_some_and(|m| m == "TPROXY");
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(());
@@ -289,7 +285,7 @@ fn adjust_init_container_user(
             }
         }
     }
-    *merged = serde_json::to_value(&pod).map_err(|e| InjectError::Render(e.to_string()))?;
+    *merged = serde_json::to_value(&pod).map_err(RenderFailure::Json)?;
     Ok(())
 }
 
@@ -311,12 +307,8 @@ pub fn post_process(
     target: &super::Target,
 ) -> Result<(), InjectError> {
     overwrite_cluster_info(pod, proxy_envs);
-    crate::render::prometheus::apply_prometheus_merge(
-        pod,
-        snap.prometheus_merge(),
-        proxy.status_port,
-    );
-    crate::render::probes::apply_rewrite(
+    prometheus::apply_prometheus_merge(pod, snap.prometheus_merge(), proxy.status_port);
+    probes::apply_rewrite(
         pod,
         snap.values.sidecar_injector_webhook.rewrite_app_http_probe,
         proxy.status_port,
@@ -326,7 +318,7 @@ pub fn post_process(
         pod.metadata
             .labels
             .get_or_insert_with(BTreeMap::new)
-            .insert("topology.istio.io/network".into(), nw.clone());
+            .insert(n::TOPOLOGY_NETWORK_LABEL.into(), nw.clone());
     }
     annotations.insert(
         n::SIDECAR_STATUS.into(),

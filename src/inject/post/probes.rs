@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::annotations::{SIDECAR_REWRITE_APP_HTTP_PROBERS, SIDECAR_STATUS, SIDECAR_STATUS_PORT};
 use crate::go::strconv;
+use crate::render::PROXY_CONTAINER;
 
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, HTTPGetAction, LifecycleHandler, Pod, Probe,
@@ -28,8 +29,6 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 pub(crate) use app_probers::write_go_string;
 use app_probers::{AppProbers, Prober};
 
-/// The injected sidecar container.
-pub const PROXY_CONTAINER_NAME: &str = "istio-proxy";
 /// The environment variable carrying the original probers to pilot-agent.
 pub const KUBE_APP_PROBERS_ENV: &str = "ISTIO_KUBE_APP_PROBERS";
 
@@ -52,14 +51,14 @@ pub(crate) fn find_sidecar_mut(pod: &mut Pod) -> Option<&mut Container> {
     if let Some(c) = spec
         .containers
         .iter_mut()
-        .find(|c| c.name == PROXY_CONTAINER_NAME)
+        .find(|c| c.name == PROXY_CONTAINER)
     {
         return Some(c);
     }
     spec.init_containers
         .as_mut()?
         .iter_mut()
-        .find(|c| c.name == PROXY_CONTAINER_NAME)
+        .find(|c| c.name == PROXY_CONTAINER)
 }
 
 fn has_sidecar(pod: &Pod) -> bool {
@@ -67,7 +66,7 @@ fn has_sidecar(pod: &Pod) -> bool {
         spec.containers
             .iter()
             .chain(spec.init_containers.iter().flatten())
-            .any(|c| c.name == PROXY_CONTAINER_NAME)
+            .any(|c| c.name == PROXY_CONTAINER)
     })
 }
 
@@ -111,7 +110,7 @@ fn collect_app_probers(pod: &Pod, target_port: i32) -> AppProbers {
         .flatten()
         .chain(&spec.containers)
     {
-        if c.name == PROXY_CONTAINER_NAME {
+        if c.name == PROXY_CONTAINER {
             continue;
         }
         let ports = c.ports.as_deref().unwrap_or_default();
@@ -217,7 +216,7 @@ pub fn rewrite_app_probes(pod: &mut Pod, status_port: i32) {
         .containers
         .iter_mut()
         .chain(spec.init_containers.iter_mut().flatten());
-    for c in containers.filter(|c| c.name != PROXY_CONTAINER_NAME) {
+    for c in containers.filter(|c| c.name != PROXY_CONTAINER) {
         convert_container(c, port);
     }
 }
