@@ -201,6 +201,11 @@ impl Snapshot {
         }
     }
 
+    /// Whether `name` is rendered by our code (not replaced by a custom template).
+    pub fn is_built_in(&self, name: &str) -> bool {
+        BUILT_IN.contains(&name) && !self.custom.contains_key(name)
+    }
+
     /// Renders one template by name into its overlay.
     pub fn render_template(&self, name: &str, ctx: &Context<'_>) -> Result<Value, RenderError> {
         if let Some(t) = self.custom.get(name) {
