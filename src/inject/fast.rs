@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
 use k8s_openapi::api::core::v1::{Container, Lifecycle, LocalObjectReference, Pod, Probe, Volume};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::{post, InjectError, Target};
@@ -305,7 +306,7 @@ pub(super) fn finish(
     let map = |k: &str| -> Result<Option<BTreeMap<String, String>>, InjectError> {
         match meta.and_then(|m| m.get(k)) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => serde_json::from_value(v.clone()).map_err(decode_err),
+            Some(v) => Option::<BTreeMap<String, String>>::deserialize(v).map_err(decode_err),
         }
     };
     pod.metadata.labels = map("labels")?;
@@ -357,7 +358,7 @@ fn rebuild<T: Named>(own: Vec<T>, merged: Option<&Value>) -> Result<Option<Vec<T
         {
             Some(element) => out.push(element),
             None => out.push(
-                serde_json::from_value(item.clone())
+                T::deserialize(item)
                     .map_err(|e| InjectError::Render(format!("injected pod: {e}")))?,
             ),
         }
@@ -450,7 +451,7 @@ fn emit(
         return Ok(Patch(ops));
     };
     let containers = encode_new(original, "containers", &spec.containers)?;
-    emit_list(&mut ops, original, "containers", &containers);
+    emit_list(&mut ops, original, "containers", containers);
     emit_probes(
         &mut ops,
         original,
@@ -461,14 +462,14 @@ fn emit(
     )?;
     let inits = spec.init_containers.as_deref().unwrap_or_default();
     let encoded = encode_new(original, "initContainers", inits)?;
-    emit_list(&mut ops, original, "initContainers", &encoded);
+    emit_list(&mut ops, original, "initContainers", encoded);
     emit_probes(&mut ops, original, "initContainers", inits, true, before)?;
     let volumes = spec.volumes.as_deref().unwrap_or_default();
     let encoded = encode_new(original, "volumes", volumes)?;
-    emit_list(&mut ops, original, "volumes", &encoded);
+    emit_list(&mut ops, original, "volumes", encoded);
     let secrets = spec.image_pull_secrets.as_deref().unwrap_or_default();
     let encoded = encode_new(original, "imagePullSecrets", secrets)?;
-    emit_list(&mut ops, original, "imagePullSecrets", &encoded);
+    emit_list(&mut ops, original, "imagePullSecrets", encoded);
     Ok(Patch(ops))
 }
 
@@ -555,22 +556,22 @@ fn encode_new<T: Named>(
 /// Adds the new elements at their final positions. The pod's own elements keep their relative
 /// order (checked by `order_kept`; the reorder only moves injected names), so inserting each
 /// new one at its final index, left to right, yields the final list.
-fn emit_list(ops: &mut Vec<PatchOperation>, original: &Value, list: &str, now: &[Option<Value>]) {
+fn emit_list(ops: &mut Vec<PatchOperation>, original: &Value, list: &str, now: Vec<Option<Value>>) {
     let had = original
         .pointer(&format!("/spec/{list}"))
         .is_some_and(Value::is_array);
     if !had {
         if !now.is_empty() {
-            let all: Vec<Value> = now.iter().flatten().cloned().collect();
+            let all: Vec<Value> = now.into_iter().flatten().collect();
             add(ops, ptr(&["spec", list]), Value::Array(all));
         }
         return;
     }
-    for (i, element) in now.iter().enumerate() {
+    for (i, element) in now.into_iter().enumerate() {
         if let Some(value) = element {
             let mut path = ptr(&["spec", list]);
             path.push_back(i);
-            add(ops, path, value.clone());
+            add(ops, path, value);
         }
     }
 }
@@ -597,11 +598,22 @@ fn emit_probes(
         if !is_own(&c.name) {
             continue;
         }
-        let after = probes(c);
         let Some(was) = before.get(&(init, c.name.clone())) else {
             continue;
         };
-        if *was == after {
+        let after = (
+            [
+                c.liveness_probe.as_ref(),
+                c.readiness_probe.as_ref(),
+                c.startup_probe.as_ref(),
+            ],
+            c.lifecycle.as_ref(),
+        );
+        let unchanged = |k: usize| match k {
+            3 => was.1.as_ref() == after.1,
+            _ => was.0.get(k).and_then(Option::as_ref) == after.0.get(k).copied().flatten(),
+        };
+        if (0..PROBE_FIELDS.len()).all(unchanged) {
             continue;
         }
         let probe_only = Container {
@@ -617,11 +629,7 @@ fn emit_probes(
         crate::goenc::normalize_container(&mut encoded)
             .map_err(|e| InjectError::Render(e.to_string()))?;
         for (k, field) in PROBE_FIELDS.iter().enumerate() {
-            let same = match k {
-                3 => was.1 == after.1,
-                _ => was.0.get(k) == after.0.get(k),
-            };
-            if same {
+            if unchanged(k) {
                 continue;
             }
             let mut path = ptr(&["spec", list]);
