@@ -530,6 +530,9 @@ fn encode_new<T: Named>(
     for element in now.iter().filter(|e| !own.contains(&e.name())) {
         fresh.push(serde_json::to_value(element).map_err(|e| render_err(e.to_string()))?);
     }
+    if fresh.is_empty() {
+        return Ok(vec![None; now.len()]);
+    }
     // One normalisation over a pod holding only the new elements: the same schema walk the
     // general path gives them inside the whole pod.
     let mut holder = json!({ "spec": { list: fresh } });
