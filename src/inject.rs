@@ -4,6 +4,10 @@
 //! render each selected template into an overlay and strategic-merge it onto the pod, re-apply
 //! the user's own `istio-proxy`/`istio-init` settings, then the post-processing (cluster env,
 //! prometheus merge, probe rewrite, status annotation, container order).
+//!
+//! `mutate` has two ways to the patch: the general one (merge onto the whole pod, normalise,
+//! diff) and, for first injections with the built-in `sidecar` template, module `fast`, which
+//! emits the operations directly; `fast::fallback_reason` routes between them.
 
 use std::collections::BTreeMap;
 
