@@ -15,6 +15,12 @@ use serde_json::{json, Value};
 use sidecar_injector::inject::{self, Fallback, Outcome, PodRequest, Route};
 use sidecar_injector::settings::Snapshot;
 
+thread_local! {
+    /// The settings a webhook URL path carries (`/inject/cluster/C/net/N`), for the runs below.
+    static URL_ENVS: std::cell::RefCell<BTreeMap<String, String>> =
+        const { std::cell::RefCell::new(BTreeMap::new()) };
+}
+
 /// What one path made of a pod: the patched pod, a skip, or the error message.
 #[derive(Debug, PartialEq)]
 enum Result_ {
@@ -30,7 +36,7 @@ fn run(
     native: bool,
     fast: bool,
 ) -> (Result_, Option<Route>) {
-    let envs = BTreeMap::new();
+    let envs = URL_ENVS.with(|e| e.borrow().clone());
     let req = PodRequest {
         namespace: ns,
         native_sidecars: native,
@@ -320,6 +326,14 @@ fn fast_path_equals_general_path_on_fixtures() {
     let fast = check_fixture_pods(&pods);
     println!("fast path: {fast} of {} fixture runs", pods.len() * 8);
     assert!(fast > 0);
+    // Again with cluster and network from the URL path: they change the proxy's env and labels.
+    URL_ENVS.with(|e| {
+        *e.borrow_mut() = BTreeMap::from([
+            ("ISTIO_META_CLUSTER_ID".to_string(), "c1".to_string()),
+            ("ISTIO_META_NETWORK".to_string(), "n1".to_string()),
+        ])
+    });
+    assert!(check_fixture_pods(&pods) > 0);
 }
 
 /// Istio's own injection inputs (read from the istio.io/istio module the oracle is built from).
