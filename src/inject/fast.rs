@@ -5,14 +5,14 @@
 //! `proxy.istio.io/overrides`, only the built-in `sidecar` template, sent in Go's encoding)
 //! the general path changes exactly these parts of the pod: labels and annotations, the
 //! injected containers, init containers, volumes and pull secrets (appended, then reordered
-//! by name), and the probes Istio rewrites on the app's containers. So:
+//! by name), and the probes and lifecycle handlers Istio rewrites on the app's containers. So:
 //! - the overlay is strategic-merged onto a *skeleton* (the pod's labels, annotations and its
 //!   lists reduced to `{name}`): the same merge code, so the same order and the same new
 //!   elements, at the cost of the overlay rather than the pod;
 //! - the typed pod is rebuilt from it (app containers moved, not copied) and goes through the
 //!   same `post_process` as the general path;
-//! - only the new elements and rewritten probes are encoded and Go-normalised, and the patch
-//!   names exactly those.
+//! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
+//!   the patch names exactly those.
 //!
 //! [`fallback_reason`] is the routing predicate: anything it does not accept goes the general
 //! way. Conditions only visible once the overlay is rendered (a name collision, an overlay
