@@ -4,6 +4,10 @@
 //! render each selected template into an overlay and strategic-merge it onto the pod, re-apply
 //! the user's own `istio-proxy`/`istio-init` settings, then the post-processing (cluster env,
 //! prometheus merge, probe rewrite, status annotation, container order).
+//!
+//! `mutate` has two ways to the patch: the general one (merge onto the whole pod, normalise,
+//! diff) and, for first injections with the built-in `sidecar` template, module `fast`, which
+//! emits the operations directly; `fast::fallback_reason` routes between them.
 
 use std::collections::BTreeMap;
 
@@ -17,11 +21,13 @@ use crate::render::templates;
 use crate::settings::Snapshot;
 
 mod error;
+mod fast;
 mod guard;
 pub mod post;
 mod status;
 
 pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
+pub use fast::{fallback_reason, Fallback};
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -64,9 +70,29 @@ pub struct Target {
     pub kube_inject: bool,
 }
 
+/// Which way [`mutate_routed`] went for an injected pod.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The patch emitted directly (module `fast`).
+    Fast,
+    /// Merge + normalise + diff, and why.
+    General(Fallback),
+}
+
 /// Webhook entry point: the pod as the API server sent it (JSON, `managedFields` already
 /// dropped by the caller) → skip, or the JSON Patch that injects it.
 pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outcome, InjectError> {
+    mutate_routed(snap, pod, req, true).map(|(outcome, _)| outcome)
+}
+
+/// [`mutate`], saying which path produced the patch (`None` when skipped); `allow_fast: false`
+/// forces the general path (the equivalence tests compare the two).
+pub fn mutate_routed(
+    snap: &Snapshot,
+    pod: &Value,
+    req: &PodRequest<'_>,
+    allow_fast: bool,
+) -> Result<(Outcome, Option<Route>), InjectError> {
     let mut typed: Pod = typed_pod(pod)?;
     let meta = &mut typed.metadata;
     if meta.namespace.as_deref().unwrap_or("").is_empty() {
@@ -81,7 +107,7 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
     };
     let decision = decision::decide_pod(snap, &typed, asker);
     if !decision.inject {
-        return Ok(Outcome::Skipped(decision));
+        return Ok((Outcome::Skipped(decision), None));
     }
     let (deploy, type_meta) = crate::workload::deploy_meta_from_pod(&typed.metadata);
     let target = Target {
@@ -115,6 +141,17 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         }
     }
     crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
+    let why = match fast::fallback_reason(snap, &typed, &original, pod, &target) {
+        _ if !allow_fast => Fallback::Forced,
+        Some(why) => why,
+        None => match fast::plan(snap, &typed, &original, &target)? {
+            Ok(plan) => {
+                let patch = fast::finish(snap, typed, &original, plan, &target)?;
+                return Ok((Outcome::Injected { decision, patch }, Some(Route::Fast)));
+            }
+            Err(why) => why,
+        },
+    };
     // `inject_pod` would encode the same pod again: hand it the encoding we already have.
     let injected = inject_encoded(snap, &typed, original.clone(), &target)?;
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod
@@ -126,7 +163,7 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
         let mut decision = decision;
         decision.inject = false;
         decision.reasons.push(decision::Reason::AlreadyInjected);
-        return Ok(Outcome::Skipped(decision));
+        return Ok((Outcome::Skipped(decision), None));
     }
     let mut patch = json_patch::diff(&original, &injected);
     // The API server applies the patch to the object it sent us. Its encoding has every field
@@ -137,7 +174,10 @@ pub fn mutate(snap: &Snapshot, pod: &Value, req: &PodRequest<'_>) -> Result<Outc
     if original != *pod && !applies(pod, &patch) {
         patch = json_patch::diff(pod, &injected);
     }
-    Ok(Outcome::Injected { decision, patch })
+    Ok((
+        Outcome::Injected { decision, patch },
+        Some(Route::General(why)),
+    ))
 }
 
 fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {
@@ -177,15 +217,9 @@ fn inject_encoded(
     mut merged: Value,
     target: &Target,
 ) -> Result<Value, InjectError> {
-    check_bounds(pod)?;
+    let (proxy, proxy_envs) = prepare(snap, pod, target)?;
     let no_annotations = BTreeMap::new();
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
-    crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
-    let proxy = snap
-        .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
-        .map_err(AnnotationFault::ProxyConfig)?;
-    let mut proxy_envs = target.proxy_envs.clone();
-    cluster_and_network(snap, pod, &mut proxy_envs);
 
     let stripped = post::strip_pod(snap, pod);
     let no_spec = PodSpec::default();
@@ -222,6 +256,31 @@ fn inject_encoded(
     let mut json = to_json(&out)?;
     crate::goenc::normalize_pod(&mut json).map_err(RenderFailure::Encode)?;
     Ok(json)
+}
+
+/// The checks and per-pod settings both paths start with: bounds, annotations, the
+/// ProxyConfig view, the cluster/network envs.
+fn prepare<'s>(
+    snap: &'s Snapshot,
+    pod: &Pod,
+    target: &Target,
+) -> Result<
+    (
+        std::borrow::Cow<'s, crate::render::context::ProxyView>,
+        BTreeMap<String, String>,
+    ),
+    InjectError,
+> {
+    check_bounds(pod)?;
+    let no_annotations = BTreeMap::new();
+    let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
+    crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
+    let proxy = snap
+        .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
+        .map_err(AnnotationFault::ProxyConfig)?;
+    let mut proxy_envs = target.proxy_envs.clone();
+    cluster_and_network(snap, pod, &mut proxy_envs);
+    Ok((proxy, proxy_envs))
 }
 
 /// Per-pod caps. Injection's cost grows with these counts; far past anything a real workload

@@ -27,6 +27,11 @@ pub fn names(snap: &Snapshot) -> Vec<String> {
         .collect()
 }
 
+/// Whether `name` is rendered by our code (not replaced by a custom template).
+pub fn is_built_in(snap: &Snapshot, name: &str) -> bool {
+    BUILT_IN.contains(&name) && snap.custom_template(name).is_none()
+}
+
 /// `inject.istio.io/templates`, else `sidecarInjectorWebhook.defaultTemplates` (not for
 /// kube-inject: istioctl always defaults to `sidecar`), else `sidecar`.
 pub fn select(

@@ -1,0 +1,386 @@
+//! The fast path: the JSON Patch emitted directly, without merging the overlay into the whole
+//! pod, re-encoding and normalising the injected pod and diffing two trees.
+//!
+//! For a first injection of an ordinary pod (no `istio-proxy`/`istio-init` of its own, no
+//! `proxy.istio.io/overrides`, only the built-in `sidecar` template, sent in Go's encoding)
+//! the general path changes exactly these parts of the pod: labels and annotations, the
+//! injected containers, init containers, volumes and pull secrets (appended, then reordered
+//! by name), and the probes and lifecycle handlers Istio rewrites on the app's containers. So:
+//! - the overlay is strategic-merged onto a *skeleton* (the pod's labels, annotations and its
+//!   lists reduced to `{name}`): the same merge code, so the same order and the same new
+//!   elements, at the cost of the overlay rather than the pod;
+//! - the typed pod is rebuilt from it (app containers moved, not copied) and goes through the
+//!   same `post_process` as the general path;
+//! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
+//!   the patch names exactly those.
+//!
+//! [`fallback_reason`] is the routing predicate: anything it does not accept goes the general
+//! way. Conditions only visible once the overlay is rendered (a name collision, an overlay
+//! touching more than the parts above) are checked before the typed pod is consumed, so the
+//! general path can still take over. `tests/fast_path.rs` proves both paths give the same pod.
+
+use std::collections::{BTreeMap, HashMap};
+
+use json_patch::Patch;
+use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+mod emit;
+
+use self::emit::{emit, probes_by_name};
+use super::{post, InjectError, RenderFailure, Target};
+use crate::annotations as n;
+use crate::render::context::Context;
+use crate::render::{
+    ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
+};
+use crate::settings::Snapshot;
+
+/// Why a pod takes the general path (merge + normalise + diff).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// The caller asked for the general path (the tests comparing the two do).
+    Forced,
+    /// `kube-inject` has no request pod to patch.
+    KubeInject,
+    /// The pod as sent is not its own Go encoding (a hand-made review): the general path
+    /// patches from the pod as sent.
+    NotGoEncoded,
+    /// No `spec` object to patch.
+    NoSpec,
+    /// `sidecar.istio.io/status`: a re-injection strips the previous one first.
+    PreviousInjection,
+    /// `proxy.istio.io/overrides`: the user's sidecar settings are merged back.
+    Overrides,
+    /// The pod has a container named like an injected one.
+    OwnSidecarContainer(String),
+    /// Templates other than the built-in `sidecar` alone.
+    Templates(Vec<String>),
+    /// The rendered overlay sets something besides labels, annotations and the four lists.
+    OverlayShape(String),
+    /// A list element without a name, or two with the same one, in `spec.<list>`.
+    UnnamedOrDuplicate(&'static str),
+    /// An injected element has the name of one of the pod's own in `spec.<list>`.
+    NameCollision(&'static str),
+    /// The merge did not keep the pod's own elements in their order in `spec.<list>`.
+    Order(&'static str),
+}
+
+/// Names Istio's templates give their containers: a pod's own container of that name is
+/// merged with the injected one (the general path's `reapply_overrides`).
+const INJECTED_NAMES: [&str; 4] = [
+    PROXY_CONTAINER,
+    INIT_CONTAINER,
+    VALIDATION_CONTAINER,
+    ENABLE_CORE_DUMP_CONTAINER,
+];
+
+/// The lists the `sidecar` overlay adds to, with their merge key (`name` for all four).
+const LISTS: [&str; 4] = [
+    "containers",
+    "initContainers",
+    "volumes",
+    "imagePullSecrets",
+];
+
+/// The routing predicate, on what is known before rendering. `None`: the fast path applies
+/// (it may still fall back on what the rendered overlay shows, see [`plan`]).
+pub fn fallback_reason(
+    snap: &Snapshot,
+    pod: &Pod,
+    original: &Value,
+    sent: &Value,
+    target: &Target,
+) -> Option<Fallback> {
+    if target.kube_inject {
+        return Some(Fallback::KubeInject);
+    }
+    if !original.get("spec").is_some_and(Value::is_object) {
+        return Some(Fallback::NoSpec);
+    }
+    let annotations = pod.metadata.annotations.as_ref();
+    if annotations.is_some_and(|a| a.contains_key(n::SIDECAR_STATUS)) {
+        return Some(Fallback::PreviousInjection);
+    }
+    if annotations.is_some_and(|a| a.contains_key(n::PROXY_OVERRIDES)) {
+        return Some(Fallback::Overrides);
+    }
+    if let Some(spec) = pod.spec.as_ref() {
+        let own = spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten());
+        for c in own {
+            if INJECTED_NAMES.contains(&c.name.as_str()) {
+                return Some(Fallback::OwnSidecarContainer(c.name.clone()));
+            }
+        }
+    }
+    let no_annotations = BTreeMap::new();
+    let templates =
+        crate::render::templates::select(snap, annotations.unwrap_or(&no_annotations), false);
+    if templates != ["sidecar"] || !crate::render::templates::is_built_in(snap, "sidecar") {
+        return Some(Fallback::Templates(templates));
+    }
+    // Last: the comparison walks the whole pod.
+    if original != sent {
+        return Some(Fallback::NotGoEncoded);
+    }
+    None
+}
+
+/// What rendering produced, checked: everything [`finish`] needs besides the typed pod.
+pub(super) struct Plan {
+    template_pod: Pod,
+    proxy: crate::render::context::ProxyView,
+    proxy_envs: BTreeMap<String, String>,
+    skeleton: Value,
+}
+
+/// Renders the overlay and merges it onto the skeleton; `Ok(Err(_))` sends the pod the
+/// general way. Errors are the general path's, in its order.
+pub(super) fn plan(
+    snap: &Snapshot,
+    pod: &Pod,
+    original: &Value,
+    target: &Target,
+) -> Result<Result<Plan, Fallback>, InjectError> {
+    let (proxy, proxy_envs) = super::prepare(snap, pod, target)?;
+    let no_spec = k8s_openapi::api::core::v1::PodSpec::default();
+    let ctx = Context {
+        values: &snap.values,
+        meta: &pod.metadata,
+        spec: pod.spec.as_ref().unwrap_or(&no_spec),
+        proxy: &proxy,
+        type_meta: &target.type_meta,
+        deploy: &target.deploy,
+        revision: &target.revision,
+        native_sidecars: target.native_sidecars,
+        proxy_image: snap.proxy_image(
+            proxy.image_type.as_deref(),
+            pod.metadata
+                .annotations
+                .as_ref()
+                .unwrap_or(&BTreeMap::new()),
+        ),
+        proxy_uid: 1337,
+        proxy_gid: 1337,
+    };
+    let overlay = crate::render::templates::render(snap, "sidecar", &ctx)?;
+    if let Some(why) = overlay_shape(&overlay) {
+        return Ok(Err(Fallback::OverlayShape(why)));
+    }
+    let mut template_pod = json!({});
+    super::merge(&mut template_pod, &overlay)?;
+    let mut skeleton = match skeleton_of(original, &overlay) {
+        Ok(s) => s,
+        Err(why) => return Ok(Err(why)),
+    };
+    super::merge(&mut skeleton, &overlay)?;
+    if let Some(why) = order_kept(original, &skeleton) {
+        return Ok(Err(why));
+    }
+    let template_pod: Pod =
+        serde_json::from_value(template_pod).map_err(RenderFailure::TemplateOutput)?;
+    let proxy = proxy.into_owned();
+    Ok(Ok(Plan {
+        template_pod,
+        proxy,
+        proxy_envs,
+        skeleton,
+    }))
+}
+
+/// `None` when the overlay only sets `metadata.{labels,annotations}` and the four lists.
+fn overlay_shape(overlay: &Value) -> Option<String> {
+    let Some(top) = overlay.as_object() else {
+        return Some("not an object".into());
+    };
+    for (k, v) in top {
+        let allowed: &[&str] = match k.as_str() {
+            "metadata" => &["labels", "annotations"],
+            "spec" => &LISTS,
+            other => return Some(other.to_string()),
+        };
+        let Some(obj) = v.as_object() else {
+            return Some(k.clone());
+        };
+        if let Some(extra) = obj.keys().find(|f| !allowed.contains(&f.as_str())) {
+            return Some(format!("{k}.{extra}"));
+        }
+    }
+    None
+}
+
+/// The pod reduced to what the overlay merges into: its labels and annotations, and each
+/// list the overlay touches as `{name}` elements (names unique, none shared with the overlay).
+fn skeleton_of(original: &Value, overlay: &Value) -> Result<Value, Fallback> {
+    let mut meta = Map::new();
+    for k in ["labels", "annotations"] {
+        if let Some(v) = original.pointer(&format!("/metadata/{k}")) {
+            meta.insert(k.into(), v.clone());
+        }
+    }
+    let mut spec = Map::new();
+    for list in LISTS {
+        let own = names_of(original.pointer(&format!("/spec/{list}")), list)?;
+        let Some(own) = own else { continue };
+        if let Some(added) = names_of(overlay.pointer(&format!("/spec/{list}")), list)? {
+            if added.iter().any(|a| own.contains(a)) {
+                return Err(Fallback::NameCollision(list));
+            }
+        }
+        let elements = own
+            .into_iter()
+            .map(|name| json!({ "name": name }))
+            .collect();
+        spec.insert(list.into(), Value::Array(elements));
+    }
+    Ok(json!({ "metadata": meta, "spec": spec }))
+}
+
+/// The element names of a list (`None` when absent or null); each must be a unique string.
+fn names_of<'v>(
+    list: Option<&'v Value>,
+    what: &'static str,
+) -> Result<Option<Vec<&'v str>>, Fallback> {
+    let Some(items) = list.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let Some(items) = items.as_array() else {
+        return Err(Fallback::UnnamedOrDuplicate(what));
+    };
+    let mut names: Vec<&str> = Vec::with_capacity(items.len());
+    for item in items {
+        match item.get("name").and_then(Value::as_str) {
+            Some(name) if !names.contains(&name) => names.push(name),
+            _ => return Err(Fallback::UnnamedOrDuplicate(what)),
+        }
+    }
+    Ok(Some(names))
+}
+
+/// The merge must keep the pod's own elements in their order (it appends, but
+/// apimachinery's ordering rules decide): the patch below is built on that.
+fn order_kept(original: &Value, merged: &Value) -> Option<Fallback> {
+    for list in LISTS {
+        let Some(own) = original
+            .pointer(&format!("/spec/{list}"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let own: Vec<&Value> = own.iter().filter_map(|c| c.get("name")).collect();
+        let kept: Vec<&Value> = merged
+            .pointer(&format!("/spec/{list}"))
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c.get("name"))
+                    .filter(|name| own.contains(name))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if kept != own {
+            return Some(Fallback::Order(list));
+        }
+    }
+    None
+}
+
+/// Builds the injected typed pod from the pod and the merged skeleton, post-processes it as
+/// the general path does, and emits the patch for what changed.
+pub(super) fn finish(
+    snap: &Snapshot,
+    mut pod: Pod,
+    original: &Value,
+    plan: Plan,
+    target: &Target,
+) -> Result<Patch, InjectError> {
+    let Plan {
+        template_pod,
+        proxy,
+        proxy_envs,
+        skeleton,
+    } = plan;
+    let decode_err = |e: serde_json::Error| InjectError::from(RenderFailure::Json(e));
+    let meta = skeleton.get("metadata");
+    let map = |k: &str| -> Result<Option<BTreeMap<String, String>>, InjectError> {
+        match meta.and_then(|m| m.get(k)) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => Option::<BTreeMap<String, String>>::deserialize(v).map_err(decode_err),
+        }
+    };
+    pod.metadata.labels = map("labels")?;
+    pod.metadata.annotations = map("annotations")?;
+    let spec = pod.spec.get_or_insert_with(Default::default);
+    let merged = |list: &str| skeleton.pointer(&format!("/spec/{list}"));
+    spec.containers =
+        rebuild(std::mem::take(&mut spec.containers), merged("containers"))?.unwrap_or_default();
+    spec.init_containers = rebuild_opt(spec.init_containers.take(), merged("initContainers"))?;
+    spec.volumes = rebuild_opt(spec.volumes.take(), merged("volumes"))?;
+    spec.image_pull_secrets =
+        rebuild_opt(spec.image_pull_secrets.take(), merged("imagePullSecrets"))?;
+
+    let before = probes_by_name(&pod);
+    post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
+    emit(original, &pod, &before)
+}
+
+fn rebuild_opt<T: Named>(
+    own: Option<Vec<T>>,
+    merged: Option<&Value>,
+) -> Result<Option<Vec<T>>, InjectError> {
+    match (own, merged) {
+        (own, None) => Ok(own),
+        (own, Some(m)) => rebuild(own.unwrap_or_default(), Some(m)),
+    }
+}
+
+/// The list in the merged order: the pod's own elements moved over, new ones decoded from the
+/// merged skeleton (which holds them exactly as the general path's merge does).
+fn rebuild<T: Named>(own: Vec<T>, merged: Option<&Value>) -> Result<Option<Vec<T>>, InjectError> {
+    let Some(merged) = merged.filter(|v| !v.is_null()) else {
+        return Ok(if own.is_empty() { None } else { Some(own) });
+    };
+    let items = merged.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut own: Vec<Option<T>> = own.into_iter().map(Some).collect();
+    let index: HashMap<String, usize> = own
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.as_ref().map(|c| (c.name().to_string(), i)))
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+        match index
+            .get(name)
+            .and_then(|&i| own.get_mut(i))
+            .and_then(Option::take)
+        {
+            Some(element) => out.push(element),
+            None => out.push(T::deserialize(item).map_err(RenderFailure::Json)?),
+        }
+    }
+    Ok(Some(out))
+}
+
+pub(super) trait Named: serde::de::DeserializeOwned + serde::Serialize {
+    fn name(&self) -> &str;
+}
+impl Named for Container {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+impl Named for Volume {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+impl Named for LocalObjectReference {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
