@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +24,14 @@ func BenchmarkReview(b *testing.B) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
 		b.Fatalf("no AdmissionReviews in %s (%v)", dir, err)
+	}
+	if istioDir == "" && os.Getenv("ISTIO_MODULE_DIR") == "" {
+		// `go test` has no -ldflags -X main.istioDir: ask the go command where the module is.
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "istio.io/istio").Output()
+		if err != nil {
+			b.Fatalf("locating istio.io/istio (set ISTIO_MODULE_DIR): %v", err)
+		}
+		istioDir = strings.TrimSpace(string(out))
 	}
 	quietLogs()
 	native := false
