@@ -13,8 +13,8 @@ n=${N:-20}
 pods=("$@")
 [ ${#pods[@]} -gt 0 ] || pods=(small medium large env2k)
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
-cargo build --release --quiet --example bench_tool
-tool=target/release/examples/bench_tool
+cargo build --release --quiet ${FEATURES:+--features "$FEATURES"} --example bench_tool
+tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 instr() {  # total instructions of one run

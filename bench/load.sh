@@ -20,9 +20,9 @@ rates=${RATES:-500 1000 3000}
 server_core=${SERVER_CORE:-0}
 client_core=${CLIENT_CORE:-1}
 command -v h2load >/dev/null || apt-get install -y -qq nghttp2-client >/dev/null
-cargo build --release --quiet --bin sidecar-injector --example bench_tool
-bin=target/release/sidecar-injector
-tool=target/release/examples/bench_tool
+cargo build --release --quiet ${FEATURES:+--features "$FEATURES"} --bin sidecar-injector --example bench_tool
+bin=${CARGO_TARGET_DIR:-target}/release/sidecar-injector
+tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
 tick=$(getconf CLK_TCK)
 
 work=$(mktemp -d)
@@ -78,15 +78,15 @@ percentiles() {  # p50 p99 in ms of the durations (µs, 3rd column) of an h2load
 }
 
 measure() {  # measure <ours|floor> <pod>: one line of figures
-  local kind=$1 pod=$2 out c0 c1 done rps line
+  local kind=$1 pod=$2 out c0 c1 answered rps line
   start "$kind" "$pod"
   h2 "$pod" -n 300 >/dev/null  # warm-up
   c0=$(cpu_ticks)
   out=$(h2 "$pod" -D "$secs")
   c1=$(cpu_ticks)
-  done=$(grep -Eo '[0-9]+ succeeded' <<<"$out" | grep -Eo '[0-9]+' | head -n1)
+  answered=$(grep -Eo '[0-9]+ succeeded' <<<"$out" | grep -Eo '[0-9]+' | head -n1)
   rps=$(grep -Eo 'finished in [^,]+, [0-9.]+ req/s' <<<"$out" | grep -Eo '[0-9.]+ req/s' | grep -Eo '[0-9.]+')
-  line="$kind $pod sat_rps=${rps%.*} cpu_us=$(( (c1 - c0) * 1000000 / tick / (done > 0 ? done : 1) ))"
+  line="$kind $pod sat_rps=${rps%.*} cpu_us=$(( (c1 - c0) * 1000000 / tick / (answered > 0 ? answered : 1) ))"
   for rate in $rates; do
     rm -f "$work/lat.log"
     h2 "$pod" -D "$secs" --rps=$((rate / 4)) --log-file="$work/lat.log" >/dev/null
@@ -101,7 +101,7 @@ measure() {  # measure <ours|floor> <pod>: one line of figures
 echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //'); server on core $server_core, h2load on core $client_core"
 sed 's/^/pods: /' "$work/gen.txt"
 for pod in $pods; do
-  for r in $(seq "$rounds"); do
+  for _ in $(seq "$rounds"); do
     measure floor "$pod" | tee -a "$work/results.txt"
     measure ours "$pod" | tee -a "$work/results.txt"
   done

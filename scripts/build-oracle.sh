@@ -11,7 +11,9 @@ if ! command -v go >/dev/null 2>&1; then
   echo "istio-oracle: Go (>= 1.25) is required to build Istio's injector for the fidelity tests" >&2
   exit 1
 fi
-hash=$(cat "$src/go.mod" "$src/go.sum" "$src"/*.go | sha256sum | cut -c1-16)
+# The binary's sources: go.mod, go.sum and the non-test .go files (bench_test.go is not built in).
+mapfile -t sources < <(find "$src" -maxdepth 1 -name '*.go' ! -name '*_test.go' | sort)
+hash=$(cat "$src/go.mod" "$src/go.sum" "${sources[@]}" | sha256sum | cut -c1-16)
 cache="${SIDECAR_INJECTOR_CACHE:-$HOME/.cache/sidecar-injector}/istio-oracle/$hash"
 # The binary reads chart files from the module cache: rebuild if that copy is gone.
 if [ ! -x "$cache/istio-oracle" ] || ! "$cache/istio-oracle" module-dir >/dev/null 2>&1; then

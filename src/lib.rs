@@ -15,6 +15,7 @@
     )
 )]
 
+mod alloc;
 pub mod annotations;
 pub mod cluster;
 pub mod decision;

@@ -242,12 +242,12 @@ func (s *settings) webhookFor(valuesText, revision string, native bool) (*inject
 
 var muxCache = map[string]*http.ServeMux{}
 
-// review answers one AdmissionReview as istiod's /inject handler does.
-func review(j job) (r result) {
-	defer guard(&r)
+// handlerFor is istiod's HTTP mux with the /inject handler for a job's settings, built once per
+// settings (cached), as Istio's TestInjection builds its Webhook.
+func handlerFor(j job) (*http.ServeMux, error) {
 	s, err := loadSettings(j.Values, j.Mesh)
 	if err != nil {
-		return result{Error: err.Error()}
+		return nil, err
 	}
 	rev := j.Revision
 	if rev == "" {
@@ -255,27 +255,43 @@ func review(j job) (r result) {
 	}
 	setNative(j.native())
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%v", j.Values, j.Mesh, rev, j.native())
-	mux, ok := muxCache[key]
-	if !ok {
-		if _, mux, err = s.webhookFor(j.Values, rev, j.native()); err != nil {
-			return result{Error: err.Error()}
-		}
-		if len(muxCache) > 64 {
-			muxCache = map[string]*http.ServeMux{}
-		}
-		muxCache[key] = mux
+	if mux, ok := muxCache[key]; ok {
+		return mux, nil
 	}
-	path := j.Path
+	_, mux, err := s.webhookFor(j.Values, rev, j.native())
+	if err != nil {
+		return nil, err
+	}
+	if len(muxCache) > 64 {
+		muxCache = map[string]*http.ServeMux{}
+	}
+	muxCache[key] = mux
+	return mux, nil
+}
+
+// serveReview posts one AdmissionReview to the mux, as the API server would, and returns the
+// status code and the answer's body.
+func serveReview(mux *http.ServeMux, path string, body []byte) (int, []byte) {
 	if path == "" {
 		path = "/inject"
 	}
-	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(j.Review))
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
-	body := rec.Body.Bytes()
-	if rec.Code != http.StatusOK {
-		return result{Status: rec.Code, Error: strings.TrimSpace(string(body))}
+	return rec.Code, rec.Body.Bytes()
+}
+
+// review answers one AdmissionReview as istiod's /inject handler does.
+func review(j job) (r result) {
+	defer guard(&r)
+	mux, err := handlerFor(j)
+	if err != nil {
+		return result{Error: err.Error()}
 	}
-	return result{Status: rec.Code, Review: append([]byte(nil), body...)}
+	code, body := serveReview(mux, j.Path, j.Review)
+	if code != http.StatusOK {
+		return result{Status: code, Error: strings.TrimSpace(string(body))}
+	}
+	return result{Status: code, Review: append([]byte(nil), body...)}
 }

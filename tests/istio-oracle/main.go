@@ -5,6 +5,7 @@
 //	istio-oracle kube-inject -f FILE [--valuesFile F] [--meshConfigFile F] [--native-sidecars=BOOL] [--revision R]
 //	istio-oracle kube-inject --batch     JSON lines {input, values, mesh, native, revision} -> {output|error, warnings}
 //	istio-oracle review [same settings flags]  JSON lines: an AdmissionReview, or {review, values, mesh, native, revision, path}
+//	istio-oracle bench [same settings flags] [-n N] [-time D] FILE...  Istio's /inject handler timed in-process (bench.go)
 //	istio-oracle settings [--set K=V]... [--iop FILE] [--mesh-overlay FILE]  -> JSON {values, config, mesh}
 //	istio-oracle module-dir
 //
@@ -36,6 +37,8 @@ func main() {
 		err = runKubeInject(os.Args[2:])
 	case "review":
 		err = runReview(os.Args[2:])
+	case "bench":
+		err = runBench(os.Args[2:])
 	case "settings":
 		err = runSettings(os.Args[2:])
 	case "module-dir":
@@ -53,7 +56,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|settings|module-dir [flags]")
+	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|bench|settings|module-dir [flags]")
 	os.Exit(2)
 }
 
