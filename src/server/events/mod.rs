@@ -365,9 +365,7 @@ impl WriteError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decision::{decide, Facts, Rules as DecisionRules};
     use serde_json::json;
-    use std::collections::BTreeMap;
 
     fn pod() -> Value {
         json!({"metadata": {"generateName": "web-7c9f-", "ownerReferences": [
@@ -375,25 +373,23 @@ mod tests {
         ]}})
     }
 
-    fn decision(labels: &[(&str, &str)]) -> Decision {
-        let labels: BTreeMap<String, String> = labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let facts = Facts {
-            namespace: "shop",
-            labels: Some(&labels),
-            annotations: None,
-            host_network: false,
-            namespace_labels: None,
-            revision: "",
-        };
-        decide(&DecisionRules::kube_inject(), &facts)
+    /// A decision whose last step is `last` (the one the note reports).
+    fn decision(inject: bool, last: Step) -> Decision {
+        Decision {
+            inject,
+            reasons: vec![Step::NoHostNetwork, Step::NotSystemNamespace, last],
+        }
     }
 
     #[test]
     fn notes_carry_the_deciding_reason() {
-        let skipped = decision(&[("sidecar.istio.io/inject", "false")]);
+        let skipped = decision(
+            false,
+            Step::PodSays {
+                source: "label",
+                value: false,
+            },
+        );
         let n = notice(&pod(), "shop", Happened::Skipped(&skipped)).unwrap();
         assert_eq!(n.reason, Reason::InjectionSkipped);
         assert_eq!(
@@ -401,7 +397,13 @@ mod tests {
             "Sidecar injection skipped: pod label sidecar.istio.io/inject=false (rule pod_label)"
         );
         assert_eq!(n.owner.name, "web-7c9f");
-        let injected = decision(&[("sidecar.istio.io/inject", "true")]);
+        let injected = decision(
+            true,
+            Step::PodSays {
+                source: "label",
+                value: true,
+            },
+        );
         let n = notice(&pod(), "shop", Happened::Injected(&injected)).unwrap();
         assert_eq!(n.reason, Reason::Injected);
         assert!(n
@@ -415,7 +417,7 @@ mod tests {
 
     #[test]
     fn no_notice_for_bare_pods_or_reinvocations() {
-        let d = decision(&[]);
+        let d = decision(true, Step::Policy(crate::decision::Policy::Enabled));
         assert!(notice(
             &json!({"metadata": {"name": "bare"}}),
             "shop",
