@@ -79,3 +79,4 @@ def test_events_on_the_deployment(injector):
     assert not events(**{"involvedObject.kind": "Pod"}), "nothing for the dry-run probes"
     assert injector.metric("sidecar_injector_events_total") >= 3
     log("3 replicas -> one Event with series.count 3 (a create and one update)")
+    print(kubectl("get", "events", "-n", NS, "--field-selector", "reportingComponent=sidecar-injector").stdout)
