@@ -1,8 +1,9 @@
 //! `kube-inject`'s cluster mode, as `istioctl kube-inject` reads the cluster: the
 //! `istio-sidecar-injector` ConfigMap (`data.values`, `data.config`) and the `istio` ConfigMap
 //! (`data.mesh`) from the Istio namespace, revision-suffixed names for `-r`, and the nodes'
-//! kubelet versions for `--native-sidecars=auto`. Also the one place a Kubernetes client is
-//! built (`serve --kube=on` uses [`client`] too).
+//! kubelet versions for `--native-sidecars=auto`. `explain` reads the same ConfigMaps (values
+//! and mesh only) and its workloads' namespaces' labels. Also the one place a Kubernetes
+//! client is built (`serve --kube=on` uses [`client`] too).
 //!
 //! A cluster is used only when one is configured (`--kubeconfig`, `--context`, `KUBECONFIG`,
 //! `~/.kube/config`, or in-cluster service account); with none, kube-inject stays offline.
@@ -13,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Node};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
@@ -53,6 +54,8 @@ pub enum ClusterError {
         "listing nodes for --native-sidecars=auto: {cause} (or pass --native-sidecars=true|false)"
     )]
     Nodes { cause: String },
+    #[error("could not read namespace {name}: {cause} (or pass --namespace-labels)")]
+    Namespace { name: String, cause: String },
 }
 
 fn from_where(path: Option<&Path>) -> String {
@@ -203,6 +206,39 @@ pub async fn configmap_key(
         })
 }
 
+/// The labels of each namespace in `names` (`explain`); the names the cluster does not have
+/// come back in the second list.
+pub async fn namespace_labels(
+    client: &Client,
+    server: &str,
+    names: &std::collections::BTreeSet<String>,
+) -> Result<(BTreeMap<String, BTreeMap<String, String>>, Vec<String>), ClusterError> {
+    let api: Api<Namespace> = Api::all(client.clone());
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match api.get_opt(name).await {
+            Ok(Some(ns)) => {
+                found.insert(name.clone(), ns.metadata.labels.unwrap_or_default());
+            }
+            Ok(None) => missing.push(name.clone()),
+            Err(kube::Error::Api(status)) => {
+                return Err(ClusterError::Namespace {
+                    name: name.clone(),
+                    cause: status.message,
+                })
+            }
+            Err(other) => {
+                return Err(ClusterError::Unreachable {
+                    server: server.to_string(),
+                    cause: one_cause(&other),
+                })
+            }
+        }
+    }
+    Ok((found, missing))
+}
+
 /// Every node's kubelet version, for [`crate::native`].
 pub async fn node_table(client: &Client) -> Result<NodeTable, ClusterError> {
     let api: Api<Node> = Api::all(client.clone());
@@ -282,6 +318,9 @@ pub struct Sources {
     pub native: crate::native::NativeSidecars,
     /// `ENABLE_NATIVE_SIDECARS`.
     pub native_env: Option<String>,
+    /// Leave the ConfigMap's `data.config` (templates) alone: `explain` decides from the
+    /// values and renders nothing.
+    pub skip_inject_config: bool,
 }
 
 /// The settings kube-inject uses, and how native sidecars are decided.
@@ -323,7 +362,8 @@ pub async fn load(src: &Sources) -> Result<Loaded, LoadError> {
         .transpose()?
         .map(|t| (t, "--injectConfigFile"));
     let mut notes = Vec::new();
-    let missing = values.is_none() || mesh.is_none() || config.is_none();
+    let want_config = config.is_none() && !src.skip_inject_config;
+    let missing = values.is_none() || mesh.is_none() || want_config;
     let mut client = None;
     if missing && src.target.configured() {
         let (c, server) = src.target.connect().await?;
@@ -361,7 +401,7 @@ pub async fn load(src: &Sources) -> Result<Loaded, LoadError> {
                 .await?,
             );
         }
-        if config.is_none() {
+        if want_config {
             let text = configmap_key(
                 &c,
                 &server,

@@ -112,9 +112,10 @@ struct ExplainArgs {
     /// Input file (`-` for standard input).
     #[arg(short = 'f', long = "filename", value_name = "FILE|-")]
     filename: String,
-    /// The namespace's labels, as `k=v,k2=v2` (`kubernetes.io/metadata.name` is added).
-    #[arg(long = "namespace-labels", value_name = "K=V,...", value_parser = sidecar_injector::explain::parse_labels, default_value = "")]
-    namespace_labels: std::collections::BTreeMap<String, String>,
+    /// The namespace's labels, as `k=v,k2=v2` (`kubernetes.io/metadata.name` is added);
+    /// default: each namespace's labels in the cluster, or none with no cluster configured.
+    #[arg(long = "namespace-labels", value_name = "K=V,...", value_parser = sidecar_injector::explain::parse_labels)]
+    namespace_labels: Option<std::collections::BTreeMap<String, String>>,
     /// The namespace the workloads land in (default: their own, else `default`).
     #[arg(long = "namespace", value_name = "NAME")]
     namespace: Option<String>,
@@ -125,12 +126,25 @@ struct ExplainArgs {
         default_value = "istio-system"
     )]
     injector_namespace: String,
-    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: Istio 1.30.3's.
+    /// Injector values (the istio-sidecar-injector ConfigMap's `values`); default: the
+    /// cluster's ConfigMap, or Istio 1.30.3's with no cluster configured.
     #[arg(long = "valuesFile", value_name = "FILE")]
     values_file: Option<PathBuf>,
-    /// MeshConfig (protojson names); default: Istio 1.30.3's default mesh config.
+    /// MeshConfig (the istio ConfigMap's `mesh`); default: the cluster's, or Istio 1.30.3's.
     #[arg(long = "meshConfigFile", value_name = "FILE")]
     mesh_config_file: Option<PathBuf>,
+    /// Namespace of the Istio control plane's ConfigMaps (cluster mode).
+    #[arg(short = 'i', long = "istioNamespace", value_name = "NS", default_value = cluster::DEFAULT_ISTIO_NAMESPACE)]
+    istio_namespace: String,
+    /// Read the ConfigMaps of this control-plane revision (`istio-sidecar-injector-<REV>`).
+    #[arg(short = 'r', long = "revision", value_name = "REV")]
+    revision: Option<String>,
+    /// Kubeconfig file (default: KUBECONFIG, ~/.kube/config, in-cluster).
+    #[arg(long = "kubeconfig", value_name = "FILE")]
+    kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context.
+    #[arg(long = "context", value_name = "NAME")]
+    context: Option<String>,
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: ExplainFormat,
@@ -239,6 +253,7 @@ fn sources(args: &KubeInjectArgs) -> cluster::Sources {
         },
         native: args.native_sidecars,
         native_env: sidecar_injector::native::env_value(),
+        skip_inject_config: false,
     }
 }
 
@@ -341,16 +356,61 @@ fn write_output(path: Option<&std::path::Path>, out: &str) -> anyhow::Result<()>
 
 fn run_explain(args: ExplainArgs) -> anyhow::Result<()> {
     use sidecar_injector::explain;
-    let snap = build_snapshot(
-        args.values_file.as_deref(),
-        args.mesh_config_file.as_deref(),
-    )?;
-    let text = read_input(&args.filename)?;
-    let opts = explain::Options {
-        namespace: args.namespace.clone(),
-        namespace_labels: args.namespace_labels.clone(),
-        injector_namespace: args.injector_namespace.clone(),
+    let target = cluster::Target {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
     };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    // Cluster mode as kube-inject's: files first, then the cluster's ConfigMaps.
+    let snap = if target.configured() {
+        let sources = cluster::Sources {
+            values_file: args.values_file.clone(),
+            mesh_file: args.mesh_config_file.clone(),
+            names: Some(cluster::Names::new(
+                &args.istio_namespace,
+                cluster::DEFAULT_INJECT_CONFIGMAP,
+                cluster::DEFAULT_MESH_CONFIGMAP,
+                args.revision.as_deref().unwrap_or(""),
+            )),
+            target: target.clone(),
+            native: NativeSidecars::Off,
+            skip_inject_config: true,
+            ..cluster::Sources::default()
+        };
+        let snap = runtime.block_on(cluster::load(&sources))?.snapshot;
+        snap.check()?;
+        for w in snap.warnings() {
+            eprintln!("warning: {w}");
+        }
+        snap
+    } else {
+        build_snapshot(
+            args.values_file.as_deref(),
+            args.mesh_config_file.as_deref(),
+        )?
+    };
+    let text = read_input(&args.filename)?;
+    let mut opts = explain::Options {
+        namespace: args.namespace.clone(),
+        namespace_labels: args.namespace_labels.clone().unwrap_or_default(),
+        injector_namespace: args.injector_namespace.clone(),
+        labels_by_namespace: None,
+    };
+    if target.configured() && args.namespace_labels.is_none() {
+        let wanted = explain::namespaces(&opts, &text)
+            .with_context(|| format!("explaining {}", args.filename))?;
+        let (found, missing) = runtime.block_on(async {
+            let (client, server) = target.connect().await?;
+            cluster::namespace_labels(&client, &server, &wanted).await
+        })?;
+        for ns in missing {
+            eprintln!("explain: namespace {ns} does not exist in the cluster: explained with no labels (or pass --namespace-labels)");
+        }
+        opts.labels_by_namespace = Some(found);
+    }
     let all = explain::explain_stream(&snap, &opts, &text)
         .with_context(|| format!("explaining {}", args.filename))?;
     let out = match args.output {

@@ -81,6 +81,7 @@ fn explain_goldens() {
             )
             .unwrap(),
             injector_namespace: "istio-system".into(),
+            labels_by_namespace: None,
         };
         let input = read("input.yaml").expect("input.yaml");
         let all = explain::explain_stream(&snap, &opts, &input).unwrap();

@@ -457,3 +457,183 @@ async fn webhook_config_calls_the_servers_url() {
         ["/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar-injector"]
     );
 }
+
+// ---------------------------------------------------------------------------
+// explain's cluster mode: the same ConfigMaps, plus each workload's namespace labels
+
+const WORKLOADS: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: a, image: b}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: lost, namespace: ghost}\nspec:\n  containers: [{name: a, image: b}]\n";
+
+/// A cluster whose values disable auto-injection and whose `shop` is labelled for injection.
+fn explain_cluster() -> FakeApi {
+    let values = json!({"global": {"proxy": {"autoInject": "disabled"}}}).to_string();
+    fake_api(BTreeMap::from([
+        configmap(
+            "istio-system",
+            "istio-sidecar-injector",
+            json!({"values": values}),
+        ),
+        configmap(
+            "istio-system",
+            "istio",
+            json!({"mesh": "trustDomain: corp.local\n"}),
+        ),
+        (
+            "/api/v1/namespaces/shop".to_string(),
+            json!({"apiVersion": "v1", "kind": "Namespace",
+                   "metadata": {"name": "shop", "labels": {"istio-injection": "enabled"}}}),
+        ),
+    ]))
+}
+
+/// Runs `explain -o json` on WORKLOADS with `args`, no ambient cluster.
+fn run_explain(dir: &Path, args: &[&str]) -> (Run, Vec<serde_json::Value>) {
+    let input = dir.join("workloads.yaml");
+    std::fs::write(&input, WORKLOADS).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sidecar-injector"))
+        .args(["explain", "-o", "json", "-f"])
+        .arg(&input)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    let run = Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    let all = serde_json::from_str(&run.stdout).unwrap_or_default();
+    (run, all)
+}
+
+fn verdict(all: &[serde_json::Value], name: &str) -> (bool, String) {
+    let e = all.iter().find(|e| e["name"] == name).unwrap();
+    (
+        e["inject"].as_bool().unwrap(),
+        e["rule"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn explain_reads_namespaces_and_settings_from_the_cluster() {
+    let api = explain_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let (r, all) = run_explain(dir.path(), &["--kubeconfig", kc.to_str().unwrap()]);
+    assert!(r.ok, "{}", r.stderr);
+    // shop's label (from the cluster) lets the API server call us; the cluster's values
+    // (autoInject: disabled) then skip the pod by policy.
+    assert_eq!(verdict(&all, "web"), (false, "policy".to_string()));
+    let web = all.iter().find(|e| e["name"] == "web").unwrap();
+    assert!(web["webhook"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["matched"] == true));
+    // ghost is not in the cluster: no labels, no webhook entry, said on stderr.
+    assert_eq!(
+        verdict(&all, "lost"),
+        (false, "webhook_selector".to_string())
+    );
+    assert_eq!(
+        r.stderr.trim(),
+        "explain: namespace ghost does not exist in the cluster: explained with no labels (or pass --namespace-labels)"
+    );
+    let seen = api.seen.lock().unwrap().clone();
+    for path in [
+        "/api/v1/namespaces/shop",
+        "/api/v1/namespaces/ghost",
+        "/api/v1/namespaces/istio-system/configmaps/istio",
+        "/api/v1/namespaces/istio-system/configmaps/istio-sidecar-injector",
+    ] {
+        assert!(
+            seen.contains(&path.to_string()),
+            "{path} not read: {seen:?}"
+        );
+    }
+    assert!(
+        !seen.contains(&"/api/v1/nodes".to_string()),
+        "explain needs no nodes"
+    );
+}
+
+#[test]
+fn explain_flags_override_the_cluster() {
+    let api = explain_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let kc = kc.to_str().unwrap();
+    // Labels given: the cluster's namespaces are not read; its values still are.
+    let (r, all) = run_explain(
+        dir.path(),
+        &[
+            "--kubeconfig",
+            kc,
+            "--namespace-labels",
+            "istio-injection=enabled",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(verdict(&all, "web"), (false, "policy".to_string()));
+    assert_eq!(
+        verdict(&all, "lost"),
+        (false, "policy".to_string()),
+        "the flag applies to every namespace"
+    );
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+    let seen = api.seen.lock().unwrap().clone();
+    assert!(
+        !seen
+            .iter()
+            .any(|p| p.ends_with("/shop") || p.ends_with("/ghost")),
+        "{seen:?}"
+    );
+    // Everything given: the cluster is not asked at all.
+    api.seen.lock().unwrap().clear();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, "global: {proxy: {autoInject: enabled}}\n").unwrap();
+    let mesh = dir.path().join("mesh.yaml");
+    std::fs::write(&mesh, "{}\n").unwrap();
+    let (r, all) = run_explain(
+        dir.path(),
+        &[
+            "--kubeconfig",
+            kc,
+            "--namespace-labels",
+            "istio-injection=enabled",
+            "--valuesFile",
+            values.to_str().unwrap(),
+            "--meshConfigFile",
+            mesh.to_str().unwrap(),
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(verdict(&all, "web"), (true, "policy".to_string()));
+    assert!(
+        api.seen.lock().unwrap().is_empty(),
+        "{:?}",
+        api.seen.lock().unwrap()
+    );
+}
+
+#[test]
+fn explain_with_an_unreachable_cluster_fails_once() {
+    let api = explain_cluster();
+    let dir = tempfile::tempdir().unwrap();
+    let kc = kubeconfig(dir.path(), &api.url);
+    let (r, _) = run_explain(
+        dir.path(),
+        &["--kubeconfig", kc.to_str().unwrap(), "--context", "dead"],
+    );
+    assert!(!r.ok);
+    assert!(
+        r.stderr
+            .contains("cannot reach the Kubernetes API at http://127.0.0.1:1"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.lines().count() <= 3, "{}", r.stderr);
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["go", "text", "selector", "merge"],
+    &["go", "text", "selector", "merge", "alloc"],
     &["annotations", "goenc", "yaml", "native"],
     &["template"],
     &["settings"],

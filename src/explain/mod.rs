@@ -2,8 +2,9 @@
 //!
 //! Two stages, as in a cluster: the API server's webhook selectors (the chart's entries,
 //! `webhook`), then, when an entry calls the injector, the injector's own rules — the very
-//! `decision::decide` the webhook runs, whose trace is printed step by step. Offline only:
-//! namespaces' labels come from `--namespace-labels`, not from a cluster.
+//! `decision::decide` the webhook runs, whose trace is printed step by step. Namespaces'
+//! labels come from `--namespace-labels`, else, in cluster mode, from each workload's
+//! namespace as the cluster has it ([`Options::labels_by_namespace`]).
 
 pub mod webhook;
 
@@ -26,6 +27,9 @@ pub struct Options {
     pub namespace: Option<String>,
     /// `--namespace-labels`: the namespace's labels (`kubernetes.io/metadata.name` is added).
     pub namespace_labels: Map,
+    /// Cluster mode without `--namespace-labels`: each namespace's labels as read from the
+    /// cluster; a namespace not in the map gets `namespace_labels` (empty).
+    pub labels_by_namespace: Option<BTreeMap<String, Map>>,
     /// The namespace the injector runs in (its entries never match it).
     pub injector_namespace: String,
 }
@@ -65,12 +69,13 @@ pub struct Explanation {
 
 /// Explains one pod template of document `document` (1-based).
 pub fn explain(snap: &Snapshot, opts: &Options, document: usize, pod: &PodView<'_>) -> Explanation {
-    let namespace = opts
-        .namespace
-        .clone()
-        .or_else(|| Some(pod.namespace.clone()).filter(|n| !n.is_empty()))
-        .unwrap_or_else(|| "default".to_string());
-    let mut ns_labels = opts.namespace_labels.clone();
+    let namespace = landing_namespace(opts, pod);
+    let mut ns_labels = opts
+        .labels_by_namespace
+        .as_ref()
+        .and_then(|m| m.get(&namespace))
+        .unwrap_or(&opts.namespace_labels)
+        .clone();
     ns_labels.insert(webhook::NAMESPACE_NAME_LABEL.into(), namespace.clone());
     let entries = webhook::chart_entries(
         &snap.values.revision,
@@ -135,6 +140,29 @@ pub fn explain(snap: &Snapshot, opts: &Options, document: usize, pod: &PodView<'
     out.inject = d.inject;
     out.rule = d.metric_label();
     out
+}
+
+/// The namespace a workload lands in: `--namespace`, else its own, else `default`.
+fn landing_namespace(opts: &Options, pod: &PodView<'_>) -> String {
+    opts.namespace
+        .clone()
+        .or_else(|| Some(pod.namespace.clone()).filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// The namespaces the workloads of a YAML stream land in (what cluster mode reads).
+pub fn namespaces(
+    opts: &Options,
+    text: &str,
+) -> Result<std::collections::BTreeSet<String>, crate::yaml::YamlError> {
+    let mut out = std::collections::BTreeSet::new();
+    for doc in crate::yaml::read_documents(text)? {
+        let Some(value) = doc.value else { continue };
+        for pod in crate::workload::pod_views(&value) {
+            out.insert(landing_namespace(opts, &pod));
+        }
+    }
+    Ok(out)
 }
 
 /// The human-readable form.

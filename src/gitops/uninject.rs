@@ -208,22 +208,25 @@ fn restore_probes(spec: &mut Value, probers: &Map<String, Value>) {
         };
         for c in list.iter_mut() {
             let name = name_of(c).to_string();
+            let ports = c.get("ports").cloned().unwrap_or(Value::Null);
             for (field, url) in PROBES {
                 if let Some(probe) = c.get_mut(field) {
-                    restore_action(probe, probers, &url.replace("{}", &name));
+                    restore_action(probe, probers, &url.replace("{}", &name), &ports);
                 }
             }
             for (field, url) in HOOKS {
                 if let Some(hook) = c.get_mut("lifecycle").and_then(|l| l.get_mut(field)) {
-                    restore_action(hook, probers, &url.replace("{}", &name));
+                    restore_action(hook, probers, &url.replace("{}", &name), &ports);
                 }
             }
         }
     }
 }
 
-fn restore_action(action: &mut Value, probers: &Map<String, Value>, url: &str) {
+fn restore_action(action: &mut Value, probers: &Map<String, Value>, url: &str, ports: &Value) {
     let rewritten = action.pointer("/httpGet/path").and_then(Value::as_str) == Some(url);
+    // The port injection pointed the action at: the agent's status port.
+    let status_port = action.pointer("/httpGet/port").and_then(Value::as_i64);
     let (true, Some(Value::Object(original)), Some(obj)) =
         (rewritten, probers.get(url), action.as_object_mut())
     else {
@@ -236,9 +239,34 @@ fn restore_action(action: &mut Value, probers: &Map<String, Value>, url: &str) {
             if let Some(m) = h.as_object_mut() {
                 // Go writes unset pointers as `null` in the prober JSON (`grpc.service`).
                 m.retain(|_, v| !v.is_null());
+                name_status_port(m, status_port, ports);
             }
             obj.insert(kind.into(), h);
         }
+    }
+}
+
+/// Istio records a named probe port as its number. When that number is the status port, the
+/// number alone would be read by the next injection as "already rewritten" and the probe's
+/// original dropped, so the container's port name (the kubelet resolves it to the same
+/// number) is put back instead; any other number stays a number.
+fn name_status_port(handler: &mut Map<String, Value>, status_port: Option<i64>, ports: &Value) {
+    let Some(port) = handler.get("port").and_then(Value::as_i64) else {
+        return;
+    };
+    if status_port != Some(port) {
+        return;
+    }
+    let named: Vec<&str> = ports
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("containerPort").and_then(Value::as_i64) == Some(port))
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .filter(|n| !n.is_empty())
+        .collect();
+    if let [name] = named.as_slice() {
+        handler.insert("port".into(), Value::String((*name).to_string()));
     }
 }
 
@@ -324,4 +352,39 @@ fn restore_labels(meta: &mut Value, workload: &str) {
     remove_if(l, n::CANONICAL_NAME_LABEL, &name);
     remove_if(l, n::CANONICAL_REVISION_LABEL, &revision);
     drop_if_empty(meta, "labels");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn restored(port_in_prober: Value, ports: Value) -> Value {
+        let probers = json!({"/app-health/app/readyz": {"httpGet": {"path": "/ready", "port": port_in_prober}}});
+        let mut probe = json!({"httpGet": {"path": "/app-health/app/readyz", "port": 15020}, "periodSeconds": 3});
+        let Value::Object(probers) = probers else {
+            unreachable!()
+        };
+        restore_action(&mut probe, &probers, "/app-health/app/readyz", &ports);
+        probe
+    }
+
+    #[test]
+    fn a_probe_named_for_the_status_port_gets_its_name_back() {
+        let ports = json!([{"name": "health", "containerPort": 15020}, {"name": "http", "containerPort": 8080}]);
+        assert_eq!(
+            restored(json!(15020), ports.clone()),
+            json!({"httpGet": {"path": "/ready", "port": "health"}, "periodSeconds": 3})
+        );
+        // Any other number stays a number (README: a named probe port comes back as its number).
+        assert_eq!(restored(json!(8080), ports)["httpGet"]["port"], 8080);
+        // Without exactly one name for the number, the number.
+        let two =
+            json!([{"name": "a", "containerPort": 15020}, {"name": "b", "containerPort": 15020}]);
+        assert_eq!(restored(json!(15020), two)["httpGet"]["port"], 15020);
+        assert_eq!(
+            restored(json!(15020), Value::Null)["httpGet"]["port"],
+            15020
+        );
+    }
 }

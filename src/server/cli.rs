@@ -60,6 +60,16 @@ pub struct ServeArgs {
     #[arg(long, env = "SIDECAR_INJECTOR_KUBE", value_enum, default_value = "on")]
     pub kube: KubeMode,
 
+    /// With --kube=on, post Kubernetes Events (Injected, InjectionSkipped, InjectionFailed)
+    /// on the workload owning each admitted pod, aggregated and rate-limited.
+    #[arg(
+        long,
+        env = "SIDECAR_INJECTOR_EVENTS",
+        value_enum,
+        default_value = "on"
+    )]
+    pub events: KubeMode,
+
     /// Worker threads of the async runtime, which also run the injection of all but huge
     /// pods; default: the cores available to the process (its CPU affinity / cgroup quota).
     #[arg(long, env = "SIDECAR_INJECTOR_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]

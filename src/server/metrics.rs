@@ -26,6 +26,12 @@ pub struct ReasonLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventLabels {
+    pub reason: &'static str,
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
     pub result: &'static str,
 }
@@ -44,6 +50,11 @@ pub struct Metrics {
     pub settings_reloads: Family<ResultLabel, Counter>,
     /// Serving certificate reloads, `result` = `ok` | `error`.
     pub cert_reloads: Family<ResultLabel, Counter>,
+    /// Kubernetes Events by `reason` (`Injected`, `InjectionSkipped`, `InjectionFailed`) and
+    /// `result`: `sent` (a create or count update the API server took), `aggregated` (an
+    /// occurrence counted on an Event, written later), `dropped` (lost: queue full or too
+    /// many Events tracked), `failed` (a write the API server refused or did not answer).
+    pub events: Family<EventLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -62,6 +73,7 @@ impl Metrics {
         let time = Histogram::new(TIME_BUCKETS);
         let settings_reloads = Family::<ResultLabel, Counter>::default();
         let cert_reloads = Family::<ResultLabel, Counter>::default();
+        let events = Family::<EventLabels, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests",
@@ -97,6 +109,11 @@ impl Metrics {
             "Reloads of the serving certificate and key, by result",
             cert_reloads.clone(),
         );
+        registry.register(
+            "sidecar_injector_events",
+            "Kubernetes Events about injection decisions, by event reason and result",
+            events.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -106,6 +123,7 @@ impl Metrics {
             time,
             settings_reloads,
             cert_reloads,
+            events,
         }
     }
 
@@ -129,6 +147,13 @@ impl Metrics {
         let result = if ok { "ok" } else { "error" };
         self.cert_reloads
             .get_or_create(&ResultLabel { result })
+            .inc();
+    }
+
+    /// One Event occurrence or write (see [`Metrics::events`]).
+    pub fn event(&self, reason: &'static str, result: &'static str) {
+        self.events
+            .get_or_create(&EventLabels { reason, result })
             .inc();
     }
 
@@ -157,6 +182,7 @@ mod tests {
         m.settings_reload("error");
         m.settings_reload("rejected");
         m.cert_reload(true);
+        m.event("Injected", "sent");
         let text = m.encode();
         for want in [
             "sidecar_injection_requests_total 1",
@@ -168,6 +194,7 @@ mod tests {
             "sidecar_injector_settings_reloads_total{result=\"error\"} 1",
             "sidecar_injector_settings_reloads_total{result=\"rejected\"} 1",
             "sidecar_injector_cert_reloads_total{result=\"ok\"} 1",
+            "sidecar_injector_events_total{reason=\"Injected\",result=\"sent\"} 1",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }

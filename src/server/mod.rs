@@ -5,7 +5,8 @@
 //! ([`admission`] → [`crate::inject::mutate`]); a plain-HTTP admin listener for health and
 //! metrics ([`admin`], [`metrics`]). Everything a request needs sits in [`AppState`]:
 //! the settings snapshot (reloaded from files, [`reload`]), the cluster view (namespace
-//! labels and kubelet versions, [`kube`]) and the metric handles. The serving certificate is
+//! labels and kubelet versions, [`kube`]), the Event recorder ([`events`]) and the metric
+//! handles. The serving certificate is
 //! reloaded the same way as the settings ([`tls`]). [`shutdown`] drains on SIGTERM.
 //! [`cli`] holds the flags and wires the pieces together.
 
@@ -15,6 +16,7 @@ pub mod certmgr;
 pub mod certs;
 pub mod cli;
 pub mod conn;
+pub mod events;
 pub mod kube;
 pub mod metrics;
 pub mod reload;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub native: NativeSidecars,
     /// The cluster watches (`--kube=on`).
     pub cluster: Option<ClusterView>,
+    /// Kubernetes Events about decisions (`--kube=on`, unless `--events=off`).
+    pub events: Option<events::Events>,
     /// Deadline for receiving a request body.
     pub request_timeout: Duration,
 }
@@ -54,6 +58,7 @@ impl AppState {
             metrics,
             native: NativeSidecars::Off,
             cluster: None,
+            events: None,
             request_timeout: Duration::from_secs(30),
         }
     }

@@ -17,6 +17,7 @@ use super::certmgr;
 use super::certs::{write_self_signed, SELF_SIGNED_NAMES};
 use super::cli::{KubeMode, ServeArgs};
 use super::conn::{self, Limits};
+use super::events::Events;
 use super::kube::ClusterView;
 use super::metrics::Metrics;
 use super::reload::{fingerprint, spawn_file_watch, Settings};
@@ -61,6 +62,10 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
     let cert_print = cert_paths(&args).map(|p| fingerprint(&p));
     let client = build_client(&args).await?;
     let (store, ca_file, tempdir) = build_certs(&args, client.as_ref(), &shutdown)?;
+    let events = client
+        .as_ref()
+        .filter(|_| args.events == KubeMode::On)
+        .map(|c| Events::spawn(c.clone(), metrics.clone(), shutdown.clone()));
     let cluster = client.map(|c| ClusterView::spawn(c, shutdown.clone()));
     let native = resolve_native(args.native_sidecars, cluster.is_some());
     let webhook_listener = bind("--listen", args.listen).await?;
@@ -76,6 +81,7 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
         metrics: metrics.clone(),
         native,
         cluster: cluster.clone(),
+        events,
         request_timeout: args.limits.request_timeout,
     };
     let limits = limits_from(&args);

@@ -49,6 +49,7 @@ def test_server_flags(rendered, value_set):
     assert rendered.flag("valuesFile") == f"{mounts['config']}/values.yaml"
     assert rendered.flag("meshConfigFile") == f"{mounts['config']}/mesh.yaml"
     assert rendered.flag("native-sidecars") == str(values.get("nativeSidecars", "auto"))
+    assert rendered.flag("events") == ("on" if values.get("events", True) else "off")
     assert rendered.flag("kube") == "on"
     assert rendered.flag("log-format") == values.get("logFormat", "json")
     # Every flag is given once.
@@ -115,6 +116,13 @@ def allowed_rule(rule: dict, webhook_name: str) -> bool:
     if rule.get("apiGroups") == [""] and set(rule.get("resources", [])) <= {"namespaces", "nodes"}:
         return keys == {"apiGroups", "resources", "verbs"} and \
             set(rule["verbs"]) <= {"get", "list", "watch"}
+    events = {"events.k8s.io": ("events", {"create", "patch"}), "apps": ("replicasets", {"get"}),
+              "batch": ("jobs", {"get"})}
+    group = (rule.get("apiGroups") or [""])[0]
+    if rule.get("apiGroups") == [group] and group in events:
+        resource, verbs = events[group]
+        return keys == {"apiGroups", "resources", "verbs"} and rule["resources"] == [resource] and \
+            set(rule["verbs"]) <= verbs
     if rule.get("apiGroups") == ["admissionregistration.k8s.io"]:
         return keys == {"apiGroups", "resources", "resourceNames", "verbs"} and \
             rule["resources"] == ["mutatingwebhookconfigurations"] and \
@@ -136,6 +144,9 @@ def test_rbac_grants_nothing_else(rendered, value_set):
     grants = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"]
               for r in rule["resources"] for v in rule["verbs"]}
     expected = {("", r, v) for r in ("namespaces", "nodes") for v in ("get", "list", "watch")}
+    if load_values(value_set).get("events", True):
+        expected |= {("events.k8s.io", "events", "create"), ("events.k8s.io", "events", "patch"),
+                     ("apps", "replicasets", "get"), ("batch", "jobs", "get")}
     if self_managed:
         expected |= {("admissionregistration.k8s.io", "mutatingwebhookconfigurations", v)
                      for v in ("get", "patch")}

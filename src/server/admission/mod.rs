@@ -29,6 +29,7 @@ use tracing::field::Empty;
 use tracing::Instrument;
 
 use self::review::{encode_answer, parse_review, Answer, IncomingRequest, PodObject};
+use super::events::Happened;
 use super::AppState;
 use crate::inject::{mutate, InjectError, Outcome, PodRequest};
 
@@ -231,6 +232,8 @@ fn answer(
         state.metrics.skipped("not_pod_create");
         return Answer::Allow;
     }
+    // Events only for pods that will exist.
+    let events = state.events.as_ref().filter(|_| req.dry_run != Some(true));
     let Some(PodObject(pod)) = req.object.as_mut() else {
         state.metrics.failed("invalid_pod");
         return Answer::Deny {
@@ -253,7 +256,11 @@ fn answer(
     };
     let snapshot = state.settings.current();
     *warnings = pod_warnings(&snapshot, pod, pod_request.namespace_labels);
-    match mutate(&snapshot, pod, &pod_request) {
+    let outcome = mutate(&snapshot, pod, &pod_request);
+    if let Some(events) = events {
+        events.record(pod, &namespace, happened(&outcome));
+    }
+    match outcome {
         Ok(Outcome::Skipped(decision)) => {
             span.record("decision", "skipped");
             // A skip is what users ask about ("why no sidecar?"): logged at info, with the trace.
@@ -276,6 +283,14 @@ fn answer(
             state.metrics.failed(e.metric_label());
             deny(&e)
         }
+    }
+}
+
+fn happened(outcome: &Result<Outcome, InjectError>) -> Happened<'_> {
+    match outcome {
+        Ok(Outcome::Skipped(d)) => Happened::Skipped(d),
+        Ok(Outcome::Injected { decision, .. }) => Happened::Injected(decision),
+        Err(e) => Happened::Failed(e),
     }
 }
 

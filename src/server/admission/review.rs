@@ -54,6 +54,9 @@ pub struct IncomingRequest {
     pub operation: Option<Operation>,
     #[serde(default)]
     pub object: Option<PodObject>,
+    /// `kubectl --dry-run=server`: nothing is persisted, so nothing is reported.
+    #[serde(default)]
+    pub dry_run: Option<bool>,
 }
 
 impl IncomingRequest {
