@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::Pod;
 use crate::annotations::{
     NAMESPACE_INJECTION_LABEL, REV_LABEL, SIDECAR_INJECT, SIDECAR_INJECT_LABEL,
 };
-pub use crate::settings::rules::{Policy, Rules};
+use crate::settings::rules::{Policy, Rules};
 use crate::settings::Snapshot;
 
 /// Namespaces Istio never injects into (`IgnoredNamespaces`).

@@ -16,9 +16,10 @@ use serde_json::Value;
 
 use crate::annotations as n;
 use crate::decision::{self, Decision};
-use crate::render::context::{Context, DeployMeta, TypeMeta};
+use crate::render::context::Context;
 use crate::render::templates;
 use crate::settings::Snapshot;
+use crate::workload::{DeployMeta, TypeMeta};
 
 mod error;
 mod fast;
@@ -266,7 +267,7 @@ fn prepare<'s>(
     target: &Target,
 ) -> Result<
     (
-        std::borrow::Cow<'s, crate::render::context::ProxyView>,
+        std::borrow::Cow<'s, crate::settings::ProxyView>,
         BTreeMap<String, String>,
     ),
     InjectError,

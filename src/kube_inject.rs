@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use crate::decision::{self, Asker, Decision, Reason};
 use crate::inject::{self, InjectError, Target};
-use crate::render::context::{DeployMeta, TypeMeta};
 use crate::settings::Snapshot;
 use crate::workload;
+use crate::workload::{DeployMeta, TypeMeta};
 use crate::yaml;
 
 #[derive(Debug, Clone, Default)]

@@ -133,7 +133,7 @@ pub fn fallback_reason(
 /// What rendering produced, checked: everything [`finish`] needs besides the typed pod.
 pub(super) struct Plan {
     template_pod: Pod,
-    proxy: crate::render::context::ProxyView,
+    proxy: crate::settings::ProxyView,
     proxy_envs: BTreeMap<String, String>,
     skeleton: Value,
 }

@@ -166,7 +166,7 @@ fn wrong_case_policy_keeps_istios_behaviour() {
     // Istio's injectRequired: anything but the exact "enabled"/"disabled" is an illegal policy,
     // and no pod is injected, not even one that asks for it.
     let snap = checked("global:\n  proxy:\n    autoInject: Enabled\n", None).unwrap();
-    assert_eq!(snap.rules.policy, crate::decision::Policy::Invalid);
+    assert_eq!(snap.rules.policy, crate::settings::rules::Policy::Invalid);
 }
 
 #[test]

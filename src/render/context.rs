@@ -10,8 +10,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::annotations as n;
 use crate::settings::go_sprint;
 use crate::settings::values::Values;
-pub use crate::settings::ProxyView;
-pub use crate::workload::{DeployMeta, TypeMeta};
+use crate::settings::ProxyView;
+use crate::workload::{DeployMeta, TypeMeta};
 
 pub struct Context<'a> {
     pub values: &'a Values,

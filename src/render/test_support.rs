@@ -5,8 +5,10 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, ContainerPort, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::context::{Context, DeployMeta, ProxyView, TypeMeta};
+use super::context::Context;
 use crate::settings::values::Values;
+use crate::settings::ProxyView;
+use crate::workload::{DeployMeta, TypeMeta};
 
 pub struct Fixture {
     pub values: Values,

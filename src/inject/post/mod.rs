@@ -14,10 +14,10 @@ pub mod prometheus;
 
 use super::{status, AnnotationFault, InjectError, RenderFailure};
 use crate::annotations as n;
-use crate::render::context::ProxyView;
 use crate::render::{
     ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
 };
+use crate::settings::ProxyView;
 use crate::settings::Snapshot;
 
 /// Istio's `stripPod` + `reinsertOverrides`: the pod the templates see. Istio reinserts the

@@ -417,7 +417,7 @@ mod tests {
 
     #[test]
     fn no_notice_for_bare_pods_or_reinvocations() {
-        let d = decision(true, Step::Policy(crate::decision::Policy::Enabled));
+        let d = decision(true, Step::Policy(crate::settings::rules::Policy::Enabled));
         assert!(notice(
             &json!({"metadata": {"name": "bare"}}),
             "shop",
