@@ -113,6 +113,24 @@ pub(crate) fn str_at<'a>(v: &'a Value, ptr: &str) -> &'a str {
     v.pointer(ptr).and_then(Value::as_str).unwrap_or("")
 }
 
+/// A struct field as Go's JSON decoder finds it: the exact key, else one equal to it
+/// ignoring case (`mEtadata:` is the Deployment's metadata to Istio, and to our encoder).
+fn go_field<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+    let m = v.as_object()?;
+    m.get(name).or_else(|| {
+        m.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// A string field found as [`go_field`] finds it, or "".
+fn go_str<'a>(v: Option<&'a Value>, name: &str) -> &'a str {
+    v.and_then(|v| go_field(v, name))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+}
+
 /// Injects one object in place. `Ok(false)`: a kind we don't touch (printed as it came).
 pub fn inject_object(
     snap: &Snapshot,
@@ -247,8 +265,8 @@ fn template_pod(
     } else {
         (
             DeployMeta {
-                name: str_at(obj, "/metadata/name").to_string(),
-                namespace: str_at(obj, "/metadata/namespace").to_string(),
+                name: go_str(go_field(obj, "metadata"), "name").to_string(),
+                namespace: go_str(go_field(obj, "metadata"), "namespace").to_string(),
             },
             TypeMeta {
                 api_version: api_version.to_string(),
