@@ -172,7 +172,9 @@ pub fn mutate_routed(
     // some (`spec: {}` has no `containers: null`), and then we patch from the pod as sent.
     // A pod that is its own Go encoding (what an API server sends) needs no trial: the patch
     // was computed against an equal tree. Comparing costs a walk; the trial cost a deep copy.
-    if original != *pod && !applies(pod, &patch) {
+    // The router already compared the two when that was why the fast path was not taken.
+    let not_go_encoded = matches!(why, Fallback::NotGoEncoded) || original != *pod;
+    if not_go_encoded && !applies(pod, &patch) {
         patch = json_patch::diff(pod, &injected);
     }
     Ok((
