@@ -277,9 +277,9 @@ fn prepare<'s>(
     check_bounds(pod)?;
     let no_annotations = BTreeMap::new();
     let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
-    crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
+    let checked = crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
     let proxy = snap
-        .proxy_view(annotations.get(n::PROXY_CONFIG).map(String::as_str))
+        .proxy_view(checked.proxy_config.as_ref())
         .map_err(AnnotationFault::ProxyConfig)?;
     let mut proxy_envs = target.proxy_envs.clone();
     cluster_and_network(snap, pod, &mut proxy_envs);

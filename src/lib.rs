@@ -26,6 +26,7 @@ pub mod goenc;
 pub mod inject;
 pub mod kube_inject;
 pub mod merge;
+pub mod mesh;
 pub mod native;
 pub mod remote;
 pub mod render;

@@ -1,13 +1,14 @@
 //! The library's layers point down only: a module may use the modules of lower layers, never
 //! one of its own layer or above (the top layer, the front ends, may use each other). The
-//! request flows workload → decision → render → inject; settings, annotations and `go` sit
-//! at the bottom. A new top-level module must be placed here.
+//! request flows workload → decision → render → inject; settings, annotations, the mesh
+//! config and `go` sit at the bottom. A new top-level module must be placed here.
 
 use std::path::Path;
 
 /// Lowest first.
 const LAYERS: &[&[&str]] = &[
     &["go", "text", "selector", "merge", "alloc"],
+    &["mesh"],
     &["annotations", "goenc", "yaml", "native"],
     &["template"],
     &["settings"],

@@ -5,19 +5,21 @@
 //! own, an optional `Rule`); the rest of the crate spells names only through the constants
 //! re-exported here. `validate` reproduces Istio's `validateAnnotations`
 //! (`pkg/kube/inject/validate.go`): each rule accepts exactly what Istio's Go code accepts,
-//! which means the Go parsers it relies on (`crate::go`, `quantity`, `proxy_config`) rather than using Rust's, whose grammars differ at the edges. Nothing here
-//! compiles anything per call; a validation is a handful of map look-ups and string scans.
+//! which means the Go parsers it relies on (`crate::go`; `crate::mesh`, the one ProxyConfig
+//! engine, for `proxy.istio.io/config`) rather than Rust's, whose grammars differ at the edges.
+//! Nothing here compiles anything per call; a validation is a handful of map look-ups and
+//! string scans, plus reading `proxy.istio.io/config` when a pod carries it, whose result
+//! `validate` hands on so the pod's ProxyConfig is not read twice.
 //! `docs/annotations.md` is generated from the table and a test keeps it in sync.
 
-mod proxy_config;
 mod rules;
 mod table;
 
 pub use crate::go::quantity::QuantityError;
-pub use proxy_config::ProxyConfigError;
 pub use rules::{InterfaceError, PortError, Rule, RuleError};
 pub use table::*;
 
+use crate::mesh::ProxyConfigAnnotation;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use thiserror::Error;
@@ -88,21 +90,36 @@ pub fn lookup_kind(kind: Kind, name: &str) -> Option<&'static AnnotationSpec> {
         .find(|s| s.kind == kind && s.name == name)
 }
 
+/// What [`validate`] read on the way, so nothing reads it again.
+#[derive(Debug, Default, PartialEq)]
+pub struct Checked {
+    /// The pod's `proxy.istio.io/config`, parsed and checked.
+    pub proxy_config: Option<ProxyConfigAnnotation>,
+}
+
 /// Istio's `validateAnnotations`: every annotation with a rule that is present on the pod
 /// is checked, and the first failure is returned. Istio walks a Go map, so its order is
 /// random and it reports every failure; ours is the order of Istio's validator table.
-pub fn validate(annotations: &BTreeMap<String, String>) -> Result<(), AnnotationError> {
+pub fn validate(annotations: &BTreeMap<String, String>) -> Result<Checked, AnnotationError> {
+    let mut checked = Checked::default();
     for spec in ANNOTATIONS.iter().filter(|s| s.kind == Kind::Annotation) {
         let (Some(rule), Some(value)) = (spec.rule, annotations.get(spec.name)) else {
             continue;
         };
-        rule.check(value).map_err(|source| AnnotationError {
+        let refused = |source| AnnotationError {
             name: spec.name,
             value: value.clone(),
             source: Box::new(source),
-        })?;
+        };
+        if rule == Rule::ProxyConfig {
+            let parsed = ProxyConfigAnnotation::parse(value)
+                .map_err(|e| refused(RuleError::ProxyConfig(e)))?;
+            checked.proxy_config = Some(parsed);
+        } else {
+            rule.check(value).map_err(refused)?;
+        }
     }
-    Ok(())
+    Ok(checked)
 }
 
 /// The reference table in Markdown, as committed in `docs/annotations.md`.

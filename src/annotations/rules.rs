@@ -2,10 +2,10 @@
 //! Error texts are Istio's own (including its quirks, such as the status port error naming
 //! `excludeInboundPorts`), since users and tests match on them.
 
-use super::proxy_config;
 use crate::go::netip::{self, PrefixError};
 use crate::go::quantity::{self, QuantityError};
 use crate::go::strconv::{self, NumError};
+use crate::mesh::{MeshError, ProxyConfigAnnotation};
 use thiserror::Error;
 
 /// How an annotation's value is checked before injection.
@@ -65,8 +65,8 @@ pub enum RuleError {
     ControlCharacter,
     #[error("{0}")]
     Quantity(QuantityError),
-    #[error("{0}")]
-    ProxyConfig(proxy_config::ProxyConfigError),
+    #[error("{}", proxy_config_message(.0))]
+    ProxyConfig(MeshError),
 }
 
 /// Istio's `parsePort` failure: the entry as written, and Go's number error.
@@ -112,8 +112,19 @@ impl Rule {
             Rule::ExcludeOutboundPorts => check_ports("excludeOutboundPorts", value),
             Rule::InterfaceNames => check_interfaces(value).map_err(RuleError::Interface),
             Rule::ResourceQuantity => check_quantity(value),
-            Rule::ProxyConfig => proxy_config::validate(value).map_err(RuleError::ProxyConfig),
+            Rule::ProxyConfig => ProxyConfigAnnotation::parse(value)
+                .map(drop)
+                .map_err(RuleError::ProxyConfig),
         }
+    }
+}
+
+/// Istio's `validateProxyConfig` wording: a text that does not read as a ProxyConfig is
+/// "failed to convert"; one that reads but breaks Istio's rules lists the rules.
+fn proxy_config_message(e: &MeshError) -> String {
+    match e {
+        MeshError::Invalid { .. } => e.detail().to_string(),
+        _ => format!("failed to convert to apply proxy config: {}", e.detail()),
     }
 }
 
@@ -322,5 +333,112 @@ mod tests {
     fn istio_refuses(#[case] rule: Rule, #[case] value: &str, #[case] want: &str) {
         let err = rule.check(value).expect_err(value);
         assert_eq!(err.to_string(), want);
+    }
+
+    /// `validateProxyConfig` through the mesh engine: Istio's own messages.
+    #[rstest]
+    #[case("")]
+    #[case("# only a comment")]
+    #[case("~")]
+    #[case("{}")]
+    #[case("concurrency: 2\nholdApplicationUntilProxyStarts: true")]
+    #[case("proxyMetadata:\n  ISTIO_META_DNS_CAPTURE: \"true\"")]
+    #[case("tracingServiceName: CANONICAL_NAME_ONLY\nserviceCluster: \"\"")]
+    #[case("drainDuration: 10s\nterminationDrainDuration: 1.5s")]
+    #[case("tracing:\n  zipkin:\n    address: $(HOST_IP):9411")]
+    #[case("tracing:\n  lightstep:\n    address: ls.example.com:443\n    accessToken: t")]
+    #[case("tracing:\n  zipkin: {address: bad}\n  datadog: {address: dd:8126}")]
+    #[case("privateKeyProvider:\n  cryptomb:\n    pollDelay: 10ms")]
+    #[case("statsdUdpAddress: 10.0.0.1:8125")]
+    #[case("envoyMetricsService: {address: ems.example.com:15000}")]
+    #[case("controlPlaneAuthPolicy: NONE")]
+    #[case("someFutureField: {x: 1}")]
+    #[case("proxy_admin_port: 15001")]
+    fn proxy_config_istio_accepts(#[case] yaml: &str) {
+        assert_eq!(Rule::ProxyConfig.check(yaml), Ok(()), "{yaml}");
+    }
+
+    #[rstest]
+    #[case("configPath: \"\"", "config path must be set")]
+    #[case("binaryPath: \"\"", "binary path must be set")]
+    #[case("serviceCluster: \"\"", "service cluster must be specified")]
+    #[case(
+        "drainDuration: 0s",
+        "invalid drain duration: duration must be greater than 1ms"
+    )]
+    #[case(
+        "drainDuration: 1500us",
+        "invalid drain duration: only durations to ms precision are supported"
+    )]
+    #[case(
+        "drainDuration: 1500ms",
+        "drain time only supports durations to seconds precision"
+    )]
+    #[case(
+        "discoveryAddress: \"\"",
+        "discovery address must be set to the proxy discovery service"
+    )]
+    #[case("discoveryAddress: istiod", r#"invalid discovery address: unable to split "istiod": address istiod: missing port in address"#)]
+    #[case(
+        "proxyAdminPort: 0",
+        "invalid proxy admin port: port number 0 must be in the range 1..65535"
+    )]
+    #[case(
+        "statusPort: 70000",
+        "invalid status port: port number 70000 must be in the range 1..65535"
+    )]
+    #[case(
+        "controlPlaneAuthPolicy: INHERIT",
+        r#"invalid authentication policy: unrecognized control plane auth policy "INHERIT""#
+    )]
+    #[case(
+        "controlPlaneAuthPolicy: 7",
+        r#"invalid authentication policy: unrecognized control plane auth policy "7""#
+    )]
+    #[case("statsdUdpAddress: nope", r#"invalid statsd udp address "nope": unable to split "nope": address nope: missing port in address"#)]
+    #[case("envoyAccessLogService: {address: \"a:b\"}", r#"invalid envoy access log service address "a:b": port (b) is not a number: strconv.Atoi: parsing "b": invalid syntax"#)]
+    #[case(
+        "tracing: {zipkin: {}}",
+        r#"invalid zipkin config: unable to split "": missing port in address"#
+    )]
+    #[case(
+        "tracing: {datadog: {address: \"dd_agent:8126\"}}",
+        r#"invalid datadog config: "dd_agent" is not a valid hostname or an IP address"#
+    )]
+    #[case("tracing: {lightstep: {}}", r#"invalid lightstep config: address is required; invalid lightstep config: invalid lightstep address: unable to split "": missing port in address; invalid lightstep config: access token is required"#)]
+    #[case("tracing: {tlsSettings: {mode: MUTUAL}}", "invalid tracing TLS config: client certificate required for mutual tls; invalid tracing TLS config: private key required for mutual tls")]
+    #[case("tracing: {tlsSettings: {mode: SIMPLE, credentialName: c, caCertificates: /ca}}", "invalid tracing TLS config: cannot specify client certificates or CA certificate or CA CRL If credentialName is set")]
+    #[case("tracing: {tlsSettings: {credentialName: \"configmap://ns/n\"}}", r#"invalid tracing TLS config: invalid configmap:// credentialName: namespace must match the configuration namespace """#)]
+    #[case("tracing: {tlsSettings: {credentialName: \"configmap://n\"}}", r#"invalid tracing TLS config: invalid configmap:// credentialName: invalid resource name "configmap://n". Expected namespace and name"#)]
+    #[case("tracing: {tlsSettings: {mode: SIMPLE, insecureSkipVerify: true, subjectAltNames: [a]}}", "invalid tracing TLS config: cannot specify CaCertificates or CredentialName or SubjectAltNames when InsecureSkipVerify is set true")]
+    #[case("privateKeyProvider: {}", "invalid private key provider configuration: private key provider configuration is required; invalid private key provider configuration: unknown private key provider")]
+    #[case(
+        "privateKeyProvider: {qat: {}}",
+        "invalid private key provider configuration: pollDelay is required"
+    )]
+    #[case(
+        "privateKeyProvider: {cryptomb: {pollDelay: 0s}}",
+        "invalid private key provider configuration: pollDelay must be non zero"
+    )]
+    #[case("configPath: \"\"\nproxyAdminPort: 0", "config path must be set; invalid proxy admin port: port number 0 must be in the range 1..65535")]
+    fn proxy_config_istio_refuses(#[case] yaml: &str, #[case] want: &str) {
+        assert_eq!(
+            Rule::ProxyConfig.check(yaml).map_err(|e| e.to_string()),
+            Err(want.to_owned()),
+            "{yaml}"
+        );
+    }
+
+    #[rstest]
+    #[case("concurrency: [")]
+    #[case("- a\n- b")]
+    #[case("concurrency: many")]
+    #[case("drainDuration: forever")]
+    fn proxy_config_undecodable_values_are_conversion_errors(#[case] yaml: &str) {
+        let err = Rule::ProxyConfig.check(yaml).unwrap_err().to_string();
+        assert!(
+            err.starts_with("failed to convert to apply proxy config: "),
+            "{err}"
+        );
     }
 }

@@ -249,23 +249,20 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("{text:?}: the host name resolves to no address"))
 }
 
+/// A duration flag in Go's `time.ParseDuration` grammar (`500ms`, `20s`, `1m30s`), as Istio's
+/// own flags take them (`crate::go::time`, one implementation); a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 500ms, 20s or 2m"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "" | "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("{text:?}: unknown unit {unit:?} (ms, s, m, h)")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"))
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        let secs: f64 = t
+            .parse()
+            .map_err(|_| format!("{text:?} is not a duration like 500ms, 20s or 2m"))?;
+        return Duration::try_from_secs_f64(secs).map_err(|e| format!("{text:?}: {e}"));
+    }
+    let nanos = crate::go::time::parse_duration(t).map_err(|e| format!("{text:?}: {e}"))?;
+    let nanos = u64::try_from(nanos)
+        .map_err(|_| format!("{text:?}: a negative duration is not allowed"))?;
+    Ok(Duration::from_nanos(nanos))
 }
 
 #[cfg(test)]
@@ -279,6 +276,8 @@ mod tests {
     #[case("2m", 120_000)]
     #[case("1.5s", 1_500)]
     #[case("7", 7_000)]
+    #[case("1m30s", 90_000)]
+    #[case("1.5h", 5_400_000)]
     fn durations(#[case] text: &str, #[case] ms: u128) {
         assert_eq!(parse_duration(text).unwrap().as_millis(), ms);
     }
@@ -288,6 +287,8 @@ mod tests {
     #[case("s")]
     #[case("10 parsecs")]
     #[case("-1s")]
+    #[case("5 s")]
+    #[case("1.2.3")]
     fn bad_durations(#[case] text: &str) {
         assert!(parse_duration(text).is_err());
     }

@@ -4,7 +4,6 @@
 pub mod image_ref;
 pub mod inject_config;
 pub mod lint;
-pub mod mesh;
 pub mod proxy_view;
 pub mod rules;
 pub mod snapshot;
@@ -13,6 +12,7 @@ pub mod values;
 pub use proxy_view::{ProxyConfigAnnotationError, ProxyView};
 pub use snapshot::Snapshot;
 
+use crate::mesh;
 use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::mesh::{self, MeshConfig};
+use crate::mesh::{self, MeshConfig};
 
 /// The ProxyConfig and MeshConfig facts the built-in templates read, already resolved
 /// (pod annotation `proxy.istio.io/config` merged over the mesh default).
@@ -84,7 +84,7 @@ fn tracing_ca_dir(pc: &mesh::ProxyConfig) -> Option<String> {
 
 /// A pod's `proxy.istio.io/config` that does not merge over the mesh's `defaultConfig`.
 #[derive(Debug, thiserror::Error)]
-#[error("invalid annotation {}: {source}", crate::annotations::PROXY_CONFIG)]
+#[error("{source}")]
 pub struct ProxyConfigAnnotationError {
     #[source]
     pub source: mesh::MeshError,
@@ -96,7 +96,7 @@ mod tests {
     /// `INTERCEPTION_MODE=""` for the default mode (docs/fidelity.md, row 9).
     #[test]
     fn templates_see_the_default_interception_mode_by_name() {
-        let pc = super::mesh::ProxyConfig::default();
+        let pc = crate::mesh::ProxyConfig::default();
         assert_eq!(
             super::template_proxy_config(&pc)["interceptionMode"],
             "REDIRECT"

@@ -10,12 +10,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::mesh::{self, MeshConfig};
 use super::proxy_view::{self, ProxyConfigAnnotationError, ProxyView};
 use super::rules::Rules;
 use super::values::Values;
 use super::SettingsError;
 use crate::annotations as a;
+use crate::mesh::{self, MeshConfig};
 use crate::template::Template;
 
 #[derive(Debug)]
@@ -144,15 +144,17 @@ impl Snapshot {
         }
     }
 
-    /// The ProxyConfig view for a pod: the mesh default, or the pod's `proxy.istio.io/config` merged over it.
+    /// The ProxyConfig view for a pod: the mesh default, or the pod's `proxy.istio.io/config`
+    /// (read and checked by `annotations::validate`) merged over it.
     pub fn proxy_view(
         &self,
-        annotation: Option<&str>,
+        annotation: Option<&mesh::ProxyConfigAnnotation>,
     ) -> Result<Cow<'_, ProxyView>, ProxyConfigAnnotationError> {
         match annotation {
             None => Ok(Cow::Borrowed(&self.default_proxy)),
-            Some(text) => {
-                let pc = mesh::merge_proxy_config_annotation(self.mesh.default_config(), text)
+            Some(annotation) => {
+                let pc = annotation
+                    .merge_over(self.mesh.default_config())
                     .map_err(|source| ProxyConfigAnnotationError { source })?;
                 // Only the ProxyConfig changed: everything read from the mesh stays shared.
                 Ok(Cow::Owned(proxy_view::with_proxy_config(

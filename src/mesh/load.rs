@@ -148,9 +148,43 @@ fn merge_extension_providers(
     base
 }
 
+/// A pod's `proxy.istio.io/config`, read once and checked as Istio's annotation validation
+/// checks it: applied over Istio's default ProxyConfig, it must pass
+/// `ValidateMeshConfigProxyConfig`. [`ProxyConfigAnnotation::merge_over`] then applies it to
+/// the mesh's `defaultConfig` (`mesh.ApplyProxyConfig`) without reading the text again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProxyConfigAnnotation {
+    /// The annotation as a JSON object, or null (empty: change nothing).
+    patch: Value,
+    origin: Origin,
+}
+
+impl ProxyConfigAnnotation {
+    pub fn parse(value: &str) -> Result<Self, MeshError> {
+        let origin = Origin::ProxyConfigAnnotation(value.to_owned());
+        let patch = parse_object(value, &origin)?.map_or(Value::Null, Value::Object);
+        let checked = merge_proxy_config(
+            &ProxyConfig::istio_default(),
+            &patch,
+            &origin,
+            "",
+            &mut Vec::new(),
+        )?;
+        let problems = validate_proxy_config(&checked).errors;
+        if !problems.is_empty() {
+            return Err(MeshError::Invalid { origin, problems });
+        }
+        Ok(Self { patch, origin })
+    }
+
+    /// The annotation over `base` (the mesh's `defaultConfig`).
+    pub fn merge_over(&self, base: &ProxyConfig) -> Result<ProxyConfig, MeshError> {
+        merge_proxy_config(base, &self.patch, &self.origin, "", &mut Vec::new())
+    }
+}
+
 /// Applies the `proxy.istio.io/config` annotation to the mesh config (`mesh.ApplyProxyConfig`),
-/// after the check Istio's annotation validation makes: the annotation applied over Istio's
-/// default ProxyConfig must pass `ValidateMeshConfigProxyConfig`.
+/// after Istio's annotation check ([`ProxyConfigAnnotation::parse`]).
 pub fn apply_proxy_config_annotation(
     base: &MeshConfig,
     value: &str,
@@ -167,21 +201,7 @@ pub fn merge_proxy_config_annotation(
     base: &ProxyConfig,
     value: &str,
 ) -> Result<ProxyConfig, MeshError> {
-    let origin = Origin::ProxyConfigAnnotation(value.to_owned());
-    let patch = parse_object(value, &origin)?.map_or(Value::Null, Value::Object);
-    let mut ignored = Vec::new();
-    let checked = merge_proxy_config(
-        &ProxyConfig::istio_default(),
-        &patch,
-        &origin,
-        "",
-        &mut ignored,
-    )?;
-    let problems = validate_proxy_config(&checked).errors;
-    if !problems.is_empty() {
-        return Err(MeshError::Invalid { origin, problems });
-    }
-    merge_proxy_config(base, &patch, &origin, "", &mut ignored)
+    ProxyConfigAnnotation::parse(value)?.merge_over(base)
 }
 
 /// `mesh config: defaultConfg: unknown key, ignored (did you mean defaultConfig?)`.

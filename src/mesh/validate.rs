@@ -204,10 +204,11 @@ fn validate_duration(nanos: i64) -> Result<(), String> {
 /// `ValidateTLS` with an empty config namespace (as the ProxyConfig check calls it).
 fn validate_tls(tls: &ClientTlsSettings) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    if tls.credential_name.starts_with("configmap://") {
-        errors.push(
-            "invalid configmap:// credentialName: namespace must match the configuration namespace \"\"".to_owned(),
-        );
+    if let Some(resource) = tls.credential_name.strip_prefix("configmap://") {
+        errors.push(format!(
+            "invalid configmap:// credentialName: {}",
+            configmap_problem(&tls.credential_name, resource)
+        ));
     }
     if tls.insecure_skip_verify == Some(true) {
         let has_sans = !tls.subject_alt_names.is_empty();
@@ -243,6 +244,21 @@ fn validate_tls(tls: &ClientTlsSettings) -> Result<(), Vec<String>> {
         Ok(())
     } else {
         Err(errors)
+    }
+}
+
+/// Why a `configmap://namespace/name` credential is refused (`credentials.ParseResourceName`):
+/// a malformed name, or, since the ProxyConfig check passes no namespace, a namespace that
+/// can never match.
+fn configmap_problem(full: &str, resource: &str) -> String {
+    let mut parts = resource.split('/');
+    let (namespace, name) = (parts.next().unwrap_or_default(), parts.next());
+    let q = crate::go::strconv::quote(full);
+    match name {
+        None => format!("invalid resource name {q}. Expected namespace and name"),
+        Some(_) if namespace.is_empty() => format!("invalid resource name {q}. Expected namespace"),
+        Some("") => format!("invalid resource name {q}. Expected name"),
+        Some(_) => "namespace must match the configuration namespace \"\"".to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@ use rstest::rstest;
 use serde_json::json;
 
 use super::*;
-use crate::settings::mesh::{Duration, InterceptionMode, MeshError, TracingServiceName};
+use crate::mesh::{Duration, InterceptionMode, MeshError, TracingServiceName};
 
 fn metadata(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -319,6 +319,8 @@ fn annotation_oneof_replaces_the_other_member() {
 #[case("null", "{}")]
 #[case("{}", "{}")]
 #[case("interception_mode: 1", r#"{"interceptionMode":"TPROXY"}"#)]
+// proto3 enums are open: jsonpb reads a number without a name and prints it back as a number.
+#[case("interceptionMode: 7", r#"{"interceptionMode":7}"#)]
 #[case("statusPort: \"15021\"\nconcurrency: null", r#"{"statusPort":15021}"#)]
 #[case(
     "{\"holdApplicationUntilProxyStarts\": true, \"unknownField\": 1}",
@@ -327,6 +329,22 @@ fn annotation_oneof_replaces_the_other_member() {
 fn annotation_forms(#[case] value: &str, #[case] printed: &str) {
     let applied = merge_proxy_config_annotation(&ProxyConfig::istio_default(), value).unwrap();
     assert_eq!(super::super::proxy_config_json(&applied), printed);
+}
+
+#[test]
+fn enum_numbers_without_a_name_are_kept() {
+    let applied =
+        merge_proxy_config_annotation(&ProxyConfig::istio_default(), "interceptionMode: 7")
+            .unwrap();
+    assert_eq!(applied.interception_mode, InterceptionMode::Unknown(7));
+    assert_eq!(applied.interception_mode(), "7");
+    // Out of int32's range is still refused, as Go's json.Unmarshal into an int32 refuses it.
+    let e = merge_proxy_config_annotation(
+        &ProxyConfig::istio_default(),
+        "interceptionMode: 4294967296",
+    )
+    .unwrap_err();
+    assert!(matches!(e, MeshError::Field { .. }), "{e}");
 }
 
 /// Istio's TestProxyConfigMerge: proxyHeaders keeps what the new value leaves unset.

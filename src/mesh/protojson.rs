@@ -30,7 +30,9 @@ macro_rules! keep_first_set {
 pub(crate) use keep_first_set;
 
 /// Declares a protobuf enum: a Rust enum whose first variant is the zero value, printed by
-/// name and read from a name, a number or `null` (zero), as `jsonpb` does.
+/// name and read from a name, a number or `null` (zero), as `jsonpb` does. proto3 enums are
+/// open: `jsonpb` reads any 32-bit number, and a number without a name is kept as `Unknown`
+/// and printed as the number, as Go's `String()` and `jsonpb` print it.
 macro_rules! proto_enum {
     (
         $(#[$meta:meta])*
@@ -46,17 +48,28 @@ macro_rules! proto_enum {
             #[default]
             $first,
             $($(#[$vmeta])* $variant,)*
+            /// A number the enum does not name.
+            Unknown(i32),
         }
 
         impl $name {
-            /// Every value, in declaration order.
+            /// Every named value, in declaration order.
             pub const ALL: &'static [Self] = &[Self::$first $(, Self::$variant)*];
 
-            /// The protobuf name, as printed in JSON and by Go's `String()`.
-            pub const fn as_str(self) -> &'static str {
+            /// The protobuf name; `None` for a number without one.
+            pub const fn name(self) -> Option<&'static str> {
                 match self {
-                    Self::$first => $ftext,
-                    $(Self::$variant => $text,)*
+                    Self::$first => Some($ftext),
+                    $(Self::$variant => Some($text),)*
+                    Self::Unknown(_) => None,
+                }
+            }
+
+            /// As Go's `String()` prints it: the name, else the number.
+            pub fn as_str(self) -> std::borrow::Cow<'static, str> {
+                match self {
+                    Self::Unknown(n) => std::borrow::Cow::Owned(n.to_string()),
+                    named => std::borrow::Cow::Borrowed(named.name().unwrap_or_default()),
                 }
             }
 
@@ -64,33 +77,45 @@ macro_rules! proto_enum {
                 match self {
                     Self::$first => $fnum,
                     $(Self::$variant => $num,)*
+                    Self::Unknown(n) => n,
                 }
             }
 
             pub fn from_name(name: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == name)
+                Self::ALL.iter().copied().find(|v| v.name() == Some(name))
             }
 
+            /// `jsonpb` takes any 32-bit number.
             pub fn from_number(number: i64) -> Option<Self> {
-                Self::ALL.iter().copied().find(|v| i64::from(v.number()) == number)
+                let number = i32::try_from(number).ok()?;
+                Some(
+                    Self::ALL
+                        .iter()
+                        .copied()
+                        .find(|v| v.number() == number)
+                        .unwrap_or(Self::Unknown(number)),
+                )
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.write_str(&self.as_str())
             }
         }
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+                match self.name() {
+                    Some(name) => serializer.serialize_str(name),
+                    None => serializer.serialize_i32(self.number()),
+                }
             }
         }
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                $crate::settings::mesh::protojson::de::enumeration(
+                $crate::mesh::protojson::de::enumeration(
                     deserializer,
                     $full,
                     Self::from_name,

@@ -309,8 +309,9 @@ impl ProxyConfig {
         }
     }
 
-    /// `interceptionMode`, as the templates print it (`REDIRECT`, `TPROXY`, `NONE`).
-    pub fn interception_mode(&self) -> &'static str {
+    /// `interceptionMode`, as the templates print it (`REDIRECT`, `TPROXY`, `NONE`, or a
+    /// number without a name).
+    pub fn interception_mode(&self) -> std::borrow::Cow<'static, str> {
         self.interception_mode.as_str()
     }
 

@@ -86,7 +86,7 @@ fn escape_like_go(json: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::mesh::{merge_proxy_config_annotation, TracingServiceName};
+    use crate::mesh::{merge_proxy_config_annotation, TracingServiceName};
     use rstest::rstest;
 
     fn with(edit: impl FnOnce(&mut ProxyConfig)) -> ProxyConfig {
@@ -101,7 +101,7 @@ mod tests {
     #[case::drain(with(|pc| pc.drain_duration = Some(Duration::from_secs(23))), r#"{"drainDuration":"23s"}"#)]
     #[case::fractional_drain(with(|pc| pc.drain_duration = Some(Duration::from_nanos(1_500_000_000))), r#"{"drainDuration":"1.500s"}"#)]
     #[case::drain_unset(with(|pc| pc.drain_duration = None), "{}")]
-    #[case::tproxy(with(|pc| pc.interception_mode = crate::settings::mesh::InterceptionMode::Tproxy), r#"{"interceptionMode":"TPROXY"}"#)]
+    #[case::tproxy(with(|pc| pc.interception_mode = crate::mesh::InterceptionMode::Tproxy), r#"{"interceptionMode":"TPROXY"}"#)]
     #[case::tracing(with(|pc| pc.tracing = Some(Default::default())), r#"{"tracing":{}}"#)]
     #[case::hold(with(|pc| pc.hold_application_until_proxy_starts = Some(false)), r#"{"holdApplicationUntilProxyStarts":false}"#)]
     #[case::cluster(with(|pc| pc.service_cluster = Some(String::new())), r#"{"serviceCluster":""}"#)]

@@ -28,30 +28,58 @@ impl fmt::Display for Origin {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MeshError {
-    #[error("{origin}: not valid YAML: {message}")]
-    Syntax { origin: Origin, message: String },
-
-    #[error("{origin}: expected a mapping of fields, found {found}")]
-    NotAMapping { origin: Origin, found: &'static str },
-
-    #[error("{origin}: field `{field}`: {message}")]
+    Syntax {
+        origin: Origin,
+        message: String,
+    },
+    NotAMapping {
+        origin: Origin,
+        found: &'static str,
+    },
     Field {
         origin: Origin,
         field: String,
         message: String,
     },
-
     /// The config parsed but Istio's validation refuses it; one entry per problem.
-    #[error("{origin}: {}", .problems.join("; "))]
     Invalid {
         origin: Origin,
         problems: Vec<String>,
     },
 }
 
+impl fmt::Display for MeshError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin(), self.detail())
+    }
+}
+
+impl std::error::Error for MeshError {}
+
+/// What is wrong, without where the text came from: [`MeshError::detail`].
+pub struct Detail<'a>(&'a MeshError);
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            MeshError::Syntax { message, .. } => write!(f, "not valid YAML: {message}"),
+            MeshError::NotAMapping { found, .. } => {
+                write!(f, "expected a mapping of fields, found {found}")
+            }
+            MeshError::Field { field, message, .. } => write!(f, "field `{field}`: {message}"),
+            MeshError::Invalid { problems, .. } => f.write_str(&problems.join("; ")),
+        }
+    }
+}
+
 impl MeshError {
+    /// The message without its origin, for callers that name the origin themselves.
+    pub fn detail(&self) -> Detail<'_> {
+        Detail(self)
+    }
+
     /// A short, stable label for failure counters.
     pub fn metric_label(&self) -> &'static str {
         match self {

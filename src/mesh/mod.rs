@@ -10,8 +10,12 @@
 //!   (`protojson`): text (YAML or JSON) becomes a JSON value, the value is merged over a base
 //!   with `jsonpb`'s replace-per-field semantics plus Istio's exceptions (`load`), and the
 //!   result is read into the types, which type-checks it and names the failing field.
-//! - Parsing happens at config load, and per pod only for pods carrying
-//!   `proxy.istio.io/config`; everything a pod without it needs is a field or accessor.
+//! - One engine for both texts Istio reads with these rules: `mesh.yaml` at config load, and a
+//!   pod's `proxy.istio.io/config`, read once per pod that carries it
+//!   ([`ProxyConfigAnnotation::parse`], which `annotations::validate` calls for Istio's
+//!   annotation check) and merged over the mesh's `defaultConfig` from that parse
+//!   ([`ProxyConfigAnnotation::merge_over`]). A pod without it needs only fields and accessors.
+//! - proto3 enums are open: a number without a name is kept and printed as the number.
 //! - Validation (`validate`) is Istio's `ValidateMeshConfigProxyConfig` / `ValidateMeshConfig`
 //!   with Istio's messages.
 
@@ -34,7 +38,9 @@ mod validate;
 pub use config::{InboundTrafficPolicy, InboundTrafficPolicyMode, MeshConfig};
 pub use duration::Duration;
 pub use error::{MeshError, Origin};
-pub use load::{apply_proxy_config_annotation, merge_proxy_config_annotation, LoadedMesh};
+pub use load::{
+    apply_proxy_config_annotation, merge_proxy_config_annotation, LoadedMesh, ProxyConfigAnnotation,
+};
 pub use networking::{
     ClientTlsSettings, ExecHealthCheck, GrpcHealthCheck, HttpHeader, HttpHealthCheck, ProxyImage,
     ReadinessProbe, TcpHealthCheck, TcpKeepalive, TlsMode,

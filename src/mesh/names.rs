@@ -75,7 +75,7 @@ fn validate_dns1123_labels(domain: &str) -> Result<(), String> {
 
 /// Go's `strconv.Atoi` would accept it.
 fn is_go_int(text: &str) -> bool {
-    text.parse::<i64>().is_ok()
+    strconv::atoi(text).is_ok()
 }
 
 /// Istio's `labels.IsDNS1123Label` (which allows upper case).
