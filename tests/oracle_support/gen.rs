@@ -79,6 +79,19 @@ fn annotation_values(name: &str) -> &'static [&'static str] {
             "drainDuration: 10s",
             "{bad yaml: [",
             "",
+            // One engine reads these for the annotation check and for the pod's ProxyConfig:
+            // open enums, validation failures, snake_case and unknown keys, oneofs, headers.
+            "interceptionMode: 7\ncontrolPlaneAuthPolicy: 1",
+            "controlPlaneAuthPolicy: 7",
+            "controlPlaneAuthPolicy: INHERIT",
+            "tracing:\n  tlsSettings:\n    credentialName: configmap://n",
+            "drainDuration: 1500ms",
+            "statusPort: 70000",
+            "discoveryAddress: istiod",
+            "proxy_admin_port: 15001\nsomeFutureField: {x: 1}",
+            "tracingServiceName: CANONICAL_NAME_ONLY\nserviceCluster: x",
+            "proxyHeaders:\n  requestId:\n    disabled: true",
+            "concurrency: many",
         ],
         "sidecar.istio.io/proxyCPU" | "sidecar.istio.io/proxyCPULimit" => {
             &["100m", "2", "2000m", "bogus", ""]
