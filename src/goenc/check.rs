@@ -22,24 +22,26 @@ use crate::go::quantity;
 /// A key that is not exactly a field name (unknown, or matched only case-insensitively) is
 /// dropped or renamed by the walk, so the value differs.
 pub(crate) fn is_normal_struct(obj: &Map<String, Value>, def: &Struct) -> bool {
-    let mut present = 0;
-    for field in def.fields {
-        match obj.get(field.name) {
-            Some(v) => {
-                present += 1;
-                if !field_kept_as_is(field, v) {
-                    return false;
-                }
-            }
-            // Absent decodes as `null`; Go must then omit the field.
-            None => {
-                if !omitted_when_null(field) {
-                    return false;
-                }
-            }
+    let fields = def.fields;
+    // Keys are matched to fields by name, starting after the previous match: one comparison
+    // per key when they come in Go order (as they do in Go's encoding), and no hashing.
+    let (mut next, mut required_present) = (0, 0);
+    for (key, value) in obj {
+        let found = (next..fields.len())
+            .chain(0..next)
+            .find_map(|i| Some((i, fields.get(i).filter(|f| f.name == key)?)));
+        let Some((i, field)) = found else {
+            return false;
+        };
+        if !field_kept_as_is(field, value) {
+            return false;
         }
+        required_present += usize::from(!omitted_when_null(field));
+        next = i + 1;
     }
-    present == obj.len()
+    // Absent decodes as `null`, which Go must then omit. Keys and field names are unique, so
+    // counting the present fields that Go always prints tells whether all of them are there.
+    required_present == fields.iter().filter(|f| !omitted_when_null(f)).count()
 }
 
 /// `norm_field(field, null)` is `None`.
