@@ -542,3 +542,98 @@ fn check_only_pass_ignores_key_order_as_equality_does() {
     assert_eq!(reordered, pod);
     assert!(is_pod_encoding(&reordered));
 }
+
+/// Every struct reachable from the kinds we decode.
+fn all_structs() -> Vec<&'static schema::Struct> {
+    let mut out: Vec<&'static schema::Struct> = Vec::new();
+    let mut todo: Vec<&'static schema::Struct> = [
+        "Pod",
+        "ReplicationController",
+        "Deployment",
+        "DaemonSet",
+        "ReplicaSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "DeploymentConfig",
+        "List",
+    ]
+    .into_iter()
+    .filter_map(kind_struct)
+    .chain([&table::CONTAINER, &table::POD_TEMPLATE_SPEC])
+    .collect();
+    while let Some(def) = todo.pop() {
+        if out.iter().any(|d| std::ptr::eq(*d, def)) {
+            continue;
+        }
+        out.push(def);
+        for f in def.fields {
+            if let schema::Ty::Struct(inner) = f.ty {
+                todo.push(inner);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn field_names_differ_even_ignoring_case() {
+    // The check pass and the exact rebuild match keys to fields by name; Go's case-insensitive
+    // fallback could only pick another field if two names differed in case alone.
+    let structs = all_structs();
+    assert!(structs.len() > 50, "{}", structs.len());
+    for def in structs {
+        for (i, a) in def.fields.iter().enumerate() {
+            for b in &def.fields[i + 1..] {
+                assert!(
+                    !a.name.eq_ignore_ascii_case(b.name),
+                    "{}: {} and {}",
+                    def.name,
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn typed_serialisations_in_alphabetical_order_normalise_as_in_go_order() {
+    // `serde_json::to_value` of a k8s-openapi type gives every key exactly, alphabetically:
+    // the exact rebuild must give what the general one gives with the keys shuffled.
+    let c = k8s_openapi::api::core::v1::Container {
+        name: "c".into(),
+        image: Some("i".into()),
+        args: Some(vec!["a".into()]),
+        env: Some(vec![k8s_openapi::api::core::v1::EnvVar {
+            name: "E".into(),
+            value: Some(String::new()),
+            ..Default::default()
+        }]),
+        ports: Some(vec![k8s_openapi::api::core::v1::ContainerPort {
+            container_port: 80,
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    let mut typed = json!({"spec": {"containers": [serde_json::to_value(&c).unwrap()]}});
+    // A key matching a field only by case sends the struct the general way: Go ignores it
+    // here, as an exact key for the same field is present.
+    let mut unknown = typed.clone();
+    unknown["spec"]["containers"][0]["Image"] = json!("j");
+    for v in [&mut typed, &mut unknown] {
+        normalize_pod(v).unwrap();
+    }
+    assert_eq!(
+        typed["spec"]["containers"][0],
+        json!({"name": "c", "image": "i", "args": ["a"], "ports": [{"containerPort": 80}],
+               "env": [{"name": "E"}], "resources": {}})
+    );
+    let keys: Vec<&String> = typed["spec"]["containers"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(keys, ["name", "image", "args", "ports", "env", "resources"]);
+    assert_eq!(unknown, typed);
+}
