@@ -181,9 +181,6 @@ fn rebuild(
     def: &'static Struct,
     path: &Path<'_>,
 ) -> Result<(), GoEncError> {
-    if let Some(order) = exact_field_indexes(obj, def) {
-        return rebuild_exact(obj, def, path, order);
-    }
     let mut old = std::mem::take(obj);
     let mut out = Map::with_capacity(def.fields.len().min(old.len() + 4));
     for field in def.fields {
@@ -201,53 +198,6 @@ fn rebuild(
                 key
             };
             out.insert(key, v);
-        }
-    }
-    *obj = out;
-    Ok(())
-}
-
-/// The field index of each key, in the map's order, when every key is exactly a field name
-/// (what serialising a typed value gives, in another order than Go's); `None` otherwise.
-fn exact_field_indexes(obj: &Map<String, Value>, def: &Struct) -> Option<Vec<usize>> {
-    let fields = def.fields;
-    let mut next = 0;
-    let mut out = Vec::with_capacity(obj.len());
-    for key in obj.keys() {
-        let i = (next..fields.len())
-            .chain(0..next)
-            .find(|&i| fields.get(i).is_some_and(|f| f.name == key))?;
-        out.push(i);
-        next = i + 1;
-    }
-    Some(out)
-}
-
-/// `rebuild` when every key is exactly a field name: then no key can match another field
-/// case-insensitively (no two field names of a struct differ only in case, see the tests), so
-/// the entries are moved in Go order without looking each field up by hash.
-fn rebuild_exact(
-    obj: &mut Map<String, Value>,
-    def: &'static Struct,
-    path: &Path<'_>,
-    order: Vec<usize>,
-) -> Result<(), GoEncError> {
-    let old = std::mem::take(obj);
-    let mut entries: Vec<(usize, String, Value)> = order
-        .into_iter()
-        .zip(old)
-        .map(|(i, (key, value))| (i, key, value))
-        .collect();
-    entries.sort_unstable_by_key(|e| e.0);
-    let mut entries = entries.into_iter().peekable();
-    let mut out = Map::with_capacity(def.fields.len().min(entries.len() + 4));
-    for (i, field) in def.fields.iter().enumerate() {
-        let (key, input) = match entries.next_if(|e| e.0 == i) {
-            Some((_, key, value)) => (Some(key), value),
-            None => (None, Value::Null),
-        };
-        if let Some(v) = norm_field(field, input, &path.field(field.name))? {
-            out.insert(key.unwrap_or_else(|| field.name.to_owned()), v);
         }
     }
     *obj = out;
