@@ -542,3 +542,58 @@ fn check_only_pass_ignores_key_order_as_equality_does() {
     assert_eq!(reordered, pod);
     assert!(is_pod_encoding(&reordered));
 }
+
+/// Every struct reachable from the kinds we decode.
+fn all_structs() -> Vec<&'static schema::Struct> {
+    let kinds = [
+        "Pod",
+        "ReplicationController",
+        "Deployment",
+        "DaemonSet",
+        "ReplicaSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "DeploymentConfig",
+        "List",
+    ];
+    let mut todo: Vec<&'static schema::Struct> = kinds
+        .into_iter()
+        .filter_map(kind_struct)
+        .chain([&table::CONTAINER, &table::POD_TEMPLATE_SPEC])
+        .collect();
+    let mut out: Vec<&'static schema::Struct> = Vec::new();
+    while let Some(def) = todo.pop() {
+        if out.iter().any(|d| std::ptr::eq(*d, def)) {
+            continue;
+        }
+        out.push(def);
+        for f in def.fields {
+            if let schema::Ty::Struct(inner) = f.ty {
+                todo.push(inner);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn field_names_differ_even_ignoring_case() {
+    // The check pass counts the fields it matched by exact name; Go's case-insensitive
+    // fallback could only match a key to another field if two names differed in case alone.
+    let structs = all_structs();
+    assert!(structs.len() > 50, "{}", structs.len());
+    for def in structs {
+        for (i, a) in def.fields.iter().enumerate() {
+            for b in &def.fields[i + 1..] {
+                assert!(
+                    !a.name.eq_ignore_ascii_case(b.name),
+                    "{}: {} and {}",
+                    def.name,
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+}
