@@ -14,9 +14,9 @@
 //! the request, as Istio does for pods created by controllers.
 
 pub mod envs;
+mod huge;
 pub mod review;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -26,7 +26,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use serde_json::Value;
-use tokio::sync::Semaphore;
 use tracing::field::Empty;
 use tracing::Instrument;
 
@@ -41,14 +40,6 @@ pub const MAX_BODY_BYTES: usize = 7 * 1024 * 1024;
 
 /// Bodies up to this size are injected on the async worker itself; see [`run_review`].
 pub const INLINE_BODY_BYTES: usize = 256 * 1024;
-
-/// Reviews of larger bodies running at once: one per core. Each holds several copies of a
-/// big pod (the parsed review, the typed pod) on its own blocking thread, whose allocator
-/// arena keeps its peak; unbounded, a burst of huge pods multiplied both (peak RSS).
-static HUGE_REVIEWS: std::sync::LazyLock<Arc<Semaphore>> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    Arc::new(Semaphore::new(cores))
-});
 
 /// The webhook's routes: `/inject`, `/inject/` and Istio's `/inject/k1/v1/...` forms.
 pub fn router(state: AppState) -> Router {
@@ -169,10 +160,9 @@ async fn handle(state: &AppState, request: Request) -> Response {
 }
 
 /// Runs `review` inline on the async worker for bodies up to [`INLINE_BODY_BYTES`] (a
-/// thread hand-off costs more than injecting an ordinary pod), on the blocking pool for
-/// larger ones so one huge pod cannot stall the connections this worker serves, at most
-/// [`HUGE_REVIEWS`] of them at once (the others wait their turn, body read). A panic in
-/// the core is caught either way and becomes `Err`.
+/// thread hand-off costs more than injecting an ordinary pod), on threads of their own for
+/// larger ones (module `huge`, one per core) so one huge pod cannot stall the connections
+/// this worker serves. A panic in the core is caught either way and becomes `Err`.
 async fn run_review(
     state: &AppState,
     path: &str,
@@ -182,18 +172,7 @@ async fn run_review(
         let run = std::panic::AssertUnwindSafe(|| review(state, path, &bytes));
         return std::panic::catch_unwind(run).map_err(|p| panic_text(p.as_ref()));
     }
-    let (worker_state, path, span) = (state.clone(), path.to_string(), tracing::Span::current());
-    // The permit moves into the task, so a client giving up does not free it early.
-    let permit = Arc::clone(&HUGE_REVIEWS)
-        .acquire_owned()
-        .await
-        .map_err(|e| e.to_string())?;
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        span.in_scope(|| review(&worker_state, &path, &bytes))
-    })
-    .await
-    .map_err(|e| e.to_string())
+    huge::run(state, path, bytes).await
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
