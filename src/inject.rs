@@ -9,6 +9,7 @@
 //! diff) and, for first injections with the built-in `sidecar` template, module `fast`, which
 //! emits the operations directly; `fast::fallback_reason` routes between them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
@@ -122,32 +123,22 @@ pub fn mutate_routed(
     // Istio diffs against `json.Marshal` of the pod it decoded: Go's encoding of the JSON we
     // were sent, not of our typed copy (which can't tell a `null` list from an empty one, so
     // `"containers": null` would get an `add /spec/containers/0` the API server can't apply).
-    let mut original = pod.clone();
-    let meta = original.as_object_mut().map(|o| {
-        let m = o.entry("metadata").or_insert(Value::Null);
-        if m.is_null() {
-            *m = Value::Object(serde_json::Map::new());
-        }
-        m
-    });
-    if let Some(meta) = meta.and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
-        if meta
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
-            meta.insert("namespace".into(), Value::from(req.namespace));
-        }
-    }
-    crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
-    let why = match fast::fallback_reason(snap, &typed, &original, pod, &target) {
+    // An API server sends exactly that encoding; checking so reads the pod once, where
+    // copying and normalising it cost a fifth of an admission.
+    let sent_is_encoding =
+        fill_ins_change_nothing(pod, req.namespace) && crate::goenc::is_pod_encoding(pod);
+    let original: Cow<'_, Value> = if sent_is_encoding {
+        Cow::Borrowed(pod)
+    } else {
+        Cow::Owned(go_encoding_of(pod, req.namespace)?)
+    };
+    let original = original.as_ref();
+    let why = match fast::fallback_reason(snap, &typed, original, sent_is_encoding, &target) {
         _ if !allow_fast => Fallback::Forced,
         Some(why) => why,
-        None => match fast::plan(snap, &typed, &original, &target)? {
+        None => match fast::plan(snap, &typed, original, &target)? {
             Ok(plan) => {
-                let patch = fast::finish(snap, typed, &original, plan, &target)?;
+                let patch = fast::finish(snap, typed, original, plan, &target)?;
                 return Ok((Outcome::Injected { decision, patch }, Some(Route::Fast)));
             }
             Err(why) => why,
@@ -166,21 +157,60 @@ pub fn mutate_routed(
         decision.reasons.push(decision::Reason::AlreadyInjected);
         return Ok((Outcome::Skipped(decision), None));
     }
-    let mut patch = json_patch::diff(&original, &injected);
+    let mut patch = json_patch::diff(original, &injected);
     // The API server applies the patch to the object it sent us. Its encoding has every field
     // Go's has, so Istio's patch (against Go's encoding) applies; a hand-made review may lack
     // some (`spec: {}` has no `containers: null`), and then we patch from the pod as sent.
     // A pod that is its own Go encoding (what an API server sends) needs no trial: the patch
-    // was computed against an equal tree. Comparing costs a walk; the trial cost a deep copy.
-    // The router already compared the two when that was why the fast path was not taken.
-    let not_go_encoded = matches!(why, Fallback::NotGoEncoded) || original != *pod;
-    if not_go_encoded && !applies(pod, &patch) {
+    // was computed against an equal tree.
+    if !sent_is_encoding && !applies(pod, &patch) {
         patch = json_patch::diff(pod, &injected);
     }
     Ok((
         Outcome::Injected { decision, patch },
         Some(Route::General(why)),
     ))
+}
+
+/// Whether the two edits [`go_encoding_of`] makes before normalising (drop `managedFields`,
+/// fill in the request's namespace) leave `pod` as it is.
+fn fill_ins_change_nothing(pod: &Value, namespace: &str) -> bool {
+    let Some(meta) = pod.get("metadata").and_then(Value::as_object) else {
+        return false;
+    };
+    !meta.contains_key("managedFields")
+        && match meta.get("namespace") {
+            Some(Value::String(ns)) => !ns.is_empty(),
+            // An empty namespace filled in is omitted again by Go's encoding.
+            None => namespace.is_empty(),
+            Some(_) => false,
+        }
+}
+
+/// The pod Istio's patch is computed against: the pod as sent, without `managedFields`, with
+/// the request's namespace when it has none, in Go's encoding.
+fn go_encoding_of(pod: &Value, namespace: &str) -> Result<Value, PodError> {
+    let mut original = pod.clone();
+    let meta = original.as_object_mut().map(|o| {
+        let m = o.entry("metadata").or_insert(Value::Null);
+        if m.is_null() {
+            *m = Value::Object(serde_json::Map::new());
+        }
+        m
+    });
+    if let Some(meta) = meta.and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+        if meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+        {
+            meta.insert("namespace".into(), Value::from(namespace));
+        }
+    }
+    crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
+    Ok(original)
 }
 
 fn applies(pod: &Value, patch: &json_patch::Patch) -> bool {

@@ -190,6 +190,29 @@ enum FastPath {
     Value(Amount),
 }
 
+/// Whether `q` is already what Go's `Quantity.String()` prints for it (`canonicalize(q) == q`),
+/// without allocating in the common case (Go's fast path prints the input back verbatim).
+pub fn is_canonical(q: &str) -> bool {
+    if q.is_empty() {
+        return false;
+    }
+    if q == "0" {
+        return true;
+    }
+    let Ok(scanned) = scan(q) else {
+        return false;
+    };
+    let Some((base, exponent, format)) = interpret(scanned.suffix) else {
+        return false;
+    };
+    let rendered = match fast_path(&scanned, base, exponent, format) {
+        Some(FastPath::Verbatim) => return true,
+        Some(FastPath::Value(amount)) => render(amount),
+        None => slow_path(&scanned, base, exponent, format).and_then(render),
+    };
+    rendered.is_ok_and(|r| r == q)
+}
+
 /// Go's int64 fast path; `None` where Go falls through to its arbitrary-precision path.
 fn fast_path(s: &Scanned<'_>, base: u32, exponent: i32, format: Format) -> Option<FastPath> {
     let digits = s.num.len() + s.denom.len();

@@ -17,6 +17,7 @@
 //! `apps/v1` Deployments (their extra fields, e.g. `rollbackTo`, are dropped, as Istio drops
 //! them) and a `batch/v1beta1` CronJob as a `batch/v1` one. Other kinds are left untouched.
 
+mod check;
 mod order;
 mod scalars;
 mod schema;
@@ -109,6 +110,14 @@ fn normalize_at(obj: &mut Value, path: &Path<'_>) -> Result<(), GoEncError> {
 /// The same for a bare Pod (the webhook path), whatever its `kind` says.
 pub fn normalize_pod(pod: &mut Value) -> Result<(), GoEncError> {
     normalize_as(pod, &table::POD)
+}
+
+/// Whether `pod` is already its own Go encoding as a Pod: `normalize_pod` on a copy would
+/// succeed and give a value equal to it (`serde_json` equality: key order aside). Reads the
+/// pod without copying it; `false` also where normalising would fail.
+pub fn is_pod_encoding(pod: &Value) -> bool {
+    pod.as_object()
+        .is_some_and(|map| check::is_normal_struct(map, &table::POD))
 }
 
 /// The same for a pod template's `{metadata, spec}` (`PodTemplateSpec`).

@@ -122,6 +122,25 @@ pub(crate) fn go_int(n: &Number, bits: u32) -> Option<i64> {
 /// Parses RFC 3339 as Go's `time.Parse(time.RFC3339, …)` fast path does and prints the
 /// instant as `metav1.Time` does: UTC, whole seconds. `None` when Go would refuse it.
 pub(crate) fn normalize_time(s: &str) -> Option<String> {
+    let secs = parse_time(s)?;
+    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    Some(format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    ))
+}
+
+/// Whether `normalize_time(s)` is `s` itself, without allocating: whole seconds in UTC
+/// (`…:SSZ`, 20 bytes) that Go parses. Its fields are then printed back digit for digit.
+pub(crate) fn is_normal_time(s: &str) -> bool {
+    s.len() == 20 && s.as_bytes().get(19) == Some(&b'Z') && parse_time(s).is_some()
+}
+
+/// Seconds since the epoch of an RFC 3339 time, as Go's `time.Parse` fast path reads it.
+fn parse_time(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 19 || !s.is_ascii() {
         return None;
@@ -178,15 +197,7 @@ pub(crate) fn normalize_time(s: &str) -> Option<String> {
             off
         }
     };
-    let secs = days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec - offset;
-    let (days, tod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        tod / 3600,
-        tod / 60 % 60,
-        tod % 60
-    ))
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec - offset)
 }
 
 fn days_in_month(year: i64, month: i64) -> i64 {
@@ -283,7 +294,10 @@ mod tests {
     #[case("2024-01-02 03:04:05Z", None)]
     #[case("2024-01-02T03:04:05", None)]
     #[case("yesterday", None)]
+    #[case("0001-01-01T00:00:00Z", Some("0001-01-01T00:00:00Z"))]
+    #[case("2024-01-02T03:04:05+00:00", Some("2024-01-02T03:04:05Z"))]
     fn times(#[case] input: &str, #[case] expected: Option<&str>) {
         assert_eq!(normalize_time(input).as_deref(), expected);
+        assert_eq!(is_normal_time(input), expected == Some(input), "{input}");
     }
 }

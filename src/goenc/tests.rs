@@ -408,3 +408,192 @@ fn pod_and_template_entry_points() {
         "(root): cannot decode a JSON array into Go Pod"
     );
 }
+
+/// `is_pod_encoding` answers what copying, normalising and comparing answers.
+fn assert_check_agrees(v: &Value) {
+    let mut copy = v.clone();
+    let by_copy = normalize_pod(&mut copy).is_ok() && copy == *v;
+    assert_eq!(is_pod_encoding(v), by_copy, "disagree on {v}");
+}
+
+/// Values that each rule of the walk treats differently.
+const PERTURBATIONS: &str = r#"[null, [], {}, 0, 5, 5.0, -1, 1.5, 1099511627776, 18446744073709551615,
+  "", "x", "0", "100m", "1000m", " 1", "1.0", "2024-01-02T03:04:05Z", "2024-01-02T03:04:05+01:00",
+  true, false, ["x"], [null], [{}], {"a": "1"}, {"b": 1}, {"name": "n"}]"#;
+
+/// Every single-point change of `v`: each value replaced by each perturbation, each key
+/// removed, renamed to another case, an unknown key added to each object.
+fn mutations(v: &Value, extra: &[Value]) -> Vec<Value> {
+    fn at(v: &Value, path: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        out.push(path.clone());
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    path.push(k.clone());
+                    at(c, path, out);
+                    path.pop();
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    path.push(i.to_string());
+                    at(c, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    at(v, &mut Vec::new(), &mut paths);
+    let mut out = Vec::new();
+    for path in paths {
+        let pointer: String = path.iter().map(|p| format!("/{p}")).collect();
+        for new in extra {
+            let mut m = v.clone();
+            *m.pointer_mut(&pointer).unwrap() = new.clone();
+            out.push(m);
+        }
+        let mut m = v.clone();
+        if let Some(obj) = m.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+            obj.insert("unknownField".into(), json!(1));
+            out.push(m);
+        }
+        let Some((last, parent)) = path.split_last() else {
+            continue;
+        };
+        let parent: String = parent.iter().map(|p| format!("/{p}")).collect();
+        let mut m = v.clone();
+        if let Some(obj) = m.pointer_mut(&parent).and_then(Value::as_object_mut) {
+            let value = obj.shift_remove(last.as_str()).unwrap();
+            out.push(m.clone());
+            let upper = last.to_uppercase();
+            if upper != *last {
+                m.pointer_mut(&parent)
+                    .and_then(Value::as_object_mut)
+                    .unwrap()
+                    .insert(upper, value);
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn check_only_pass_agrees_with_normalising_a_copy() {
+    let extra: Vec<Value> = serde_json::from_str(PERTURBATIONS).unwrap();
+    let pods = [
+        yaml(&format!("metadata: {{name: p}}\nspec:{HELLO_POD_SPEC_IN}")),
+        yaml(
+            "metadata: {name: p, namespace: ns, creationTimestamp: '2024-01-02T03:04:05Z',
+  labels: {app: a}, annotations: {x: y}, ownerReferences: [{apiVersion: v1, kind: K, name: n, uid: u, controller: true}]}
+spec:
+  overhead: {cpu: 250m}
+  securityContext: {runAsUser: 0, fsGroup: 2000}
+  terminationGracePeriodSeconds: 30
+  containers:
+  - name: c
+    image: i
+    args: [a]
+    ports: [{containerPort: 80, protocol: TCP}]
+    env: [{name: A, value: v}, {name: B, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '1m'}}}]
+    resources: {limits: {cpu: 500m, memory: 1Gi}, requests: {cpu: '1'}}
+    readinessProbe: {httpGet: {port: http, path: /}, periodSeconds: 10}
+    livenessProbe: {tcpSocket: {port: 8080}}
+    securityContext: {privileged: false}
+  volumes:
+  - {name: v, emptyDir: {sizeLimit: 1Gi}}
+  - {name: w, projected: {sources: [{serviceAccountToken: {path: t, expirationSeconds: 3600}}]}}
+status: {phase: Pending}",
+        ),
+        json!({"metadata": {"managedFields": [{"manager": "m", "fieldsV1": {"f:a": {}},
+                 "time": "2024-01-02T03:04:05Z"}], "deletionTimestamp": null},
+               "spec": {"containers": null}}),
+        json!({"kind": "Pod", "metadata": {"labels": {"version": 1.0}, "Name": "p"}}),
+    ];
+    let mut checked = 0;
+    for pod in pods {
+        let mut normal = pod.clone();
+        normalize_pod(&mut normal).unwrap();
+        assert!(is_pod_encoding(&normal), "{normal}");
+        for v in [&pod, &normal] {
+            assert_check_agrees(v);
+            for m in mutations(v, &extra) {
+                assert_check_agrees(&m);
+                checked += 1;
+            }
+        }
+    }
+    for v in [json!(null), json!([]), json!("pod"), json!({})] {
+        assert_check_agrees(&v);
+    }
+    assert!(checked > 5_000, "only {checked} mutations");
+}
+
+#[test]
+fn check_only_pass_ignores_key_order_as_equality_does() {
+    let mut pod = json!({"spec": {"containers": [{"name": "c", "image": "i"}]}});
+    normalize_pod(&mut pod).unwrap();
+    let reordered: Value = serde_json::from_str(
+        r#"{"status": {}, "spec": {"containers": [{"resources": {}, "image": "i", "name": "c"}]}, "metadata": {}}"#,
+    )
+    .unwrap();
+    assert_eq!(reordered, pod);
+    assert!(is_pod_encoding(&reordered));
+}
+
+/// Every struct reachable from the kinds we decode.
+fn all_structs() -> Vec<&'static schema::Struct> {
+    let kinds = [
+        "Pod",
+        "ReplicationController",
+        "Deployment",
+        "DaemonSet",
+        "ReplicaSet",
+        "StatefulSet",
+        "Job",
+        "CronJob",
+        "DeploymentConfig",
+        "List",
+    ];
+    let mut todo: Vec<&'static schema::Struct> = kinds
+        .into_iter()
+        .filter_map(kind_struct)
+        .chain([&table::CONTAINER, &table::POD_TEMPLATE_SPEC])
+        .collect();
+    let mut out: Vec<&'static schema::Struct> = Vec::new();
+    while let Some(def) = todo.pop() {
+        if out.iter().any(|d| std::ptr::eq(*d, def)) {
+            continue;
+        }
+        out.push(def);
+        for f in def.fields {
+            if let schema::Ty::Struct(inner) = f.ty {
+                todo.push(inner);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn field_names_differ_even_ignoring_case() {
+    // The check pass counts the fields it matched by exact name; Go's case-insensitive
+    // fallback could only match a key to another field if two names differed in case alone.
+    let structs = all_structs();
+    assert!(structs.len() > 50, "{}", structs.len());
+    for def in structs {
+        for (i, a) in def.fields.iter().enumerate() {
+            for b in &def.fields[i + 1..] {
+                assert!(
+                    !a.name.eq_ignore_ascii_case(b.name),
+                    "{}: {} and {}",
+                    def.name,
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+}

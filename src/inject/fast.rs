@@ -86,11 +86,12 @@ const LISTS: [&str; 4] = [
 
 /// The routing predicate, on what is known before rendering. `None`: the fast path applies
 /// (it may still fall back on what the rendered overlay shows, see [`plan`]).
+/// `sent_is_encoding`: the pod as sent is its own Go encoding, `original`.
 pub fn fallback_reason(
     snap: &Snapshot,
     pod: &Pod,
     original: &Value,
-    sent: &Value,
+    sent_is_encoding: bool,
     target: &Target,
 ) -> Option<Fallback> {
     if target.kube_inject {
@@ -123,8 +124,7 @@ pub fn fallback_reason(
     if templates != ["sidecar"] || !crate::render::templates::is_built_in(snap, "sidecar") {
         return Some(Fallback::Templates(templates));
     }
-    // Last: the comparison walks the whole pod.
-    if original != sent {
+    if !sent_is_encoding {
         return Some(Fallback::NotGoEncoded);
     }
     None

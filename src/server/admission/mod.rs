@@ -14,6 +14,7 @@
 //! the request, as Istio does for pods created by controllers.
 
 pub mod envs;
+mod huge;
 pub mod review;
 
 use std::time::Instant;
@@ -159,9 +160,9 @@ async fn handle(state: &AppState, request: Request) -> Response {
 }
 
 /// Runs `review` inline on the async worker for bodies up to [`INLINE_BODY_BYTES`] (a
-/// thread hand-off costs more than injecting an ordinary pod), on the blocking pool for
-/// larger ones so one huge pod cannot stall the connections this worker serves. A panic in
-/// the core is caught either way and becomes `Err`.
+/// thread hand-off costs more than injecting an ordinary pod), on threads of their own for
+/// larger ones (module `huge`, one per core) so one huge pod cannot stall the connections
+/// this worker serves. A panic in the core is caught either way and becomes `Err`.
 async fn run_review(
     state: &AppState,
     path: &str,
@@ -171,10 +172,7 @@ async fn run_review(
         let run = std::panic::AssertUnwindSafe(|| review(state, path, &bytes));
         return std::panic::catch_unwind(run).map_err(|p| panic_text(p.as_ref()));
     }
-    let (worker_state, path, span) = (state.clone(), path.to_string(), tracing::Span::current());
-    tokio::task::spawn_blocking(move || span.in_scope(|| review(&worker_state, &path, &bytes)))
-        .await
-        .map_err(|e| e.to_string())
+    huge::run(state, path, bytes).await
 }
 
 fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
