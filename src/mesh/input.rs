@@ -85,7 +85,7 @@ pub(crate) fn deserialize_at<T: DeserializeOwned>(
     origin: &Origin,
     prefix: &str,
 ) -> Result<T, MeshError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(super::strict::Strict(&value)).map_err(|e| {
         let path = e.path().to_string();
         let field = match (prefix.is_empty(), path == ".") {
             (true, true) => "(top level)".to_owned(),

@@ -466,3 +466,44 @@ fn annotation_is_validated_over_istio_defaults_not_the_mesh() {
     );
     assert_eq!(applied.default_config.concurrency, Some(2));
 }
+
+/// `jsonpb`'s leniency and strictness on `proxy.istio.io/config`, as Istio's annotation check
+/// meets them (the cases of the deleted second checker; Go's texts are ours here).
+#[rstest]
+#[case("concurrency: 2.0")]
+#[case("concurrency: \" 2 \"")]
+#[case("holdApplicationUntilProxyStarts: yes")]
+#[case("tracing: {sampling: \"1.5\"}")]
+#[case("tracing: {sampling: NaN}")]
+#[case("proxyMetadata: {A: b, C: null}")]
+#[case("extraStatTags: [a, b]")]
+#[case("image: {imageType: distroless}")]
+#[case("proxyAdminPort: \"15001\"\nconfig_path: /x\nunknownField: 1\nmeshId: null")]
+#[case("controlPlaneAuthPolicy: NONE\ndrainDuration: 1m\ninterceptionMode: 1")]
+fn annotation_reads_as_jsonpb_reads(#[case] value: &str) {
+    ProxyConfigAnnotation::parse(value).unwrap_or_else(|e| panic!("{value}: {e}"));
+}
+
+#[rstest]
+#[case("concurrency: 2.5")]
+#[case("concurrency: abc")]
+#[case("concurrency: \"05\"")]
+#[case("proxyAdminPort: 4294967296")]
+#[case("fileFlushMinSizeKb: -1")]
+#[case("configPath: 5")]
+#[case("holdApplicationUntilProxyStarts: \"maybe\"")]
+#[case("controlPlaneAuthPolicy: STRICT")]
+#[case("drainDuration: 5")]
+#[case("drainDuration: 5x")]
+#[case("tracing: []")]
+#[case("proxyMetadata: [a]")]
+#[case("extraStatTags: a")]
+#[case("tracing: {zipkin: {address: 1}}")]
+#[case("just a string")]
+fn annotation_refused_where_jsonpb_refuses(#[case] value: &str) {
+    let e = ProxyConfigAnnotation::parse(value).expect_err(value);
+    assert!(
+        !matches!(e, MeshError::Invalid { .. }),
+        "{value}: a read error, not a rule: {e}"
+    );
+}

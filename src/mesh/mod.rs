@@ -33,6 +33,7 @@ mod providers;
 mod proxy;
 mod proxy_tracing;
 mod proxy_types;
+mod strict;
 mod validate;
 
 pub use config::{InboundTrafficPolicy, InboundTrafficPolicyMode, MeshConfig};

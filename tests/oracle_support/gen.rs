@@ -92,6 +92,7 @@ fn annotation_values(name: &str) -> &'static [&'static str] {
             "tracingServiceName: CANONICAL_NAME_ONLY\nserviceCluster: x",
             "proxyHeaders:\n  requestId:\n    disabled: true",
             "concurrency: many",
+            "tracing: []",
         ],
         "sidecar.istio.io/proxyCPU" | "sidecar.istio.io/proxyCPULimit" => {
             &["100m", "2", "2000m", "bogus", ""]
