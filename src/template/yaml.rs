@@ -8,7 +8,7 @@ pub(crate) fn to_yaml(v: &Value<'_>) -> Result<String, String> {
     Ok(emit(&node(v, 0)?))
 }
 
-fn node(v: &Value<'_>, depth: usize) -> Result<Node, String> {
+fn node(v: &Value<'_>, depth: usize) -> Result<Node<'static>, String> {
     if depth > MAX_DEPTH {
         return Err(too_deep());
     }
@@ -17,7 +17,7 @@ fn node(v: &Value<'_>, depth: usize) -> Result<Node, String> {
         Value::Bool(b) => Node::Bool(*b),
         Value::Int(i) => Node::Int(i.to_string()),
         Value::Float(f) => Node::number(*f)?,
-        Value::Str(s) => Node::Str(s.to_string()),
+        Value::Str(s) => Node::Str(s.to_string().into()),
         _ if v.is_list() => Node::Seq(
             v.list_items()
                 .unwrap_or_default()
@@ -28,8 +28,8 @@ fn node(v: &Value<'_>, depth: usize) -> Result<Node, String> {
         _ => Node::Map(
             v.map_entries()
                 .unwrap_or_default()
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), node(v, depth + 1)?)))
+                .into_iter()
+                .map(|(k, v)| Ok((k.into(), node(&v, depth + 1)?)))
                 .collect::<Result<_, String>>()?,
         ),
     })

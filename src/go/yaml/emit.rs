@@ -16,29 +16,32 @@
 //! into other text. We always escape them in double quotes, so every string reads back as it
 //! was.
 
+use std::borrow::Cow;
+
 use super::style::{is_base60_float, key_cmp, resolves_to_str};
 use super::MAX_DEPTH;
 use crate::go::float::{go_float, json_float};
 
-/// A value as go-yaml sees it after the JSON round trip.
+/// A value as go-yaml sees it after the JSON round trip. Strings are borrowed from the value
+/// printed where it has them, so printing a pod copies none of its text.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub enum Node<'a> {
     Null,
     Bool(bool),
     /// Integer text.
     Int(String),
     Float(f64),
-    Str(String),
-    Seq(Vec<Node>),
+    Str(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
     /// Entries in any order: `emit` sorts them as go-yaml does.
-    Map(Vec<(String, Node)>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-impl Node {
+impl Node<'_> {
     /// The node for a JSON number, as go-yaml reads Go's JSON text back: integral text within
     /// 64 bits is an int, anything else a float. Errors for NaN and infinities, which Go's
     /// JSON encoder refuses.
-    pub fn number(f: f64) -> Result<Node, String> {
+    pub fn number(f: f64) -> Result<Node<'static>, String> {
         let text =
             json_float(f).ok_or_else(|| format!("json: unsupported value: {}", go_float(f)))?;
         let integral = !text.contains(['.', 'e']);
@@ -51,12 +54,12 @@ impl Node {
     }
 
     /// A JSON value (serde's) as a node; errors when it nests deeper than `MAX_DEPTH`.
-    pub fn from_json(v: &serde_json::Value) -> Result<Node, String> {
+    pub fn from_json(v: &serde_json::Value) -> Result<Node<'_>, String> {
         from_json(v, 0)
     }
 }
 
-fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node, String> {
+fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node<'_>, String> {
     use serde_json::Value as J;
     if depth > MAX_DEPTH {
         return Err(format!("value nests deeper than {MAX_DEPTH} levels"));
@@ -66,7 +69,7 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node, String> {
         J::Bool(b) => Node::Bool(*b),
         J::Number(n) if n.is_i64() || n.is_u64() => Node::Int(n.to_string()),
         J::Number(n) => Node::number(n.as_f64().unwrap_or(f64::NAN))?,
-        J::String(s) => Node::Str(s.clone()),
+        J::String(s) => Node::Str(Cow::Borrowed(s)),
         J::Array(items) => Node::Seq(
             items
                 .iter()
@@ -75,19 +78,20 @@ fn from_json(v: &serde_json::Value, depth: usize) -> Result<Node, String> {
         ),
         J::Object(m) => Node::Map(
             m.iter()
-                .map(|(k, v)| Ok((k.clone(), from_json(v, depth + 1)?)))
+                .map(|(k, v)| Ok((Cow::Borrowed(k.as_str()), from_json(v, depth + 1)?)))
                 .collect::<Result<_, String>>()?,
         ),
     })
 }
 
 /// Prints one document (no `---`), ending with a newline.
-pub fn emit(node: &Node) -> String {
+pub fn emit(node: &Node<'_>) -> String {
     let mut e = Emitter {
         out: String::new(),
         column: 0,
         whitespace: true,
         indention: true,
+        chars: Vec::new(),
     };
     e.value(node, -1, false);
     if e.column != 0 {
@@ -173,8 +177,7 @@ fn pairs(chars: &[char]) -> impl Iterator<Item = (char, char)> + '_ {
     chars.iter().copied().zip(chars.iter().copied().skip(1))
 }
 
-fn analyze(s: &str) -> Analysis {
-    let chars: Vec<char> = s.chars().collect();
+fn analyze(s: &str, chars: &[char]) -> Analysis {
     let (Some(&lead), Some(&trail)) = (chars.first(), chars.last()) else {
         return Analysis {
             multiline: false,
@@ -186,14 +189,14 @@ fn analyze(s: &str) -> Analysis {
     let special = chars.iter().any(|&c| !yaml_printable(c) || c == '\t');
     let breaks = chars.iter().any(|&c| is_break(c));
     // A space right after a line break, or right before one.
-    let break_space = pairs(&chars).any(|(a, b)| is_break(a) && b == ' ');
-    let space_break = pairs(&chars).any(|(a, b)| a == ' ' && is_break(b));
+    let break_space = pairs(chars).any(|(a, b)| is_break(a) && b == ' ');
+    let space_break = pairs(chars).any(|(a, b)| a == ' ' && is_break(b));
     let edge_ws = lead == ' ' || is_break(lead) || trail == ' ' || is_break(trail);
     Analysis {
         multiline: breaks,
         block_plain: !(edge_ws
             || breaks
-            || has_block_indicator(s, &chars)
+            || has_block_indicator(s, chars)
             || break_space
             || space_break
             || special),
@@ -207,7 +210,7 @@ fn is_simple_key(k: &str) -> bool {
     k.len() <= 128 && !k.chars().any(is_break)
 }
 
-fn choose_style(s: &str, simple_key: bool) -> Style {
+fn choose_style(s: &str, chars: &[char], simple_key: bool) -> Style {
     // Our one departure from go-yaml (see the module doc): breaks other than `\n` are escaped.
     if s.chars().any(|c| is_break(c) && c != '\n') {
         return Style::Double;
@@ -219,7 +222,7 @@ fn choose_style(s: &str, simple_key: bool) -> Style {
     } else {
         Style::Double
     };
-    let a = analyze(s);
+    let a = analyze(s, chars);
     if simple_key && a.multiline {
         style = Style::Double;
     }
@@ -240,6 +243,9 @@ struct Emitter {
     column: usize,
     whitespace: bool,
     indention: bool,
+    /// The scalar being written, as characters (go-yaml looks ahead and behind); reused so a
+    /// document costs one buffer, not one per scalar.
+    chars: Vec<char>,
 }
 
 impl Emitter {
@@ -273,13 +279,13 @@ impl Emitter {
     }
 
     /// Emits a node whose parent block is at `parent` (-1 at the root).
-    fn value(&mut self, y: &Node, parent: isize, mapping_context: bool) {
+    fn value(&mut self, y: &Node<'_>, parent: isize, mapping_context: bool) {
         let child = if parent < 0 { 0 } else { parent as usize + 2 };
         match y {
             Node::Map(entries) if entries.is_empty() => self.indicator("{}", true, false, false),
             Node::Seq(items) if items.is_empty() => self.indicator("[]", true, false, false),
             Node::Map(entries) => {
-                let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
+                let mut sorted: Vec<&(Cow<'_, str>, Node<'_>)> = entries.iter().collect();
                 sorted.sort_by(|a, b| key_cmp(&a.0, &b.0));
                 for (k, v) in sorted {
                     self.write_indent(child);
@@ -329,20 +335,32 @@ impl Emitter {
         }
     }
 
+    /// Runs `f` with `s` as characters, in the reused buffer.
+    fn with_chars(&mut self, s: &str, f: impl FnOnce(&mut Self, &[char])) {
+        let mut chars = std::mem::take(&mut self.chars);
+        chars.clear();
+        chars.extend(s.chars());
+        f(self, &chars);
+        self.chars = chars;
+    }
+
     fn scalar_str(&mut self, s: &str, indent: usize, simple_key: bool) {
-        match choose_style(s, simple_key) {
-            Style::Plain => self.plain(s, indent, !simple_key),
-            Style::Single => self.single(s, indent, !simple_key),
-            Style::Double => self.double(s, indent, !simple_key),
-            Style::Literal => self.literal(s, indent),
-        }
+        self.with_chars(s, |e, chars| match choose_style(s, chars, simple_key) {
+            Style::Plain => e.plain_chars(chars, indent, !simple_key),
+            Style::Single => e.single(chars, indent, !simple_key),
+            Style::Double => e.double(chars, indent, !simple_key),
+            Style::Literal => e.literal(chars, indent),
+        });
     }
 
     fn plain(&mut self, s: &str, indent: usize, allow_breaks: bool) {
-        if !s.is_empty() && !self.whitespace {
+        self.with_chars(s, |e, chars| e.plain_chars(chars, indent, allow_breaks));
+    }
+
+    fn plain_chars(&mut self, chars: &[char], indent: usize, allow_breaks: bool) {
+        if !chars.is_empty() && !self.whitespace {
             self.put(' ');
         }
-        let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
@@ -359,15 +377,14 @@ impl Emitter {
                 spaces = false;
             }
         }
-        if !s.is_empty() {
+        if !chars.is_empty() {
             self.whitespace = false;
         }
         self.indention = false;
     }
 
-    fn single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+    fn single(&mut self, chars: &[char], indent: usize, allow_breaks: bool) {
         self.indicator("'", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
         let (mut spaces, mut breaks) = (false, false);
         for (i, &c) in chars.iter().enumerate() {
             if c == ' ' {
@@ -401,9 +418,8 @@ impl Emitter {
         self.indicator("'", false, false, false);
     }
 
-    fn double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+    fn double(&mut self, chars: &[char], indent: usize, allow_breaks: bool) {
         self.indicator("\"", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
             if !yaml_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
@@ -454,13 +470,12 @@ impl Emitter {
         self.indicator("\"", false, false, false);
     }
 
-    fn literal(&mut self, s: &str, indent: usize) {
+    fn literal(&mut self, chars: &[char], indent: usize) {
         self.indicator("|", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
         if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
             self.indicator("2", false, false, false);
         }
-        let chomp = match chars.as_slice() {
+        let chomp = match chars {
             [] => Some("-"),
             [.., last] if !is_break(*last) => Some("-"),
             [_] => Some("+"),
@@ -474,7 +489,7 @@ impl Emitter {
         self.indention = true;
         self.whitespace = true;
         let mut breaks = true;
-        for &c in &chars {
+        for &c in chars {
             if is_break(c) {
                 self.put('\n');
                 self.indention = true;

@@ -255,9 +255,20 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
 /// go-yaml v2 `keyList.Less` for string keys: digit runs compare numerically,
 /// letters sort after other characters.
 pub(crate) fn key_less(a: &str, b: &str) -> bool {
+    // Keys are nearly always ASCII: compare their bytes, which are their characters, without
+    // collecting them (the sort compares each key many times).
+    if a.is_ascii() && b.is_ascii() {
+        return key_less_units(a.as_bytes(), b.as_bytes());
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
-    for (i, (&ca, &cb)) in ar.iter().zip(&br).enumerate() {
+    key_less_units(&ar, &br)
+}
+
+/// `key_less` over characters (`char`, or the bytes of an ASCII string).
+fn key_less_units<C: Copy + Into<char>>(ar: &[C], br: &[C]) -> bool {
+    for (i, (&ca, &cb)) in ar.iter().zip(br).enumerate() {
+        let (ca, cb): (char, char) = (ca.into(), cb.into());
         if ca == cb {
             continue;
         }
@@ -273,14 +284,18 @@ pub(crate) fn key_less(a: &str, b: &str) -> bool {
         if ca == '0' || cb == '0' {
             // A zero inside a digit run that began with a non-zero digit.
             let before = ar.get(..i).unwrap_or_default();
-            let mut run = before.iter().rev().take_while(|c| c.is_ascii_digit());
-            if run.any(|c| *c != '0') {
+            let mut run = before
+                .iter()
+                .rev()
+                .map(|&c| c.into())
+                .take_while(char::is_ascii_digit);
+            if run.any(|c| c != '0') {
                 an = 1;
                 bn = 1;
             }
         }
-        let (an, ai) = digit_run(&ar, i, an);
-        let (bn, bi) = digit_run(&br, i, bn);
+        let (an, ai) = digit_run(ar, i, an);
+        let (bn, bi) = digit_run(br, i, bn);
         if an != bn {
             return an < bn;
         }
@@ -294,13 +309,14 @@ pub(crate) fn key_less(a: &str, b: &str) -> bool {
 
 /// Accumulates the decimal digits from `i` onto `n` (wrapping, as Go's int
 /// does); returns the value and the index after the run.
-fn digit_run(s: &[char], i: usize, n: i64) -> (i64, usize) {
+fn digit_run<C: Copy + Into<char>>(s: &[C], i: usize, n: i64) -> (i64, usize) {
     let digits = s.get(i..).unwrap_or_default();
     let mut n = n;
     let mut len = 0;
     for d in digits
         .iter()
-        .map_while(|c| c.to_digit(10).filter(|_| c.is_ascii_digit()))
+        .map(|&c| c.into())
+        .map_while(|c: char| c.to_digit(10).filter(|_| c.is_ascii_digit()))
     {
         n = n.wrapping_mul(10).wrapping_add(i64::from(d));
         len += 1;
@@ -323,6 +339,25 @@ pub(crate) fn key_cmp(a: &str, b: &str) -> Ordering {
 mod tests {
     use super::*;
     use rstest::rstest;
+
+    /// The byte comparison of ASCII keys is the character comparison.
+    #[test]
+    fn ascii_keys_compare_as_characters() {
+        let keys = [
+            "", "a", "A", "a_", "aB", "a9", "a10", "a01", "a1b2", "0", "00", "007", "10", "9",
+            "x0y", "x00y", "x10", "b", "-", "a-1", "a.2", "Z9", "z",
+        ];
+        for a in keys {
+            for b in keys {
+                let chars = |s: &str| s.chars().collect::<Vec<char>>();
+                assert_eq!(
+                    key_less(a, b),
+                    key_less_units(&chars(a), &chars(b)),
+                    "{a:?} < {b:?}"
+                );
+            }
+        }
+    }
 
     #[rstest]
     #[case("hello", true)]
