@@ -9,8 +9,10 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
+use crate::annotations as n;
 use crate::decision::{self, Asker, Decision, Reason};
 use crate::inject::{self, InjectError, Target};
+use crate::mesh::ProxyConfigAnnotation;
 use crate::settings::Snapshot;
 use crate::workload;
 use crate::workload::{DeployMeta, TypeMeta};
@@ -318,6 +320,7 @@ fn inject_template(
     warn: &mut dyn FnMut(String),
 ) -> Result<(), String> {
     let t = template_pod(obj, paths, api_version, kind)?;
+    read_proxy_config(snap, &t.pod)?;
     let asker = Asker::KubeInject {
         namespace: &t.namespace,
     };
@@ -362,6 +365,30 @@ fn inject_template(
         inject::inject_pod(snap, &t.pod, &target).map_err(|e: InjectError| e.to_string())?;
     put_back(obj, paths, &injected);
     Ok(())
+}
+
+/// istioctl applies a pod template's `proxy.istio.io/config` before it decides (host-network
+/// pods aside), so one that does not read as a ProxyConfig refuses the document even when the
+/// pod is not injected. Istio's rules on its values are checked only when injecting.
+fn read_proxy_config(snap: &Snapshot, pod: &Pod) -> Result<(), String> {
+    let host_network = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.host_network)
+        .unwrap_or(false);
+    let annotation = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(n::PROXY_CONFIG));
+    match annotation {
+        Some(text) if !host_network => {
+            ProxyConfigAnnotation::read_over(text, snap.mesh.default_config())
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The injected pod's metadata and spec, back into the workload's template.

@@ -88,6 +88,31 @@ fn an_invalid_annotation_is_refused_with_its_name() {
     assert!(err.contains("10.0.0.0/33"), "{err}");
 }
 
+/// istioctl reads `proxy.istio.io/config` before deciding: text that does not read as a
+/// ProxyConfig refuses even an opted-out pod; a rule failure only matters when injecting, and
+/// host-network pods are skipped first.
+#[test]
+fn an_unreadable_proxy_config_is_refused_before_the_decision() {
+    let pod = |inject: &str, config: &str, host: bool| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    sidecar.istio.io/inject: \"{inject}\"\n    proxy.istio.io/config: \"{config}\"\nspec:\n  hostNetwork: {host}\n  containers: [{{name: a, image: b}}]\n"
+        )
+    };
+    let (ok, err) = inject_file(&pod("false", "tracing: []", false));
+    assert!(!ok, "{err}");
+    assert!(err.contains("proxy.istio.io/config"), "{err}");
+    assert!(err.contains("tracing"), "{err}");
+    let (ok, err) = inject_file(&pod("false", "{bad yaml: [", false));
+    assert!(!ok, "{err}");
+    // Read, but breaks a rule: only an injected pod is refused.
+    let (ok, err) = inject_file(&pod("false", "proxyAdminPort: 0", false));
+    assert!(ok, "{err}");
+    let (ok, err) = inject_file(&pod("true", "proxyAdminPort: 0", false));
+    assert!(!ok, "{err}");
+    let (ok, err) = inject_file(&pod("false", "tracing: []", true));
+    assert!(ok, "{err}");
+}
+
 #[test]
 fn a_missing_values_file_is_a_clear_error() {
     let out = bin()

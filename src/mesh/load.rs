@@ -177,6 +177,16 @@ impl ProxyConfigAnnotation {
         Ok(Self { patch, origin })
     }
 
+    /// Istio's `mesh.ApplyProxyConfig` alone: the text read as a ProxyConfig over `base`,
+    /// without Istio's rules. istioctl kube-inject runs it on every pod template it does not
+    /// skip for host networking, before deciding whether to inject, so a text that does not
+    /// read refuses even an opted-out pod.
+    pub fn read_over(value: &str, base: &ProxyConfig) -> Result<ProxyConfig, MeshError> {
+        let origin = Origin::ProxyConfigAnnotation(value.to_owned());
+        let patch = parse_object(value, &origin)?.map_or(Value::Null, Value::Object);
+        merge_proxy_config(base, &patch, &origin, "", &mut Vec::new())
+    }
+
     /// The annotation over `base` (the mesh's `defaultConfig`).
     pub fn merge_over(&self, base: &ProxyConfig) -> Result<ProxyConfig, MeshError> {
         merge_proxy_config(base, &self.patch, &self.origin, "", &mut Vec::new())
