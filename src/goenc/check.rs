@@ -16,6 +16,7 @@ use serde_json::{Map, Number, Value};
 
 use super::scalars;
 use super::schema::{Field, Omit, Shape, Struct, Ty};
+use super::walk::is_empty_scalar;
 use crate::go::quantity;
 
 /// `norm_struct`: the result holds exactly the fields Go prints, under their exact names.
@@ -82,17 +83,6 @@ fn field_kept_as_is(field: &Field, v: &Value) -> bool {
             _ => false,
         },
         Shape::Value => elem_is_normal(field.ty, v) && !(omittable && is_empty_scalar(field.ty, v)),
-    }
-}
-
-/// `walk::is_empty_scalar`, for a value already known to be normal for `ty`.
-fn is_empty_scalar(ty: Ty, v: &Value) -> bool {
-    match (ty, v) {
-        (Ty::Str, Value::String(s)) => s.is_empty(),
-        (Ty::Bool, Value::Bool(b)) => !b,
-        (Ty::I32 | Ty::I64, Value::Number(n)) => n.as_i64() == Some(0),
-        (Ty::Time, Value::Null) => true,
-        _ => false,
     }
 }
 

@@ -265,7 +265,7 @@ fn sort_keys(map: &mut Map<String, Value>) {
 /// What `omitempty` (and, for the one `omitzero` time, `omitzero`) leaves out of a plain value.
 /// Structs — Quantity, IntOrString and Time included — are never empty for `omitempty`; a zero
 /// `Time` encodes as `null`, which is what `omitzero` tests.
-fn is_empty_scalar(ty: Ty, v: &Value) -> bool {
+pub(super) fn is_empty_scalar(ty: Ty, v: &Value) -> bool {
     match (ty, v) {
         (Ty::Str, Value::String(s)) => s.is_empty(),
         (Ty::Bool, Value::Bool(b)) => !b,
