@@ -11,10 +11,12 @@
 //! `emitterc.go` closely for exactly these cases; there are no anchors, tags, comments or flow
 //! styles to handle.
 //!
-//! One deliberate difference: go-yaml writes the line breaks `\r`, U+0085, U+2028 and U+2029
-//! raw inside quoted scalars, where YAML 1.1 readers (PyYAML, and so many CI tools) fold them
-//! into other text. We always escape them in double quotes, so every string reads back as it
-//! was.
+//! Two deliberate differences, so every string reads back as it was: go-yaml writes the line
+//! breaks `\r`, U+0085, U+2028 and U+2029 raw inside quoted scalars, where YAML 1.1 readers
+//! (PyYAML, and so many CI tools) fold them into other text; we always escape them in double
+//! quotes. And go-yaml writes a mapping key `<<` plain, which every go-yaml reader (kubectl's
+//! included) then takes for a merge key and refuses; we double-quote it. Kubernetes refuses
+//! such a key anyway, so only invalid objects print differently.
 
 use std::borrow::Cow;
 
@@ -211,8 +213,9 @@ fn is_simple_key(k: &str) -> bool {
 }
 
 fn choose_style(s: &str, chars: &[char], simple_key: bool) -> Style {
-    // Our one departure from go-yaml (see the module doc): breaks other than `\n` are escaped.
-    if s.chars().any(|c| is_break(c) && c != '\n') {
+    // Our departures from go-yaml (see the module doc): breaks other than `\n` are escaped,
+    // and a key `<<` is quoted.
+    if s.chars().any(|c| is_break(c) && c != '\n') || (simple_key && s == "<<") {
         return Style::Double;
     }
     let mut style = if s.contains('\n') {
@@ -520,6 +523,8 @@ mod tests {
     #[case(json!({"b": 1, "a": {"c": [1, 2]}}), "a:\n  c:\n  - 1\n  - 2\nb: 1\n")]
     #[case(json!({"limits": {"cpu": "2000m", "memory": "1024Mi"}}), "limits:\n  cpu: 2000m\n  memory: 1024Mi\n")]
     #[case(json!({"e": {}, "l": [], "n": null, "t": true}), "e: {}\nl: []\n\"n\": null\nt: true\n")]
+    // Our departure: a key `<<` would read back as a merge key; a value `<<` is a string.
+    #[case(json!({"<<": "", "a": "<<"}), "\"<<\": \"\"\na: <<\n")]
     #[case(json!([{"a": 1, "b": [[1, 2]]}]), "- a: 1\n  b:\n  - - 1\n    - 2\n")]
     #[case(json!({"s": "true", "p": "80", "q": "", "x": "a: b", "c": "- x"}), "c: '- x'\np: \"80\"\nq: \"\"\ns: \"true\"\nx: 'a: b'\n")]
     #[case(json!({"m": "line1\nline2", "k": "end\n"}), "k: |\n  end\nm: |-\n  line1\n  line2\n")]
