@@ -161,20 +161,16 @@ pub struct ProxyConfigAnnotation {
 
 impl ProxyConfigAnnotation {
     pub fn parse(value: &str) -> Result<Self, MeshError> {
-        let origin = Origin::ProxyConfigAnnotation(value.to_owned());
-        let patch = parse_object(value, &origin)?.map_or(Value::Null, Value::Object);
-        let checked = merge_proxy_config(
-            &ProxyConfig::istio_default(),
-            &patch,
-            &origin,
-            "",
-            &mut Vec::new(),
-        )?;
+        let read = Self::read(value)?;
+        let checked = read.merge_over(&ProxyConfig::istio_default())?;
         let problems = validate_proxy_config(&checked).errors;
         if !problems.is_empty() {
-            return Err(MeshError::Invalid { origin, problems });
+            return Err(MeshError::Invalid {
+                origin: read.origin,
+                problems,
+            });
         }
-        Ok(Self { patch, origin })
+        Ok(read)
     }
 
     /// Istio's `mesh.ApplyProxyConfig` alone: the text read as a ProxyConfig over `base`,
@@ -182,9 +178,14 @@ impl ProxyConfigAnnotation {
     /// skip for host networking, before deciding whether to inject, so a text that does not
     /// read refuses even an opted-out pod.
     pub fn read_over(value: &str, base: &ProxyConfig) -> Result<ProxyConfig, MeshError> {
+        Self::read(value)?.merge_over(base)
+    }
+
+    /// The text as a JSON patch, not yet merged or checked.
+    fn read(value: &str) -> Result<Self, MeshError> {
         let origin = Origin::ProxyConfigAnnotation(value.to_owned());
         let patch = parse_object(value, &origin)?.map_or(Value::Null, Value::Object);
-        merge_proxy_config(base, &patch, &origin, "", &mut Vec::new())
+        Ok(Self { patch, origin })
     }
 
     /// The annotation over `base` (the mesh's `defaultConfig`).
