@@ -6,6 +6,7 @@
 #
 #   bench/callgrind.sh              all four pods, N=20
 #   N=50 bench/callgrind.sh medium  one pod
+#   CARGO_FLAGS=--no-default-features bench/callgrind.sh   on the system allocator
 # Needs valgrind and a release build of examples/bench_tool.rs (built here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ n=${N:-20}
 pods=("$@")
 [ ${#pods[@]} -gt 0 ] || pods=(small medium large env2k)
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
-cargo build --release --quiet ${FEATURES:+--features "$FEATURES"} --example bench_tool
+cargo build --release --quiet ${CARGO_FLAGS:-} --example bench_tool
 tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -27,7 +27,7 @@ pods=("$@")
 [ ${#pods[@]} -gt 0 ] || pods=(small medium large env2k)
 target=${CARGO_TARGET_DIR:-target}
 bash scripts/build-oracle.sh
-cargo build --release --quiet ${FEATURES:+--features "$FEATURES"} --example bench_tool
+cargo build --release --quiet ${CARGO_FLAGS:-} --example bench_tool
 oracle=target/istio-oracle/istio-oracle
 tool=$target/release/examples/bench_tool
 work=$(mktemp -d)

@@ -5,10 +5,12 @@
 # AdmissionReview with a patch of our size) run alternately, ROUNDS times each, in the same
 # run, so both see the same machine noise. For each: saturation throughput and CPU µs per
 # admission (server utime+stime from /proc over the requests it answered), p50/p99 at fixed
-# rates, peak RSS (VmHWM). Figures are medians over the rounds.
+# rates, peak RSS (VmHWM), minor page faults per 100 admissions at saturation. Figures are
+# medians over the rounds.
 #
 #   bench/load.sh                        medium pod, 2 rounds
 #   PODS="small medium large env2k" ROUNDS=3 SECONDS_PER=10 RATES="500 1000 3000" bench/load.sh
+#   CARGO_FLAGS=--no-default-features bench/load.sh     the system allocator (both servers)
 # Needs h2load (Debian nghttp2-client), openssl, curl, taskset; 2+ cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +22,7 @@ rates=${RATES:-500 1000 3000}
 server_core=${SERVER_CORE:-0}
 client_core=${CLIENT_CORE:-1}
 command -v h2load >/dev/null || apt-get install -y -qq nghttp2-client >/dev/null
-cargo build --release --quiet ${FEATURES:+--features "$FEATURES"} --bin sidecar-injector --example bench_tool
+cargo build --release --quiet ${CARGO_FLAGS:-} --bin sidecar-injector --example bench_tool
 bin=${CARGO_TARGET_DIR:-target}/release/sidecar-injector
 tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
 tick=$(getconf CLK_TCK)
@@ -63,6 +65,7 @@ start() {  # start <ours|floor> <pod>; sets $server and $url
 }
 stop() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+minflt() { awk '{print $10}' "/proc/$server/stat"; }
 h2() {  # h2 <pod> <extra h2load args...>; client on its own core
   local pod=$1
   shift
@@ -78,15 +81,18 @@ percentiles() {  # p50 p99 in ms of the durations (µs, 3rd column) of an h2load
 }
 
 measure() {  # measure <ours|floor> <pod>: one line of figures
-  local kind=$1 pod=$2 out c0 c1 answered rps line
+  local kind=$1 pod=$2 out c0 c1 f0 f1 answered rps line
   start "$kind" "$pod"
   h2 "$pod" -n 300 >/dev/null  # warm-up
   c0=$(cpu_ticks)
+  f0=$(minflt)
   out=$(h2 "$pod" -D "$secs")
   c1=$(cpu_ticks)
+  f1=$(minflt)
   answered=$(grep -Eo '[0-9]+ succeeded' <<<"$out" | grep -Eo '[0-9]+' | head -n1)
   rps=$(grep -Eo 'finished in [^,]+, [0-9.]+ req/s' <<<"$out" | grep -Eo '[0-9.]+ req/s' | grep -Eo '[0-9.]+')
   line="$kind $pod sat_rps=${rps%.*} cpu_us=$(( (c1 - c0) * 1000000 / tick / (answered > 0 ? answered : 1) ))"
+  line="$line faults_per_100=$(( (f1 - f0) * 100 / (answered > 0 ? answered : 1) ))"
   for rate in $rates; do
     rm -f "$work/lat.log"
     h2 "$pod" -D "$secs" --rps=$((rate / 4)) --log-file="$work/lat.log" >/dev/null
