@@ -181,6 +181,9 @@ fn rebuild(
     def: &'static Struct,
     path: &Path<'_>,
 ) -> Result<(), GoEncError> {
+    if let Some(fields) = exact_fields(obj, def) {
+        return rebuild_exact(obj, def, &fields, path);
+    }
     let mut old = std::mem::take(obj);
     let mut out = Map::with_capacity(def.fields.len().min(old.len() + 4));
     for field in def.fields {
@@ -197,6 +200,53 @@ fn rebuild(
             } else {
                 key
             };
+            out.insert(key, v);
+        }
+    }
+    *obj = out;
+    Ok(())
+}
+
+/// For each key, the index of the field it names exactly; `None` when a key names none (an
+/// unknown field, or one Go would match ignoring case) or the struct is too wide for the index.
+fn exact_fields(obj: &Map<String, Value>, def: &Struct) -> Option<Vec<u8>> {
+    if def.fields.len() > usize::from(u8::MAX) {
+        return None;
+    }
+    obj.keys()
+        .map(|k| {
+            let i = def.fields.iter().position(|f| f.name == k)?;
+            u8::try_from(i).ok()
+        })
+        .collect()
+}
+
+/// `rebuild` when every key names a field exactly (typed serialisations, most YAML): the same
+/// result without looking each field up in the map. Equal because no two field names of a
+/// table differ in case alone (`tests::field_names_differ_even_ignoring_case`), so the
+/// case-insensitive fallback finds nothing for an absent field; and Go drops an absent field
+/// unless it always prints it (`always_emitted`).
+fn rebuild_exact(
+    obj: &mut Map<String, Value>,
+    def: &'static Struct,
+    fields: &[u8],
+    path: &Path<'_>,
+) -> Result<(), GoEncError> {
+    let mut present: Vec<(u8, String, Value)> = std::mem::take(obj)
+        .into_iter()
+        .zip(fields)
+        .map(|((k, v), &i)| (i, k, v))
+        .collect();
+    present.sort_unstable_by_key(|e| e.0);
+    let mut present = present.into_iter().peekable();
+    let mut out = Map::with_capacity(def.fields.len().min(fields.len() + 4));
+    for (i, field) in def.fields.iter().enumerate() {
+        let (key, input) = match present.next_if(|e| usize::from(e.0) == i) {
+            Some((_, key, input)) => (key, input),
+            None if always_emitted(field) => (field.name.to_owned(), Value::Null),
+            None => continue,
+        };
+        if let Some(v) = norm_field(field, input, &path.field(field.name))? {
             out.insert(key, v);
         }
     }
