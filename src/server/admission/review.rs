@@ -20,6 +20,7 @@ use kube::core::admission::Operation;
 use kube::core::{GroupVersionKind, Status};
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 pub const API_VERSION_V1: &str = "admission.k8s.io/v1";
@@ -242,8 +243,10 @@ struct ResponseOut<'a> {
     allowed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     status: Option<Status>,
+    /// Already a JSON string (quotes included): base64 needs no escaping, and running ~10 KB of
+    /// it through the string escaper cost a twentieth of a medium admission.
     #[serde(skip_serializing_if = "Option::is_none")]
-    patch: Option<String>,
+    patch: Option<Box<RawValue>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patch_type: Option<&'static str>,
     /// Shown by kubectl as `Warning: ...`; see `crate::warnings`.
@@ -288,10 +291,14 @@ pub fn encode_answer(
 }
 
 /// `value` as JSON, then base64 in one pass over the whole buffer (encoding through a
-/// streaming writer cost a call per JSON token); also the JSON length.
-fn base64_json<T: Serialize>(value: &T) -> Result<(String, usize), serde_json::Error> {
+/// streaming writer cost a call per JSON token), as a JSON string; also the JSON length.
+fn base64_json<T: Serialize>(value: &T) -> Result<(Box<RawValue>, usize), serde_json::Error> {
     let json = serde_json::to_vec(value)?;
-    Ok((STANDARD.encode(&json), json.len()))
+    let mut quoted = String::with_capacity(json.len().div_ceil(3) * 4 + 2);
+    quoted.push('"');
+    STANDARD.encode_string(&json, &mut quoted);
+    quoted.push('"');
+    Ok((RawValue::from_string(quoted)?, json.len()))
 }
 
 #[cfg(test)]
