@@ -65,8 +65,19 @@ pub fn inject_stream(
     opts: &Options,
     warn: &mut dyn FnMut(String),
 ) -> Result<String, KubeInjectError> {
+    inject_documents(snap, yaml::read_documents(text)?, opts, warn)
+}
+
+/// [`inject_stream`] of a stream already read (`yaml::read_documents`), so that the warnings
+/// (`document_warnings`) and the injection read it once.
+pub fn inject_documents(
+    snap: &Snapshot,
+    docs: Vec<yaml::Document>,
+    opts: &Options,
+    warn: &mut dyn FnMut(String),
+) -> Result<String, KubeInjectError> {
     let mut out = String::new();
-    for (index, doc) in yaml::read_documents(text)?.into_iter().enumerate() {
+    for (index, doc) in docs.into_iter().enumerate() {
         let Some(mut value) = doc.value else {
             out.push_str(&doc.raw);
             if !doc.raw.ends_with('\n') {
@@ -427,14 +438,15 @@ fn set(obj: &mut Value, ptr: &str, value: Value) {
     }
 }
 
-/// The SI warnings (`crate::warnings`) for every pod template of a stream, one line each as
-/// kube-inject prints them on stderr: `warning: <file> document N <kind>/<name>: SI00x …`.
-/// Namespace labels are unknown offline, so the checks that need them stay silent.
-pub fn stream_warnings(text: &str, file: &str) -> Result<Vec<String>, KubeInjectError> {
+/// The SI warnings (`crate::warnings`) for every pod template of a stream (as read by
+/// `yaml::read_documents`), one line each as kube-inject prints them on stderr:
+/// `warning: <file> document N <kind>/<name>: SI00x …`. Namespace labels are unknown offline,
+/// so the checks that need them stay silent.
+pub fn document_warnings(docs: &[yaml::Document], file: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (index, doc) in yaml::read_documents(text)?.into_iter().enumerate() {
-        let Some(value) = doc.value else { continue };
-        for pod in workload::pod_views(&value) {
+    for (index, doc) in docs.iter().enumerate() {
+        let Some(value) = &doc.value else { continue };
+        for pod in workload::pod_views(value) {
             let found = crate::warnings::check(&crate::warnings::Subject {
                 labels: Some(&pod.labels),
                 annotations: Some(&pod.annotations),
@@ -451,5 +463,5 @@ pub fn stream_warnings(text: &str, file: &str) -> Result<Vec<String>, KubeInject
             }
         }
     }
-    Ok(out)
+    out
 }

@@ -300,9 +300,13 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
         }
     });
     let text = read_input(&args.filename)?;
-    // A stream that does not parse gets its error from the injection below, worded once.
-    for line in kube_inject::stream_warnings(&text, &args.filename).unwrap_or_default() {
-        eprintln!("{line}");
+    // Read once for the warnings and the injection. A stream that does not parse gets its
+    // error from the injection below, worded once.
+    let docs = sidecar_injector::yaml::read_documents(&text);
+    if let Ok(docs) = &docs {
+        for line in kube_inject::document_warnings(docs, &args.filename) {
+            eprintln!("{line}");
+        }
     }
     let opts = Options {
         remote,
@@ -317,7 +321,9 @@ fn run_kube_inject(args: KubeInjectArgs) -> anyhow::Result<()> {
         return if ok { Ok(()) } else { Err(CheckFailed.into()) };
     }
     let mut warn = |w: String| eprint!("{w}");
-    let out = kube_inject::inject_stream(&snap, &text, &opts, &mut warn)
+    let out = docs
+        .map_err(kube_inject::KubeInjectError::from)
+        .and_then(|docs| kube_inject::inject_documents(&snap, docs, &opts, &mut warn))
         .with_context(|| format!("injecting {}", args.filename))?;
     write_output(args.output.as_deref(), &out)
 }
