@@ -188,6 +188,17 @@ struct Flags {
     space_break: bool,
 }
 
+/// `Flags` of any scalar, character by character.
+fn char_flags(chars: &[char]) -> Flags {
+    Flags {
+        special: chars.iter().any(|&c| !yaml_printable(c) || c == '\t'),
+        breaks: chars.iter().any(|&c| is_break(c)),
+        // A space right after a line break, or right before one.
+        break_space: pairs(chars).any(|(a, b)| is_break(a) && b == ' '),
+        space_break: pairs(chars).any(|(a, b)| a == ' ' && is_break(b)),
+    }
+}
+
 /// `Flags` of an ASCII scalar in one pass over its bytes (most scalars are ASCII; the four
 /// passes over characters cost a tenth of kube-inject). In ASCII, go-yaml prints `\n` and
 /// 0x20-0x7E as they are, and its breaks are `\r` and `\n`.
@@ -235,13 +246,7 @@ fn analyze(s: &str, chars: &[char]) -> Analysis {
     } = if s.is_ascii() {
         ascii_flags(s.as_bytes())
     } else {
-        Flags {
-            special: chars.iter().any(|&c| !yaml_printable(c) || c == '\t'),
-            breaks: chars.iter().any(|&c| is_break(c)),
-            // A space right after a line break, or right before one.
-            break_space: pairs(chars).any(|(a, b)| is_break(a) && b == ' '),
-            space_break: pairs(chars).any(|(a, b)| a == ' ' && is_break(b)),
-        }
+        char_flags(chars)
     };
     let edge_ws = lead == ' ' || is_break(lead) || trail == ' ' || is_break(trail);
     Analysis {
@@ -580,16 +585,10 @@ mod tests {
         strings.dedup();
         for s in &strings {
             let chars: Vec<char> = s.chars().collect();
-            let f = ascii_flags(s.as_bytes());
-            let by_chars = (
-                chars.iter().any(|&c| !yaml_printable(c) || c == '\t'),
-                chars.iter().any(|&c| is_break(c)),
-                pairs(&chars).any(|(a, b)| is_break(a) && b == ' '),
-                pairs(&chars).any(|(a, b)| a == ' ' && is_break(b)),
-            );
+            let (f, g) = (ascii_flags(s.as_bytes()), char_flags(&chars));
             assert_eq!(
                 (f.special, f.breaks, f.break_space, f.space_break),
-                by_chars,
+                (g.special, g.breaks, g.break_space, g.space_break),
                 "{s:?}"
             );
         }
