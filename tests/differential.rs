@@ -555,3 +555,74 @@ fn oracle_saved_regressions() {
         "{passed} saved differential cases pass, below the floor of {want}"
     );
 }
+
+/// One relation for `oracle_go_sort`: `rows[i][j] == '1'` means element i is less than j.
+fn relation(seed: u64) -> (String, Vec<String>) {
+    let mut rng = Rng::new(seed);
+    let n = match seed % 3 {
+        0 => rng.below(14),
+        1 => 13 + rng.below(60),
+        _ => 50 + rng.below(250),
+    };
+    let kind = seed / 3 % 5;
+    let rank: Vec<usize> = (0..n).map(|_| rng.below(n.max(1) * 2)).collect();
+    // go-yaml's own key order over keys built to fall into its cycles ("1" < "01" < "0a" < "1").
+    let keys: Vec<String> = (0..n)
+        .map(|_| {
+            (0..1 + rng.below(3))
+                .map(|_| *rng.pick(&['0', '1', '9', 'a', 'b', '-']))
+                .collect()
+        })
+        .collect();
+    let mut bit = |i: usize, j: usize| -> bool {
+        match kind {
+            0 => rng.chance(50),
+            // A total order with ties, then one with a few flipped pairs.
+            1 => rank[i] < rank[j],
+            2 => (rank[i] < rank[j]) != rng.chance(2),
+            3 => sidecar_injector::go::yaml::key_less(&keys[i], &keys[j]),
+            _ => i > j,
+        }
+    };
+    let rows = (0..n)
+        .map(|i| (0..n).map(|j| if bit(i, j) { '1' } else { '0' }).collect())
+        .collect();
+    let what = [
+        "random",
+        "ranked",
+        "ranked-noisy",
+        "go-yaml-keys",
+        "reversed",
+    ][kind as usize];
+    (format!("seed {seed}: {what}, n={n}"), rows)
+}
+
+/// Our `go::sort::sort` permutes exactly as Go's `sort.Sort` for any relation, orders or not:
+/// go-yaml's map key order is not transitive and Go's output for it is whatever sort.Sort does.
+#[test]
+fn oracle_go_sort() {
+    let cases: Vec<(String, Vec<String>)> = (0..600).map(relation).collect();
+    let lines: Vec<Value> = cases
+        .iter()
+        .map(|(_, rows)| json!({ "less": rows }))
+        .collect();
+    let want = oracle_batch(&["sort"], &lines);
+    let mut failed = 0;
+    for ((what, rows), want) in cases.iter().zip(&want) {
+        let mut ours: Vec<usize> = (0..rows.len()).collect();
+        sidecar_injector::go::sort::sort(&mut ours, |&a, &b| rows[a].as_bytes()[b] == b'1');
+        let want: Vec<usize> = serde_json::from_value(want.clone()).expect("a permutation");
+        if ours != want {
+            failed += 1;
+            println!("DIFF go sort {what}:\n  ours {ours:?}\n  Go's {want:?}");
+            if rows.len() <= 20 {
+                println!("  relation rows:\n    {}", rows.join("\n    "));
+            }
+        }
+    }
+    println!(
+        "differential go sort: {} passed, {failed} failed",
+        cases.len() - failed
+    );
+    assert_eq!(failed, 0, "our sort.Sort differs from Go's");
+}

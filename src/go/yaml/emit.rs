@@ -20,7 +20,7 @@
 
 use std::borrow::Cow;
 
-use super::style::{is_base60_float, key_cmp, resolves_to_str};
+use super::style::{is_base60_float, key_less, resolves_to_str};
 use super::MAX_DEPTH;
 use crate::go::float::{go_float, json_float};
 
@@ -344,7 +344,9 @@ impl Emitter {
             Node::Seq(items) if items.is_empty() => self.indicator("[]", true, false, false),
             Node::Map(entries) => {
                 let mut sorted: Vec<&(Cow<'_, str>, Node<'_>)> = entries.iter().collect();
-                sorted.sort_by(|a, b| key_cmp(&a.0, &b.0));
+                // Go's sort.Sort: go-yaml's key order is not transitive, which Rust's sorts
+                // reject with a panic.
+                crate::go::sort::sort(&mut sorted, |a, b| key_less(&a.0, &b.0));
                 for (k, v) in sorted {
                     self.write_indent(child);
                     if is_simple_key(k) {

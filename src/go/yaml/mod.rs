@@ -14,6 +14,7 @@ mod style;
 
 pub use emit::{emit, Node};
 pub use load::{load, load_first, LoadError};
+pub use style::key_less;
 
 /// Deepest nesting read or written. Kubernetes objects nest a few dozen levels.
 pub const MAX_DEPTH: usize = 200;

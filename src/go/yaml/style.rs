@@ -3,8 +3,6 @@
 //! (`resolve`), base-60 floats, timestamps, and the "natural" key order of
 //! `sort.Sort(keyList)` used for map keys.
 
-use std::cmp::Ordering;
-
 /// Plain scalars that YAML 1.1 reads as bool, null, NaN/Inf or merge.
 const SPECIAL: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No",
@@ -254,7 +252,7 @@ fn time_part(b: &[u8], mut i: usize, zone: bool) -> bool {
 
 /// go-yaml v2 `keyList.Less` for string keys: digit runs compare numerically,
 /// letters sort after other characters.
-pub(crate) fn key_less(a: &str, b: &str) -> bool {
+pub fn key_less(a: &str, b: &str) -> bool {
     // Keys are nearly always ASCII: compare their bytes, which are their characters, without
     // collecting them (the sort compares each key many times).
     if a.is_ascii() && b.is_ascii() {
@@ -324,17 +322,6 @@ fn digit_run<C: Copy + Into<char>>(s: &[C], i: usize, n: i64) -> (i64, usize) {
     (n, i + len)
 }
 
-/// A total order from `key_less`, for `sort_by`.
-pub(crate) fn key_cmp(a: &str, b: &str) -> Ordering {
-    if key_less(a, b) {
-        Ordering::Less
-    } else if key_less(b, a) {
-        Ordering::Greater
-    } else {
-        a.cmp(b)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,10 +379,20 @@ mod tests {
         assert_eq!(is_base60_float(s), want, "{s}");
     }
 
+    /// go-yaml's key order is not transitive, so sorting keys needs a sort that tolerates
+    /// it (`go::sort`, as Go's `sort.Sort` does).
+    #[test]
+    fn natural_key_order_has_cycles() {
+        assert!(key_less("1", "01") && key_less("01", "0a") && key_less("0a", "1"));
+        let mut keys = vec!["0a", "01", "1", "b", "0b", "02", "2"];
+        crate::go::sort::sort(&mut keys, |a, b| key_less(a, b));
+        assert_eq!(keys.len(), 7);
+    }
+
     #[test]
     fn natural_key_order() {
         let mut keys = vec!["b", "a10", "a9", "_x", "A", "a"];
-        keys.sort_by(|a, b| key_cmp(a, b));
+        crate::go::sort::sort(&mut keys, |a, b| key_less(a, b));
         assert_eq!(keys, vec!["_x", "A", "a", "a9", "a10", "b"]);
     }
 }
