@@ -30,12 +30,17 @@ kube=${kube:-0}
 
 web=0
 if "$bin" serve --help >/dev/null 2>&1; then
-  # No drain delay: the emulator stops each server with SIGTERM and waits only 5 s.
-  serve='{bin} serve --listen 127.0.0.1:{port} --admin-listen 127.0.0.1:{admin_port} --tls-cert {cert} --tls-key {key} --valuesFile {values} --meshConfigFile {mesh} --kube=off --shutdown-delay=0s {nativeflag}'
-  wout=$("$PY" "$suite/webhook.py" --cases "$suite/cases" --bin "$bin" --serve "$serve" 2>&1 || true)
+  # The emulator's own default --serve command, as its README gives it. It stops each server
+  # with SIGTERM and waits 5 s: outside a pod `serve` has no drain delay by default.
+  wout=$("$PY" "$suite/webhook.py" --cases "$suite/cases" --bin "$bin" 2>&1 || true)
   echo "$wout" | grep -v ' PASS ' || true
   web=$(echo "$wout" | sed -n 's/^webhook: \([0-9]*\) passed.*/\1/p' | tail -n1)
   web=${web:-0}
+  # A server that ignores SIGTERM would hang a real rollout: it counts as no pass at all.
+  if echo "$wout" | grep -q 'needed SIGKILL'; then
+    echo "compat: a server needed SIGKILL after SIGTERM" >&2
+    web=0
+  fi
 fi
 
 status=0

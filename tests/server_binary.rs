@@ -201,6 +201,44 @@ async fn a_stuck_request_cannot_hold_shutdown_past_the_grace_period() {
     assert!(took < Duration::from_secs(4), "{took:?}");
 }
 
+/// Without `--shutdown-delay`, a pod drains for 5 s (its endpoints are still being removed)
+/// and a process outside a pod, which no Service routes to, stops at once.
+#[tokio::test]
+async fn the_default_shutdown_delay_is_for_pods_only() {
+    let mut outside = Server::start(&[]).await;
+    let started = Instant::now();
+    outside.sigterm();
+    let status = outside
+        .wait_exit(Duration::from_secs(4))
+        .expect("outside a pod: still running 4 s after SIGTERM");
+    assert!(status.success(), "{status}");
+    let took = started.elapsed();
+
+    let mut pod = Server::start_in(&[], true).await;
+    let started = Instant::now();
+    pod.sigterm();
+    let not_ready = eventually(Duration::from_secs(2), || async {
+        admin_status(pod.admin, "/readyz").await == Some(503)
+    })
+    .await;
+    assert!(not_ready, "in a pod: /readyz still ready after SIGTERM");
+    let (addr, ca) = (pod.addr, pod.ca.clone());
+    assert!(
+        admitted(addr, ca, fixture("configmap-create.json")).await,
+        "in a pod: not serving during the drain"
+    );
+    let status = pod
+        .wait_exit(Duration::from_secs(15))
+        .expect("in a pod: did not exit");
+    assert!(status.success(), "{status}");
+    let drained = started.elapsed();
+    assert!(
+        drained >= Duration::from_millis(4500),
+        "in a pod: exited {drained:?} after SIGTERM, before the 5 s delay"
+    );
+    println!("default delay: outside a pod exit after {took:?}, in a pod after {drained:?}");
+}
+
 #[tokio::test]
 async fn json_logs_carry_the_review_fields() {
     let mut server = Server::start(&["--log-format", "json", "--shutdown-delay", "0s"]).await;

@@ -85,9 +85,10 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
 
     /// After SIGTERM, how long to keep accepting and serving (readiness already failing)
-    /// while Kubernetes takes the pod out of the Service's endpoints.
-    #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_DELAY", default_value = "5s", value_parser = parse_duration)]
-    pub shutdown_delay: Duration,
+    /// while Kubernetes takes the pod out of the Service's endpoints. Default: 5s in a
+    /// Kubernetes pod, 0s elsewhere (no Service routes to a process outside a pod).
+    #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_DELAY", value_parser = parse_duration)]
+    pub shutdown_delay: Option<Duration>,
 
     /// After the drain delay, how long to wait for open requests before exiting.
     #[arg(long, env = "SIDECAR_INJECTOR_SHUTDOWN_GRACE", default_value = "20s", value_parser = parse_duration)]
@@ -193,6 +194,24 @@ impl ServeArgs {
     {
         ServeOnly::try_parse_from(args).map(|s| s.args)
     }
+
+    /// `--shutdown-delay` if given, else [`POD_SHUTDOWN_DELAY`] in a pod and zero outside one.
+    pub fn effective_shutdown_delay(&self, in_pod: bool) -> Duration {
+        self.shutdown_delay.unwrap_or(if in_pod {
+            POD_SHUTDOWN_DELAY
+        } else {
+            Duration::ZERO
+        })
+    }
+}
+
+/// The delay a pod needs while its endpoints catch up; a process outside a pod has none.
+const POD_SHUTDOWN_DELAY: Duration = Duration::from_secs(5);
+
+/// Whether we run in a Kubernetes pod: the kubelet gives every container
+/// `KUBERNETES_SERVICE_HOST`, whatever `enableServiceLinks` says.
+fn in_pod() -> bool {
+    std::env::var_os("KUBERNETES_SERVICE_HOST").is_some_and(|h| !h.is_empty())
 }
 
 /// `sidecar-injector serve`: runs until SIGTERM/SIGINT, then drains and returns.
@@ -200,7 +219,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(args.log_format);
     let shutdown = Shutdown::new();
     shutdown
-        .spawn_signal_listener(args.shutdown_delay)
+        .spawn_signal_listener(args.effective_shutdown_delay(in_pod()))
         .context("installing the SIGTERM handler")?;
     let running = start(args, shutdown).await?;
     running.wait().await;
@@ -316,9 +335,11 @@ mod tests {
         assert_eq!(a.listen.port(), 9443);
         assert_eq!(a.kube, KubeMode::Off);
         assert_eq!(a.native_sidecars, NativeSidecars::On);
-        assert_eq!(a.values_file.unwrap().to_str(), Some("v.yaml"));
+        assert_eq!(a.values_file.as_deref().and_then(|p| p.to_str()), Some("v.yaml"));
         assert_eq!(a.shutdown_grace, Duration::from_secs(20));
-        assert_eq!(a.shutdown_delay, Duration::from_secs(5));
+        assert_eq!(a.shutdown_delay, None);
+        assert_eq!(a.effective_shutdown_delay(true), Duration::from_secs(5));
+        assert_eq!(a.effective_shutdown_delay(false), Duration::ZERO);
     }
 
     #[test]

@@ -172,7 +172,8 @@ class Injector:
                  self_managed: bool = False, shutdown_delay: str | None = "0s"):
         self.values = values or {}
         # The SIGTERM delay waits for Service endpoints to drop the Pod; on loopback there are
-        # none, so tests stop at once unless they look at the delay (None: the default).
+        # none, so tests stop at once unless they look at the delay (None: the binary's default,
+        # none outside a pod).
         self.shutdown_delay = shutdown_delay
         self.name = name
         self.self_managed = self_managed

@@ -51,9 +51,9 @@ def test_server_down(policy):
 
 
 def test_sigterm_keeps_serving_through_the_shutdown_delay():
-    """After SIGTERM the server keeps admitting for --shutdown-delay (default 5s, while
+    """After SIGTERM the server keeps admitting for --shutdown-delay (the chart's 5s, while
     endpoints drop the Pod), then exits; with failurePolicy Fail Pods are refused after."""
-    inj = Injector(shutdown_delay=None).install()
+    inj = Injector(shutdown_delay="5s").install()
     try:
         namespace("draining", {"istio-injection": "enabled"})
         wait_webhook_active("draining")

@@ -25,10 +25,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `serve --self-signed` and waits until it serves TLS.
+    /// Starts `serve --self-signed` and waits until it serves TLS, as a process outside a
+    /// Kubernetes pod.
     pub async fn start(extra: &[&str]) -> Server {
+        Server::start_in(extra, false).await
+    }
+
+    /// [`Server::start`], in a pod (`KUBERNETES_SERVICE_HOST` set, as the kubelet sets it)
+    /// or not.
+    pub async fn start_in(extra: &[&str], in_pod: bool) -> Server {
         let (port, admin) = (free_port(), free_port());
-        let mut child = Command::new(BIN)
+        let mut cmd = Command::new(BIN);
+        if in_pod {
+            cmd.env("KUBERNETES_SERVICE_HOST", "10.96.0.1");
+        } else {
+            cmd.env_remove("KUBERNETES_SERVICE_HOST");
+        }
+        let mut child = cmd
             .args(["serve", "--self-signed", "--kube=off"])
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
