@@ -626,3 +626,36 @@ fn oracle_go_sort() {
     );
     assert_eq!(failed, 0, "our sort.Sort differs from Go's");
 }
+
+/// `go::unicode`'s classes are Go's `unicode.IsLetter`/`IsDigit`/`IsPrint`/`IsSpace` at every
+/// code point (surrogates aside: no `char` holds one).
+#[test]
+fn oracle_go_unicode() {
+    use sidecar_injector::go::unicode;
+    let out = std::process::Command::new(oracle_bin())
+        .arg("unicode")
+        .output()
+        .expect("running istio-oracle unicode");
+    assert!(out.status.success(), "istio-oracle unicode failed");
+    let go: Value = serde_json::from_slice(&out.stdout).expect("unicode JSON");
+    type Class = (&'static str, fn(char) -> bool);
+    let classes: [Class; 4] = [
+        ("letter", unicode::is_letter),
+        ("digit", unicode::is_digit),
+        ("print", unicode::is_print),
+        ("space", unicode::is_space),
+    ];
+    for (name, ours) in classes {
+        let ranges: Vec<(u32, u32)> =
+            serde_json::from_value(go[name].clone()).expect("[lo, hi] ranges");
+        let in_go = |u: u32| ranges.iter().any(|&(lo, hi)| (lo..=hi).contains(&u));
+        let differ: Vec<String> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| ours(c) != in_go(u32::from(c)))
+            .take(20)
+            .map(|c| format!("U+{:04X} (ours {})", u32::from(c), ours(c)))
+            .collect();
+        assert!(differ.is_empty(), "unicode.Is{name} differs at {differ:?}");
+        println!("differential go unicode {name}: every code point agrees");
+    }
+}

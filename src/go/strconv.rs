@@ -1,8 +1,10 @@
-//! Go's `strconv`: `ParseUint`/`ParseInt`/`Atoi`/`ParseBool`/`Quote` and `unicode.IsPrint`
-//! as `Quote` and `fmt` use it. Each accepts exactly what Go accepts and words its error as Go
-//! does, because Istio passes those errors through verbatim.
+//! Go's `strconv`: `ParseUint`/`ParseInt`/`Atoi`/`ParseBool`/`Quote`. Each accepts exactly
+//! what Go accepts and words its error as Go does, because Istio passes those errors through
+//! verbatim.
 
 use std::fmt;
+
+use super::unicode::is_print;
 
 /// Go's `strconv.Quote`: a double-quoted string with Go escapes.
 ///
@@ -28,21 +30,6 @@ pub(crate) fn quote(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Go's `unicode.IsPrint`, closely enough: no controls, no format characters or odd spaces,
-/// no surrogates, private use or non-characters (Go's full Unicode tables are not reproduced).
-pub(crate) fn is_print(c: char) -> bool {
-    let u = u32::from(c);
-    if c == ' ' {
-        return true;
-    }
-    !(c.is_control()
-        || c.is_whitespace()
-        || matches!(u, 0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E)
-        || matches!(u, 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F)
-        || matches!(u, 0xFEFF | 0xFFF9..=0xFFFB | 0xFFFE | 0xFFFF)
-        || matches!(u, 0xD800..=0xDFFF | 0xE000..=0xF8FF | 0xF0000..))
 }
 
 /// Why a Go `strconv` number parse failed.

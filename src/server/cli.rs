@@ -335,7 +335,10 @@ mod tests {
         assert_eq!(a.listen.port(), 9443);
         assert_eq!(a.kube, KubeMode::Off);
         assert_eq!(a.native_sidecars, NativeSidecars::On);
-        assert_eq!(a.values_file.as_deref().and_then(|p| p.to_str()), Some("v.yaml"));
+        assert_eq!(
+            a.values_file.as_deref().and_then(|p| p.to_str()),
+            Some("v.yaml")
+        );
         assert_eq!(a.shutdown_grace, Duration::from_secs(20));
         assert_eq!(a.shutdown_delay, None);
         assert_eq!(a.effective_shutdown_delay(true), Duration::from_secs(5));

@@ -7,7 +7,8 @@
 //	istio-oracle review [same settings flags]  JSON lines: an AdmissionReview, or {review, values, mesh, native, revision, path}
 //	istio-oracle bench [same settings flags] [-n N] [-time D] FILE...  Istio's /inject handler timed in-process (bench.go)
 //	istio-oracle settings [--set K=V]... [--iop FILE] [--mesh-overlay FILE]  -> JSON {values, config, mesh}
-//	istio-oracle sort        JSON lines {less: ["0110", ...]} -> the permutation Go's sort.Sort leaves (gosort.go)
+//	istio-oracle sort        JSON lines {less: ["0110", ...]} -> the permutation Go's sort.Sort leaves (golib.go)
+//	istio-oracle unicode     -> JSON {letter, digit, print, space: [[lo, hi], ...]}, Go's unicode classes
 //	istio-oracle module-dir
 //
 // kube-inject mirrors `istioctl kube-inject` with --valuesFile/--meshConfigFile (no cluster: the
@@ -44,6 +45,8 @@ func main() {
 		err = runSettings(os.Args[2:])
 	case "sort":
 		err = runSort()
+	case "unicode":
+		err = runUnicode()
 	case "module-dir":
 		var dir string
 		if dir, err = moduleDir(); err == nil {
@@ -59,7 +62,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|bench|settings|sort|module-dir [flags]")
+	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|bench|settings|sort|unicode|module-dir [flags]")
 	os.Exit(2)
 }
 

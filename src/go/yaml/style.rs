@@ -3,6 +3,8 @@
 //! (`resolve`), base-60 floats, timestamps, and the "natural" key order of
 //! `sort.Sort(keyList)` used for map keys.
 
+use crate::go::unicode::{is_digit, is_letter};
+
 /// Plain scalars that YAML 1.1 reads as bool, null, NaN/Inf or merge.
 const SPECIAL: &[&str] = &[
     "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No",
@@ -263,15 +265,17 @@ pub fn key_less(a: &str, b: &str) -> bool {
     key_less_units(&ar, &br)
 }
 
-/// `key_less` over characters (`char`, or the bytes of an ASCII string).
+/// `key_less` over characters (`char`, or the bytes of an ASCII string). Letters and digits
+/// are Go's `unicode.IsLetter`/`IsDigit`: any script's decimal digit counts, with the value
+/// `r - '0'` Go gives it.
 fn key_less_units<C: Copy + Into<char>>(ar: &[C], br: &[C]) -> bool {
     for (i, (&ca, &cb)) in ar.iter().zip(br).enumerate() {
         let (ca, cb): (char, char) = (ca.into(), cb.into());
         if ca == cb {
             continue;
         }
-        let al = ca.is_alphabetic();
-        let bl = cb.is_alphabetic();
+        let al = is_letter(ca);
+        let bl = is_letter(cb);
         if al && bl {
             return ca < cb;
         }
@@ -286,7 +290,7 @@ fn key_less_units<C: Copy + Into<char>>(ar: &[C], br: &[C]) -> bool {
                 .iter()
                 .rev()
                 .map(|&c| c.into())
-                .take_while(char::is_ascii_digit);
+                .take_while(|&c| is_digit(c));
             if run.any(|c| c != '0') {
                 an = 1;
                 bn = 1;
@@ -305,18 +309,19 @@ fn key_less_units<C: Copy + Into<char>>(ar: &[C], br: &[C]) -> bool {
     ar.len() < br.len()
 }
 
-/// Accumulates the decimal digits from `i` onto `n` (wrapping, as Go's int
-/// does); returns the value and the index after the run.
+/// Accumulates the digits from `i` onto `n` as Go does (`n*10 + int64(r-'0')`, wrapping like
+/// Go's int64); returns the value and the index after the run.
 fn digit_run<C: Copy + Into<char>>(s: &[C], i: usize, n: i64) -> (i64, usize) {
     let digits = s.get(i..).unwrap_or_default();
     let mut n = n;
     let mut len = 0;
-    for d in digits
+    for c in digits
         .iter()
         .map(|&c| c.into())
-        .map_while(|c: char| c.to_digit(10).filter(|_| c.is_ascii_digit()))
+        .take_while(|&c| is_digit(c))
     {
-        n = n.wrapping_mul(10).wrapping_add(i64::from(d));
+        let d = i64::from(u32::from(c)) - i64::from(u32::from('0'));
+        n = n.wrapping_mul(10).wrapping_add(d);
         len += 1;
     }
     (n, i + len)

@@ -2,7 +2,7 @@
 //! `slice` is sprig's, which replaces Go's in Istio's function map).
 
 use super::{arg, f, s, tail, Args, Ctx, FnResult, Func, Ty};
-use crate::go::strconv::is_print as is_go_print;
+use crate::go::unicode::is_print as is_go_print;
 use crate::template::format::{sprint, sprintf, sprintln};
 use crate::template::value::Value;
 

@@ -6,6 +6,7 @@ use base64::Engine;
 
 use super::{arg, check_len, f, int, s, str_map, strval, Args, Ctx, FnResult, Func, Ty};
 use crate::go::strconv::quote as go_quote;
+use crate::go::unicode::{is_digit, is_letter, is_space};
 use crate::template::value::Value;
 
 pub(super) static FUNCS: &[Func] = &[
@@ -83,9 +84,18 @@ fn title<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
         } else {
             r.push(c);
         }
-        prev_sep = !(c.is_alphanumeric() || c == '_');
+        prev_sep = is_separator(c);
     }
     out(r)
+}
+
+/// `strings.Title`'s word boundary: ASCII other than letters, digits and `_`; beyond ASCII,
+/// only spaces (Go: "all we can do for now").
+fn is_separator(c: char) -> bool {
+    if c.is_ascii() {
+        return !(c.is_ascii_alphanumeric() || c == '_');
+    }
+    !(is_letter(c) || is_digit(c)) && is_space(c)
 }
 
 fn untitle<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {

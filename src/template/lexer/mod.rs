@@ -7,6 +7,8 @@
 //! `$x := 1` from `$x 1`), and `.A.B` is lexed as two field tokens, as in Go.
 //! The whole input is tokenized eagerly into a vector; positions are byte offsets.
 
+use crate::go::unicode::{is_digit, is_letter};
+
 mod scan;
 
 /// Keywords of the template language.
@@ -113,8 +115,9 @@ fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
 
+/// text/template's `isAlphaNumeric`.
 fn is_alnum(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    c == '_' || is_letter(c) || is_digit(c)
 }
 
 fn has_left_trim(s: &str) -> bool {

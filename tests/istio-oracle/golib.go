@@ -1,11 +1,14 @@
 package main
 
+// Go standard library behaviours our Rust reproduces (src/go), asked of Go itself.
+
 import (
 	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
+	"unicode"
 )
 
 // relation is an arbitrary "less" over 0..n-1, rows of '0'/'1': less[i][j] == '1' means i < j.
@@ -47,4 +50,31 @@ func runSort() error {
 		out.Flush()
 	}
 	return in.Err()
+}
+
+// runUnicode prints, as JSON, the code point ranges [lo, hi] of each unicode class src/go/unicode.rs
+// reproduces, over every rune.
+func runUnicode() error {
+	classes := map[string]func(rune) bool{
+		"letter": unicode.IsLetter,
+		"digit":  unicode.IsDigit,
+		"print":  unicode.IsPrint,
+		"space":  unicode.IsSpace,
+	}
+	out := map[string][][2]rune{}
+	for name, is := range classes {
+		ranges := [][2]rune{}
+		for r := rune(0); r <= unicode.MaxRune; r++ {
+			if !is(r) {
+				continue
+			}
+			if n := len(ranges); n > 0 && ranges[n-1][1] == r-1 {
+				ranges[n-1][1] = r
+			} else {
+				ranges = append(ranges, [2]rune{r, r})
+			}
+		}
+		out[name] = ranges
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
 }
