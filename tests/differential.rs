@@ -659,3 +659,40 @@ fn oracle_go_unicode() {
         println!("differential go unicode {name}: every code point agrees");
     }
 }
+
+/// `go::unicode`'s case mappings are Go's `unicode.ToUpper`/`ToLower`/`ToTitle` at every code
+/// point.
+#[test]
+fn oracle_go_case_mappings() {
+    use sidecar_injector::go::unicode;
+    let out = std::process::Command::new(oracle_bin())
+        .arg("case")
+        .output()
+        .expect("running istio-oracle case");
+    assert!(out.status.success(), "istio-oracle case failed");
+    let go: Value = serde_json::from_slice(&out.stdout).expect("case JSON");
+    type Mapping = (&'static str, fn(char) -> char);
+    let mappings: [Mapping; 3] = [
+        ("upper", unicode::to_upper),
+        ("lower", unicode::to_lower),
+        ("title", unicode::to_title),
+    ];
+    for (name, ours) in mappings {
+        let pairs: std::collections::HashMap<u32, u32> =
+            serde_json::from_value::<Vec<(u32, u32)>>(go[name].clone())
+                .expect("[rune, mapped] pairs")
+                .into_iter()
+                .collect();
+        let differ: Vec<String> = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter_map(|c| {
+                let (u, want) = (u32::from(c), pairs.get(&u32::from(c)).copied());
+                let got = u32::from(ours(c));
+                (got != want.unwrap_or(u)).then(|| format!("U+{u:04X} -> ours U+{got:04X}"))
+            })
+            .take(20)
+            .collect();
+        assert!(differ.is_empty(), "unicode.To{name} differs: {differ:?}");
+        println!("differential go case {name}: every code point agrees");
+    }
+}

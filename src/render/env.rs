@@ -175,7 +175,7 @@ fn owner(ctx: &Context<'_>) -> String {
     format!(
         "kubernetes://apis/{}/namespaces/{ns}/{}s/{}",
         ctx.type_meta.api_version,
-        ctx.type_meta.kind.to_lowercase(),
+        crate::go::unicode::to_lower_str(&ctx.type_meta.kind),
         ctx.deploy.name
     )
 }

@@ -78,3 +78,24 @@ func runUnicode() error {
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
+
+// runCase prints, as JSON, every rune whose unicode.ToUpper, ToLower or ToTitle is not itself:
+// {upper: [[r, mapped], ...], lower: ..., title: ...}.
+func runCase() error {
+	mappings := map[string]func(rune) rune{
+		"upper": unicode.ToUpper,
+		"lower": unicode.ToLower,
+		"title": unicode.ToTitle,
+	}
+	out := map[string][][2]rune{}
+	for name, to := range mappings {
+		pairs := [][2]rune{}
+		for r := rune(0); r <= unicode.MaxRune; r++ {
+			if m := to(r); m != r {
+				pairs = append(pairs, [2]rune{r, m})
+			}
+		}
+		out[name] = pairs
+	}
+	return json.NewEncoder(os.Stdout).Encode(out)
+}

@@ -9,6 +9,7 @@
 //	istio-oracle settings [--set K=V]... [--iop FILE] [--mesh-overlay FILE]  -> JSON {values, config, mesh}
 //	istio-oracle sort        JSON lines {less: ["0110", ...]} -> the permutation Go's sort.Sort leaves (golib.go)
 //	istio-oracle unicode     -> JSON {letter, digit, print, space: [[lo, hi], ...]}, Go's unicode classes
+//	istio-oracle case        -> JSON {upper, lower, title: [[rune, mapped], ...]}, Go's simple case mappings
 //	istio-oracle module-dir
 //
 // kube-inject mirrors `istioctl kube-inject` with --valuesFile/--meshConfigFile (no cluster: the
@@ -47,6 +48,8 @@ func main() {
 		err = runSort()
 	case "unicode":
 		err = runUnicode()
+	case "case":
+		err = runCase()
 	case "module-dir":
 		var dir string
 		if dir, err = moduleDir(); err == nil {
@@ -62,7 +65,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|bench|settings|sort|unicode|module-dir [flags]")
+	fmt.Fprintln(os.Stderr, "usage: istio-oracle kube-inject|review|bench|settings|sort|unicode|case|module-dir [flags]")
 	os.Exit(2)
 }
 

@@ -56,7 +56,7 @@ pub fn parse_inject_envs(path: &str) -> BTreeMap<String, String> {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, env)| env.to_string())
-            .unwrap_or_else(|| key.to_uppercase());
+            .unwrap_or_else(|| crate::go::unicode::to_upper_str(key));
         if !env.is_empty() {
             envs.insert(env, value.clone());
         }

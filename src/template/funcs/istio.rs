@@ -74,7 +74,9 @@ pub(super) static FUNCS: &[Func] = &[
         Ok(Value::Bool(s(arg(&a, 1)?).contains(s(arg(&a, 0)?))))
     }),
     f("toLower", &[Ty::Str], None, |_, a| {
-        Ok(Value::string(s(arg(&a, 0)?).to_lowercase()))
+        Ok(Value::string(crate::go::unicode::to_lower_str(s(arg(
+            &a, 0,
+        )?))))
     }),
     f(
         "appendMultusNetwork",

@@ -6,7 +6,9 @@ use base64::Engine;
 
 use super::{arg, check_len, f, int, s, str_map, strval, Args, Ctx, FnResult, Func, Ty};
 use crate::go::strconv::quote as go_quote;
-use crate::go::unicode::{is_digit, is_letter, is_space};
+use crate::go::unicode::{
+    is_digit, is_letter, is_space, to_lower, to_lower_str, to_title, to_upper_str,
+};
 use crate::template::value::Value;
 
 pub(super) static FUNCS: &[Func] = &[
@@ -66,21 +68,23 @@ fn trim_prefix<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     out(st.strip_prefix(s(arg(&a, 0)?)).unwrap_or(st).to_string())
 }
 
+/// `strings.ToUpper`.
 fn upper<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(arg(&a, 0)?).to_uppercase())
+    out(to_upper_str(s(arg(&a, 0)?)))
 }
 
+/// `strings.ToLower`.
 fn lower<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
-    out(s(arg(&a, 0)?).to_lowercase())
+    out(to_lower_str(s(arg(&a, 0)?)))
 }
 
-/// `strings.Title`: upper-cases letters that start a word.
+/// `strings.Title`: title-cases letters that start a word.
 fn title<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let mut prev_sep = true;
     let mut r = String::new();
     for c in s(arg(&a, 0)?).chars() {
         if prev_sep {
-            r.extend(c.to_uppercase());
+            r.push(to_title(c));
         } else {
             r.push(c);
         }
@@ -98,11 +102,12 @@ fn is_separator(c: char) -> bool {
     !(is_letter(c) || is_digit(c)) && is_space(c)
 }
 
+/// sprig's `untitle` (goutils' `Uncapitalize`): the first rune through `unicode.ToLower`.
 fn untitle<'d>(_: &mut Ctx<'_, 'd>, a: Args<'d>) -> FnResult<'d> {
     let st = s(arg(&a, 0)?);
     let mut chars = st.chars();
     out(match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
+        Some(c) => std::iter::once(to_lower(c)).chain(chars).collect(),
         None => String::new(),
     })
 }
