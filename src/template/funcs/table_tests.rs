@@ -12,7 +12,10 @@ use crate::template::tests::render;
 #[case::case("{{ upper \"aé\" }} {{ lower \"AB\" }} {{ title \"hello wide-world\" }} {{ untitle \"Hello\" }}", "AÉ ab Hello Wide-World hello")]
 // Go maps rune to rune: ß has no one-rune upper case, final sigma is σ, ǆ's title case is ǅ,
 // and strings.Title breaks words only at ASCII punctuation and spaces.
-#[case::go_case("{{ upper \"straße\" }} {{ lower \"ΟΔΟΣ\" }} {{ title \"ǆungla x—y\" }} {{ toLower \"İ\" }}", "STRAßE οδοσ ǅungla X—y i")]
+#[case::go_case(
+    "{{ upper \"straße\" }} {{ lower \"ΟΔΟΣ\" }} {{ title \"ǆungla x—y\" }} {{ toLower \"İ\" }}",
+    "STRAßE οδοσ ǅungla X—y i"
+)]
 #[case::substr("{{ substr 1 3 \"hello\" }} {{ substr 2 99 \"hello\" }}", "el llo")]
 #[case::repeat_nospace("{{ repeat 3 \"ab\" }} {{ nospace \" a b \" }}", "ababab ab")]
 #[case::trunc(
