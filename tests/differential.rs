@@ -632,12 +632,7 @@ fn oracle_go_sort() {
 #[test]
 fn oracle_go_unicode() {
     use sidecar_injector::go::unicode;
-    let out = std::process::Command::new(oracle_bin())
-        .arg("unicode")
-        .output()
-        .expect("running istio-oracle unicode");
-    assert!(out.status.success(), "istio-oracle unicode failed");
-    let go: Value = serde_json::from_slice(&out.stdout).expect("unicode JSON");
+    let go = oracle_json("unicode");
     type Class = (&'static str, fn(char) -> bool);
     let classes: [Class; 4] = [
         ("letter", unicode::is_letter),
@@ -665,12 +660,7 @@ fn oracle_go_unicode() {
 #[test]
 fn oracle_go_case_mappings() {
     use sidecar_injector::go::unicode;
-    let out = std::process::Command::new(oracle_bin())
-        .arg("case")
-        .output()
-        .expect("running istio-oracle case");
-    assert!(out.status.success(), "istio-oracle case failed");
-    let go: Value = serde_json::from_slice(&out.stdout).expect("case JSON");
+    let go = oracle_json("case");
     type Mapping = (&'static str, fn(char) -> char);
     let mappings: [Mapping; 3] = [
         ("upper", unicode::to_upper),

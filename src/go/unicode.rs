@@ -12,8 +12,13 @@ pub fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
+    is_letter_category(get_general_category(c))
+}
+
+/// Category L: Lu, Ll, Lt, Lm, Lo.
+fn is_letter_category(gc: Gc) -> bool {
     matches!(
-        get_general_category(c),
+        gc,
         Gc::UppercaseLetter
             | Gc::LowercaseLetter
             | Gc::TitlecaseLetter
@@ -36,31 +41,28 @@ pub fn is_print(c: char) -> bool {
     if c.is_ascii() {
         return (' '..='~').contains(&c);
     }
-    matches!(
-        get_general_category(c),
-        Gc::UppercaseLetter
-            | Gc::LowercaseLetter
-            | Gc::TitlecaseLetter
-            | Gc::ModifierLetter
-            | Gc::OtherLetter
-            | Gc::NonspacingMark
-            | Gc::SpacingMark
-            | Gc::EnclosingMark
-            | Gc::DecimalNumber
-            | Gc::LetterNumber
-            | Gc::OtherNumber
-            | Gc::ConnectorPunctuation
-            | Gc::DashPunctuation
-            | Gc::OpenPunctuation
-            | Gc::ClosePunctuation
-            | Gc::InitialPunctuation
-            | Gc::FinalPunctuation
-            | Gc::OtherPunctuation
-            | Gc::MathSymbol
-            | Gc::CurrencySymbol
-            | Gc::ModifierSymbol
-            | Gc::OtherSymbol
-    )
+    let gc = get_general_category(c);
+    is_letter_category(gc)
+        || matches!(
+            gc,
+            Gc::NonspacingMark
+                | Gc::SpacingMark
+                | Gc::EnclosingMark
+                | Gc::DecimalNumber
+                | Gc::LetterNumber
+                | Gc::OtherNumber
+                | Gc::ConnectorPunctuation
+                | Gc::DashPunctuation
+                | Gc::OpenPunctuation
+                | Gc::ClosePunctuation
+                | Gc::InitialPunctuation
+                | Gc::FinalPunctuation
+                | Gc::OtherPunctuation
+                | Gc::MathSymbol
+                | Gc::CurrencySymbol
+                | Gc::ModifierSymbol
+                | Gc::OtherSymbol
+        )
 }
 
 /// `unicode.IsSpace`: the White_Space property, which has not changed since Unicode 6.3 and

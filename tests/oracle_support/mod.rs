@@ -63,6 +63,21 @@ pub fn istio_module_dir() -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
 }
 
+/// The JSON a one-shot oracle mode (`unicode`, `case`) prints.
+pub fn oracle_json(mode: &str) -> Value {
+    let out = Command::new(oracle_bin())
+        .arg(mode)
+        .output()
+        .unwrap_or_else(|e| panic!("running istio-oracle {mode}: {e}"));
+    assert!(
+        out.status.success(),
+        "istio-oracle {mode}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("istio-oracle {mode} printed no JSON: {e}"))
+}
+
 /// Lines one oracle process answers before a fresh one takes over: each distinct settings text
 /// builds a new Istio webhook, whose mesh watcher Istio never stops, so one process over 20,000
 /// generated seeds grows past 17 GB; a thousand at a time stay under 1 GB.
