@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Instructions per admission, deterministic (for comparing commits on a noisy machine):
 # `admission::review` on each generated pod (bench/pods.rs) under callgrind, N+1 runs minus
-# 1 run, divided by N, so start-up (settings load, the pod generation) cancels out. Also the
-# floor's per-request work in-process: parsing the same body into a serde_json::Value.
+# 1 run, divided by N, so start-up (settings load, the pod generation) cancels out. Twice:
+# `inject`, each review a different pod (every one injected), and `replica`, the same pod
+# again (a rollout's replicas: answered from the replica memo). Also the floor's per-request
+# work in-process: parsing the same body into a serde_json::Value.
 #
 #   bench/callgrind.sh              all four pods, N=20
 #   N=50 bench/callgrind.sh medium  one pod
@@ -22,13 +24,18 @@ instr() {  # total instructions of one run
   valgrind --tool=callgrind --callgrind-out-file="$work/out" "$@" >/dev/null 2>"$work/log"
   grep -Eo 'Collected : [0-9]+' "$work/log" | grep -Eo '[0-9]+'
 }
-printf '%-8s %12s %12s %12s\n' pod review/adm floor/adm ratio
+per() {  # per <mode> <pod>: instructions per admission
+  local one many
+  one=$(instr "$tool" "$1" "$2" 1)
+  many=$(instr "$tool" "$1" "$2" $((n + 1)))
+  echo $(( (many - one) / n ))
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
+printf '%-8s %12s %12s %12s %8s %8s\n' pod inject/adm replica/adm floor/adm inject replica
 for pod in "${pods[@]}"; do
-  one=$(instr "$tool" run "$pod" 1)
-  many=$(instr "$tool" run "$pod" $((n + 1)))
-  f1=$(instr "$tool" parse "$pod" 1)
-  fn=$(instr "$tool" parse "$pod" $((n + 1)))
-  ours=$(( (many - one) / n ))
-  floor=$(( (fn - f1) / n ))
-  printf '%-8s %12d %12d %12s\n' "$pod" "$ours" "$floor" "$(awk -v a="$ours" -v b="$floor" 'BEGIN{printf "%.2fx", a/b}')"
+  ours=$(per miss "$pod")
+  replica=$(per run "$pod")
+  floor=$(per parse "$pod")
+  printf '%-8s %12d %12d %12d %8s %8s\n' "$pod" "$ours" "$replica" "$floor" \
+    "$(ratio "$ours" "$floor")" "$(ratio "$replica" "$floor")"
 done

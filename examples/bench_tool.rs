@@ -2,7 +2,10 @@
 //! server `bench/load.sh` compares us with.
 //!
 //!   bench_tool gen DIR                  writes DIR/{small,medium,large,env2k}.json (AdmissionReviews)
-//!   bench_tool run POD N                `admission::review` on POD, N times (run under callgrind)
+//!   bench_tool run POD N                `admission::review` on POD, N times (run under callgrind):
+//!                                       replicas, so all but the first are replica memo hits
+//!   bench_tool miss POD N               the same, each time a different pod (a label's value
+//!                                       changes): every review is injected
 //!   bench_tool parse POD N              the floor's in-process work: POD into a `Value`, N times
 //!   bench_tool floor ADDR CERT KEY POD  the floor server: our stack (axum + rustls + the same
 //!                                       connection code), parses the body into a
@@ -38,10 +41,13 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["gen", dir] => gen(Path::new(dir)),
-        ["run", pod, n] => run(pod, n.parse().context("N must be a number")?),
+        ["run", pod, n] => run(pod, n.parse().context("N must be a number")?, false),
+        ["miss", pod, n] => run(pod, n.parse().context("N must be a number")?, true),
         ["parse", pod, n] => parse(pod, n.parse().context("N must be a number")?),
         ["floor", addr, cert, key, pod] => floor(addr, cert, key, pod),
-        _ => bail!("usage: bench_tool gen DIR | run POD N | parse POD N | floor ADDR CERT KEY POD"),
+        _ => bail!(
+            "usage: bench_tool gen DIR | run POD N | miss POD N | parse POD N | floor ADDR CERT KEY POD"
+        ),
     }
 }
 
@@ -49,12 +55,14 @@ fn body(pod: &str) -> anyhow::Result<Vec<u8>> {
     pods::review(pod).with_context(|| format!("unknown pod {pod:?}; one of {:?}", pods::NAMES))
 }
 
+/// The server's state with default settings; `BENCH_MEMO=0`: without the replica memo.
 fn state() -> anyhow::Result<AppState> {
     let snap = Snapshot::load(None, None)?;
-    Ok(AppState::new(
-        Arc::new(Settings::fixed(snap)),
-        Arc::new(Metrics::new()),
-    ))
+    let mut state = AppState::new(Arc::new(Settings::fixed(snap)), Arc::new(Metrics::new()));
+    if std::env::var("BENCH_MEMO").is_ok_and(|v| v == "0") {
+        state.memo = None;
+    }
+    Ok(state)
 }
 
 fn gen(dir: &Path) -> anyhow::Result<()> {
@@ -74,11 +82,36 @@ fn gen(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(pod: &str, n: usize) -> anyhow::Result<()> {
+fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
     let state = state()?;
-    let body = body(pod)?;
+    let mut body = body(pod)?;
+    // Distinct pods: a label whose value is rewritten in place, so each review costs the same
+    // bytes to build whatever N is.
+    let digits = if distinct {
+        let mut review: serde_json::Value = serde_json::from_slice(&body)?;
+        let labels = review
+            .pointer_mut("/request/object/metadata/labels")
+            .and_then(serde_json::Value::as_object_mut)
+            .context("the pod has no labels")?;
+        labels.insert("bench-pod".into(), "p00000000".into());
+        // Go's encoding sorts map keys; a pod that is not its own encoding is injected the
+        // general way.
+        labels.sort_keys();
+        body = serde_json::to_vec(&review)?;
+        let at = body
+            .windows(9)
+            .position(|w| w == b"p00000000")
+            .context("label value not found")?;
+        Some(at + 1..at + 9)
+    } else {
+        None
+    };
     let mut total = 0;
-    for _ in 0..n {
+    for i in 0..n {
+        if let Some(digits) = digits.clone() {
+            let text = format!("{:08}", i % 100_000_000);
+            body[digits].copy_from_slice(text.as_bytes());
+        }
         let answer =
             review(&state, "/inject", black_box(&body)).map_err(|e| anyhow::anyhow!("{e}"))?;
         total += answer.body.len();

@@ -138,6 +138,12 @@ pub struct LimitArgs {
     /// Time for the TLS handshake.
     #[arg(long, env = "SIDECAR_INJECTOR_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub handshake_timeout: Duration,
+
+    /// Answers kept for replicas: a review that differs from one answered before only in its
+    /// uid (the pods of one ReplicaSet) is answered again without injecting; 0 keeps none.
+    /// At most 8 MiB in all; bodies over 256 KiB are never kept.
+    #[arg(long, env = "SIDECAR_INJECTOR_REVIEW_MEMO", default_value_t = 256)]
+    pub review_memo: usize,
 }
 
 #[derive(Debug, Clone, Args)]

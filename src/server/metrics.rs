@@ -55,6 +55,8 @@ pub struct Metrics {
     /// occurrence counted on an Event, written later), `dropped` (lost: queue full or too
     /// many Events tracked), `failed` (a write the API server refused or did not answer).
     pub events: Family<EventLabels, Counter>,
+    /// Replica memo lookups (`--review-memo`), `result` = `hit` | `miss`.
+    pub memo: Family<ResultLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -74,6 +76,7 @@ impl Metrics {
         let settings_reloads = Family::<ResultLabel, Counter>::default();
         let cert_reloads = Family::<ResultLabel, Counter>::default();
         let events = Family::<EventLabels, Counter>::default();
+        let memo = Family::<ResultLabel, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests",
@@ -114,6 +117,11 @@ impl Metrics {
             "Kubernetes Events about injection decisions, by event reason and result",
             events.clone(),
         );
+        registry.register(
+            "sidecar_injector_review_memo_lookups",
+            "Reviews looked up in the replica memo, by result (hit: answered from it)",
+            memo.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -124,6 +132,7 @@ impl Metrics {
             settings_reloads,
             cert_reloads,
             events,
+            memo,
         }
     }
 
@@ -157,6 +166,12 @@ impl Metrics {
             .inc();
     }
 
+    /// One replica memo lookup.
+    pub fn memo(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.memo.get_or_create(&ResultLabel { result }).inc();
+    }
+
     /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -183,6 +198,7 @@ mod tests {
         m.settings_reload("rejected");
         m.cert_reload(true);
         m.event("Injected", "sent");
+        m.memo(true);
         let text = m.encode();
         for want in [
             "sidecar_injection_requests_total 1",
@@ -195,6 +211,7 @@ mod tests {
             "sidecar_injector_settings_reloads_total{result=\"rejected\"} 1",
             "sidecar_injector_cert_reloads_total{result=\"ok\"} 1",
             "sidecar_injector_events_total{reason=\"Injected\",result=\"sent\"} 1",
+            "sidecar_injector_review_memo_lookups_total{result=\"hit\"} 1",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }

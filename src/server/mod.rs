@@ -48,10 +48,12 @@ pub struct AppState {
     pub events: Option<events::Events>,
     /// Deadline for receiving a request body.
     pub request_timeout: Duration,
+    /// Answers kept for replicas (`--review-memo`; `None` keeps none).
+    pub memo: Option<Arc<admission::memo::Memo<admission::Replayed>>>,
 }
 
 impl AppState {
-    /// Native sidecars off, no cluster, a 30 s request deadline.
+    /// Native sidecars off, no cluster, a 30 s request deadline, the default replica memo.
     pub fn new(settings: Arc<Settings>, metrics: Arc<Metrics>) -> AppState {
         AppState {
             settings,
@@ -60,6 +62,9 @@ impl AppState {
             cluster: None,
             events: None,
             request_timeout: Duration::from_secs(30),
+            memo: Some(Arc::new(admission::memo::Memo::new(
+                admission::memo::MAX_ENTRIES,
+            ))),
         }
     }
 

@@ -83,6 +83,8 @@ pub async fn start(args: ServeArgs, shutdown: Shutdown) -> anyhow::Result<Runnin
         cluster: cluster.clone(),
         events,
         request_timeout: args.limits.request_timeout,
+        memo: (args.limits.review_memo > 0)
+            .then(|| Arc::new(admission::memo::Memo::new(args.limits.review_memo))),
     };
     let limits = limits_from(&args);
     let webhook_addr = webhook_listener.local_addr()?;

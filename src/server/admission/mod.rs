@@ -15,8 +15,11 @@
 
 pub mod envs;
 mod huge;
+pub mod memo;
 pub mod review;
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -29,10 +32,12 @@ use serde_json::Value;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use self::review::{encode_answer, parse_review, Answer, IncomingRequest, PodObject};
-use super::events::Happened;
+use self::review::{parse_review, Answer, IncomingRequest, PodObject, Prepared};
+use super::events::{self, Happened, Notice};
 use super::AppState;
+use crate::decision::Decision;
 use crate::inject::{mutate, InjectError, Outcome, PodRequest};
+use crate::settings::Snapshot;
 
 /// Kubernetes caps request bodies at 3 MiB in etcd, but an AdmissionReview carries the object
 /// (and on updates the old one) plus envelope; 7 MiB leaves room without inviting abuse.
@@ -199,89 +204,234 @@ pub struct Reviewed {
 
 /// Everything `/inject` does with a body once the HTTP checks passed: parse the review,
 /// decide, inject, encode the answer. The handler and the fuzz target call this same function.
+/// A body that differs from one answered before only in its uid is answered from the replica
+/// memo (module `memo`), doing again everything answering it did.
 pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rejection> {
+    let snapshot = state.settings.current();
+    let memo = state.memo.as_deref();
+    let mut missed = memo::Missed::default();
+    if let Some(memo) = memo {
+        match memo.find(body, path, &snapshot) {
+            Ok((kept, uid)) if kept.value.conditions.hold(state) => {
+                state.metrics.memo(true);
+                return replay(state, &kept.value, uid);
+            }
+            Ok(_) => {}
+            Err(m) => missed = m,
+        }
+        state.metrics.memo(false);
+    }
     let mut review = parse_review(body).map_err(Rejection::BadRequest)?;
     let mut warnings = Vec::new();
-    let answer = answer(state, path, &mut review.request, &mut warnings);
-    let allowed = !matches!(answer, Answer::Deny { .. });
-    match encode_answer(review.api_version, &review.request.uid, &answer, &warnings) {
-        Ok((body, patch_bytes)) => Ok(Reviewed {
-            body,
-            allowed,
-            patch_bytes,
-        }),
-        // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
-        Err(e) => Err(Rejection::Encode(e.to_string())),
+    let (answer, done) = answer(state, &snapshot, path, &mut review.request, &mut warnings);
+    // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
+    let encode_err = |e: serde_json::Error| Rejection::Encode(e.to_string());
+    let prepared = Prepared::of(&answer).map_err(encode_err)?;
+    let out = prepared
+        .encode(review.api_version, &review.request.uid, &warnings)
+        .map_err(encode_err)?;
+    let reviewed = Reviewed {
+        body: out,
+        allowed: prepared.allowed,
+        patch_bytes: prepared.patch_len,
+    };
+    let uid = match &review.request.uid {
+        Cow::Borrowed(uid) => Some(*uid),
+        Cow::Owned(_) => None,
+    };
+    if let (Some(memo), Some(uid), Some(done)) = (memo, uid, done) {
+        let size = prepared.size() + warnings.iter().map(String::len).sum::<usize>();
+        let replayed = Replayed {
+            api_version: review.api_version,
+            prepared,
+            warnings,
+            conditions: done.conditions,
+            pod: done.pod,
+            verdict: done.verdict,
+            notice: done.notice,
+        };
+        memo.keep(&missed, body, uid, path, &snapshot, replayed, size);
+    }
+    Ok(reviewed)
+}
+
+/// What a memo hit does again: everything [`review`] did for the first of its replicas.
+#[derive(Debug)]
+pub struct Replayed {
+    api_version: &'static str,
+    prepared: Prepared,
+    warnings: Vec<String>,
+    conditions: Conditions,
+    /// The pod's name for the logs.
+    pod: String,
+    verdict: Verdict,
+    /// The Event to send (already `None` for a dry run or without `--events`).
+    notice: Option<Notice>,
+}
+
+fn replay(state: &AppState, kept: &Replayed, uid: &str) -> Result<Reviewed, Rejection> {
+    let span = tracing::Span::current();
+    span.record("uid", crate::text::elide(uid).as_ref());
+    span.record("namespace", kept.conditions.namespace.as_str());
+    span.record("pod", crate::text::elide(&kept.pod).as_ref());
+    if let (Some(events), Some(notice)) = (&state.events, &kept.notice) {
+        events.send(notice.clone());
+    }
+    report(state, &kept.verdict);
+    let body = kept
+        .prepared
+        .encode(kept.api_version, uid, &kept.warnings)
+        .map_err(|e| Rejection::Encode(e.to_string()))?;
+    Ok(Reviewed {
+        body,
+        allowed: kept.prepared.allowed,
+        patch_bytes: kept.prepared.patch_len,
+    })
+}
+
+/// Everything besides the body an answer read: it still holds for a memo hit only if the
+/// cluster watches show the same now.
+#[derive(Debug)]
+struct Conditions {
+    namespace: String,
+    namespace_labels: Option<BTreeMap<String, String>>,
+    node: Option<String>,
+    native_sidecars: bool,
+}
+
+impl Conditions {
+    fn hold(&self, state: &AppState) -> bool {
+        let ns = state
+            .cluster
+            .as_ref()
+            .and_then(|c| c.namespace(&self.namespace));
+        let labels = ns.as_ref().and_then(|n| n.metadata.labels.as_ref());
+        labels == self.namespace_labels.as_ref()
+            && state.native_sidecars(self.node.as_deref()) == self.native_sidecars
     }
 }
 
+/// How a review ended, for metrics and logs (and their replay).
+#[derive(Debug)]
+enum Verdict {
+    Skipped(Decision),
+    Injected(Decision),
+    Failed {
+        message: String,
+        label: &'static str,
+    },
+}
+
+fn report(state: &AppState, verdict: &Verdict) {
+    let span = tracing::Span::current();
+    match verdict {
+        Verdict::Skipped(decision) => {
+            span.record("decision", "skipped");
+            // A skip is what users ask about ("why no sidecar?"): logged at info, with the trace.
+            tracing::info!(rule = decision.metric_label(), trace = %decision, "injection skipped");
+            state.metrics.skipped(decision.metric_label());
+        }
+        Verdict::Injected(decision) => {
+            span.record("decision", "injected");
+            tracing::debug!(rule = decision.metric_label(), trace = %decision, "injected");
+            state.metrics.success.inc();
+        }
+        Verdict::Failed { message, label } => {
+            span.record("decision", format!("error: {message}"));
+            state.metrics.failed(label);
+        }
+    }
+}
+
+/// What [`answer`] did for a pod CREATE, for the memo.
+struct Done {
+    conditions: Conditions,
+    pod: String,
+    verdict: Verdict,
+    notice: Option<Notice>,
+}
+
 /// Decides the answer for a parsed review and counts it; `warnings` receives the admission
-/// warnings for the pod (computed beside the decision, never changing it).
+/// warnings for the pod (computed beside the decision, never changing it). `Done` for a pod
+/// CREATE, which the memo may keep.
 fn answer(
     state: &AppState,
+    snapshot: &Snapshot,
     path: &str,
-    req: &mut IncomingRequest,
+    req: &mut IncomingRequest<'_>,
     warnings: &mut Vec<String>,
-) -> Answer {
+) -> (Answer, Option<Done>) {
     let span = tracing::Span::current();
     span.record("uid", crate::text::elide(&req.uid).as_ref());
     if !req.is_pod_create() {
         span.record("decision", "not a Pod CREATE");
         state.metrics.skipped("not_pod_create");
-        return Answer::Allow;
+        return (Answer::Allow, None);
     }
     // Events only for pods that will exist.
     let events = state.events.as_ref().filter(|_| req.dry_run != Some(true));
     let Some(PodObject(pod)) = req.object.as_mut() else {
         state.metrics.failed("invalid_pod");
-        return Answer::Deny {
+        let answer = Answer::Deny {
             code: 400,
             reason: "BadRequest",
             message: "the AdmissionReview request has no object: a Pod CREATE must carry the pod"
                 .into(),
         };
+        return (answer, None);
     };
     let namespace = fill_namespace(pod, req.namespace.as_deref());
     span.record("namespace", namespace.as_str());
-    span.record("pod", crate::text::elide(pod_name(pod, &req.name)).as_ref());
+    let pod_name = pod_name(pod, &req.name).to_string();
+    span.record("pod", crate::text::elide(&pod_name).as_ref());
     let envs = envs::parse_inject_envs(path);
     let ns = state.cluster.as_ref().and_then(|c| c.namespace(&namespace));
+    let node = node_name(pod);
     let pod_request = PodRequest {
         namespace: &namespace,
-        native_sidecars: state.native_sidecars(node_name(pod)),
+        native_sidecars: state.native_sidecars(node),
         proxy_envs: &envs,
         namespace_labels: ns.as_ref().and_then(|n| n.metadata.labels.as_ref()),
     };
-    let snapshot = state.settings.current();
-    *warnings = pod_warnings(&snapshot, pod, pod_request.namespace_labels);
-    let outcome = mutate(&snapshot, pod, &pod_request);
-    if let Some(events) = events {
-        events.record(pod, &namespace, happened(&outcome));
-    }
-    match outcome {
-        Ok(Outcome::Skipped(decision)) => {
-            span.record("decision", "skipped");
-            // A skip is what users ask about ("why no sidecar?"): logged at info, with the trace.
-            tracing::info!(rule = decision.metric_label(), trace = %decision, "injection skipped");
-            state.metrics.skipped(decision.metric_label());
-            Answer::Allow
-        }
+    *warnings = pod_warnings(snapshot, pod, pod_request.namespace_labels);
+    let outcome = mutate(snapshot, pod, &pod_request);
+    let notice = events.and_then(|events| {
+        let notice = events::notice(pod, &namespace, happened(&outcome))?;
+        events.send(notice.clone());
+        Some(notice)
+    });
+    let (answer, verdict) = match outcome {
+        Ok(Outcome::Skipped(decision)) => (Answer::Allow, Verdict::Skipped(decision)),
         Ok(Outcome::Injected { decision, patch }) => {
-            span.record("decision", "injected");
-            tracing::debug!(rule = decision.metric_label(), trace = %decision, "injected");
-            state.metrics.success.inc();
-            if patch.0.is_empty() {
+            let answer = if patch.0.is_empty() {
                 Answer::Allow
             } else {
                 Answer::Patch(patch)
-            }
+            };
+            (answer, Verdict::Injected(decision))
         }
-        Err(e) => {
-            span.record("decision", format!("error: {e}"));
-            state.metrics.failed(e.metric_label());
-            deny(&e)
-        }
-    }
+        Err(e) => (
+            deny(&e),
+            Verdict::Failed {
+                message: e.to_string(),
+                label: e.metric_label(),
+            },
+        ),
+    };
+    report(state, &verdict);
+    let conditions = Conditions {
+        namespace_labels: pod_request.namespace_labels.cloned(),
+        native_sidecars: pod_request.native_sidecars,
+        node: node.map(str::to_string),
+        namespace,
+    };
+    let done = Done {
+        conditions,
+        pod: pod_name,
+        verdict,
+        notice,
+    };
+    (answer, Some(done))
 }
 
 fn happened(outcome: &Result<Outcome, InjectError>) -> Happened<'_> {

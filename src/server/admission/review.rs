@@ -12,6 +12,7 @@
 //! included) sends and that strict clients expect. The `status` object is kube's `Status`.
 //! The patch is serialized into one buffer and base64-encoded once.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
@@ -30,19 +31,21 @@ pub const KIND: &str = "AdmissionReview";
 /// The review as received.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IncomingReview {
+pub struct IncomingReview<'a> {
     #[serde(default)]
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
-    #[serde(default)]
-    pub request: Option<IncomingRequest>,
+    #[serde(borrow, default)]
+    pub request: Option<IncomingRequest<'a>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct IncomingRequest {
-    pub uid: String,
+pub struct IncomingRequest<'a> {
+    /// Borrowed from the body unless written with escapes: the replica memo keys on where it is.
+    #[serde(borrow)]
+    pub uid: Cow<'a, str>,
     pub kind: GroupVersionKind,
     #[serde(default)]
     pub sub_resource: Option<String>,
@@ -60,7 +63,7 @@ pub struct IncomingRequest {
     pub dry_run: Option<bool>,
 }
 
-impl IncomingRequest {
+impl IncomingRequest<'_> {
     /// A Pod being created, the only request the injector changes.
     pub fn is_pod_create(&self) -> bool {
         match self.operation {
@@ -163,7 +166,7 @@ impl<'de> Visitor<'de> for MetadataVisitor {
 }
 
 /// Parses a request body; the error text is meant for the HTTP 400 answer.
-pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion, String> {
+pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion<'_>, String> {
     let review: IncomingReview = serde_json::from_slice(body).map_err(|e| {
         // Only on failure: parse again tracking the path, so the message names the field.
         let mut de = serde_json::Deserializer::from_slice(body);
@@ -208,9 +211,9 @@ pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion, String> {
 
 /// A parsed request and the apiVersion to answer with.
 #[derive(Debug)]
-pub struct IncomingRequestWithVersion {
+pub struct IncomingRequestWithVersion<'a> {
     pub api_version: &'static str,
-    pub request: IncomingRequest,
+    pub request: IncomingRequest<'a>,
 }
 
 /// The answer to one review.
@@ -242,16 +245,80 @@ struct ResponseOut<'a> {
     uid: &'a str,
     allowed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<Status>,
+    status: Option<&'a Status>,
     /// Already a JSON string (quotes included): base64 needs no escaping, and running ~10 KB of
     /// it through the string escaper cost a twentieth of a medium admission.
     #[serde(skip_serializing_if = "Option::is_none")]
-    patch: Option<Box<RawValue>>,
+    patch: Option<&'a RawValue>,
     #[serde(skip_serializing_if = "Option::is_none")]
     patch_type: Option<&'static str>,
     /// Shown by kubectl as `Warning: ...`; see `crate::warnings`.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     warnings: &'a [String],
+}
+
+/// An answer encoded but for the review's uid and apiVersion: the patch already JSON and
+/// base64 (what the replica memo keeps, module `memo`).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub allowed: bool,
+    status: Option<Status>,
+    patch: Option<Box<RawValue>>,
+    /// The size of the (unencoded) patch in bytes.
+    pub patch_len: usize,
+}
+
+impl Prepared {
+    pub fn of(answer: &Answer) -> Result<Prepared, serde_json::Error> {
+        let (allowed, status, patch) = match answer {
+            Answer::Allow => (true, None, None),
+            Answer::Patch(p) => (true, None, Some(base64_json(p)?)),
+            Answer::Deny {
+                code,
+                reason,
+                message,
+            } => (
+                false,
+                Some(Status::failure(message, reason).with_code(*code)),
+                None,
+            ),
+        };
+        let patch_len = patch.as_ref().map(|(_, n)| *n).unwrap_or(0);
+        Ok(Prepared {
+            allowed,
+            status,
+            patch: patch.map(|(b64, _)| b64),
+            patch_len,
+        })
+    }
+
+    /// The response body for the review `uid` in `api_version`.
+    pub fn encode(
+        &self,
+        api_version: &str,
+        uid: &str,
+        warnings: &[String],
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        let out = ReviewOut {
+            api_version,
+            kind: KIND,
+            response: ResponseOut {
+                uid,
+                allowed: self.allowed,
+                status: self.status.as_ref(),
+                patch_type: self.patch.as_ref().map(|_| "JSONPatch"),
+                patch: self.patch.as_deref(),
+                warnings,
+            },
+        };
+        serde_json::to_vec(&out)
+    }
+
+    /// Bytes held, roughly (the memo's budget).
+    pub fn size(&self) -> usize {
+        self.patch.as_ref().map_or(0, |p| p.get().len())
+            + self.status.as_ref().map_or(0, |s| s.message.len())
+    }
 }
 
 /// The response body, and the size of the (unencoded) patch in bytes.
@@ -261,33 +328,11 @@ pub fn encode_answer(
     answer: &Answer,
     warnings: &[String],
 ) -> Result<(Vec<u8>, usize), serde_json::Error> {
-    let (allowed, status, patch) = match answer {
-        Answer::Allow => (true, None, None),
-        Answer::Patch(p) => (true, None, Some(base64_json(p)?)),
-        Answer::Deny {
-            code,
-            reason,
-            message,
-        } => (
-            false,
-            Some(Status::failure(message, reason).with_code(*code)),
-            None,
-        ),
-    };
-    let patch_len = patch.as_ref().map(|(_, n)| *n).unwrap_or(0);
-    let out = ReviewOut {
-        api_version,
-        kind: KIND,
-        response: ResponseOut {
-            uid,
-            allowed,
-            status,
-            patch_type: patch.as_ref().map(|_| "JSONPatch"),
-            patch: patch.map(|(b64, _)| b64),
-            warnings,
-        },
-    };
-    Ok((serde_json::to_vec(&out)?, patch_len))
+    let prepared = Prepared::of(answer)?;
+    Ok((
+        prepared.encode(api_version, uid, warnings)?,
+        prepared.patch_len,
+    ))
 }
 
 /// `value` as JSON, then base64 in one pass over the whole buffer (encoding through a
@@ -330,22 +375,26 @@ mod tests {
                         "oldObject": null, "options": null},
             "response": null,
         });
-        let got = parse_review(&serde_json::to_vec(&istioctl).unwrap()).unwrap();
+        let bytes = serde_json::to_vec(&istioctl).unwrap();
+        let got = parse_review(&bytes).unwrap();
         assert!(got.request.is_pod_create());
         let mut other = istioctl.clone();
         other["request"]["kind"] = json!({"group": "", "version": "v1", "kind": "Pod"});
-        let got = parse_review(&serde_json::to_vec(&other).unwrap()).unwrap();
+        let bytes = serde_json::to_vec(&other).unwrap();
+        let got = parse_review(&bytes).unwrap();
         assert!(!got.request.is_pod_create());
         let mut absent = istioctl.clone();
         absent["request"]
             .as_object_mut()
             .unwrap()
             .remove("operation");
-        let got = parse_review(&serde_json::to_vec(&absent).unwrap()).unwrap();
+        let bytes = serde_json::to_vec(&absent).unwrap();
+        let got = parse_review(&bytes).unwrap();
         assert!(got.request.is_pod_create());
         let mut bad = istioctl;
         bad["request"]["operation"] = json!("PATCH");
-        let err = parse_review(&serde_json::to_vec(&bad).unwrap()).unwrap_err();
+        let bytes = serde_json::to_vec(&bad).unwrap();
+        let err = parse_review(&bytes).unwrap_err();
         assert!(err.to_string().contains("PATCH"), "{err}");
     }
 
@@ -356,7 +405,8 @@ mod tests {
             "metadata": {"name": "p", "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}], "labels": {"a": "b"}},
             "spec": {"containers": [{"name": "c"}]},
         });
-        let got = parse_review(&body(pod)).unwrap();
+        let bytes = body(pod);
+        let got = parse_review(&bytes).unwrap();
         assert!(got.request.is_pod_create());
         let obj = got.request.object.unwrap().0;
         assert_eq!(
@@ -374,7 +424,8 @@ mod tests {
             .request
             .object
             .is_none());
-        let got = parse_review(&body(json!({"metadata": null}))).unwrap();
+        let bytes = body(json!({"metadata": null}));
+        let got = parse_review(&bytes).unwrap();
         assert_eq!(got.request.object.unwrap().0, json!({"metadata": null}));
         let e = parse_review(&body(json!({"metadata": "x"}))).unwrap_err();
         assert!(e.contains("Pod metadata"), "{e}");

@@ -159,9 +159,13 @@ impl Events {
 
     /// Queues the Event for this admission, if it has one; never waits.
     pub fn record(&self, pod: &Value, namespace: &str, what: Happened<'_>) {
-        let Some(n) = notice(pod, namespace, what) else {
-            return;
-        };
+        if let Some(n) = notice(pod, namespace, what) {
+            self.send(n);
+        }
+    }
+
+    /// Queues a notice already made; never waits.
+    pub fn send(&self, n: Notice) {
         let reason = n.reason;
         if self.tx.try_send(n).is_err() {
             self.metrics.event(reason.as_str(), "dropped");
