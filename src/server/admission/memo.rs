@@ -41,7 +41,7 @@ pub const MAX_BODY: usize = super::INLINE_BODY_BYTES;
 /// Entries kept by default (`serve --review-memo`).
 pub const MAX_ENTRIES: usize = 256;
 /// Bytes of keys and answers kept at most.
-pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
 /// Distinct uid offsets tried per lookup (each costs a hash of the body).
 const MAX_SPLITS: usize = 4;
 
