@@ -76,7 +76,9 @@ pub fn pod(name: &str) -> Option<Value> {
         "enableServiceLinks": true,
         "preemptionPolicy": "PreemptLowerPriority"
     });
-    let fields_spec = fields_of(&spec);
+    // The controller manages what it set: not the token volume and its mounts, which the
+    // ServiceAccount admission plugin adds (as a real API server's reviews show).
+    let fields_spec = fields_of(&without_token_volume(&spec));
     let labels = json!({"app": app, "pod-template-hash": "5d7f8c9b4", "version": "v1"});
     let mut pod = json!({
         "kind": "Pod",
@@ -171,6 +173,26 @@ fn volume(v: usize) -> Value {
             "defaultMode": 420
         }
     })
+}
+
+fn without_token_volume(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    let token = volume_name(0);
+    let keep = |v: &Value| v.get("name").and_then(Value::as_str) != Some(token.as_str());
+    if let Some(volumes) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
+        volumes.retain(keep);
+    }
+    for c in spec
+        .get_mut("containers")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(mounts) = c.get_mut("volumeMounts").and_then(Value::as_array_mut) {
+            mounts.retain(keep);
+        }
+    }
+    spec
 }
 
 /// A FieldsV1 set for a JSON tree: `f:` per key, `k:{"name":…}` per named list item.

@@ -3,7 +3,9 @@
 //!
 //!   bench_tool gen DIR                  writes DIR/{small,medium,large,env2k}.json (AdmissionReviews)
 //!   bench_tool run POD N                `admission::review` on POD, N times (run under callgrind):
-//!                                       replicas, so all but the first are replica memo hits
+//!                                       replicas (each its own uid and token volume name, as
+//!                                       an API server sends them): all but the first are
+//!                                       replica memo hits
 //!   bench_tool miss POD N               the same, each time a different pod (a label's value
 //!                                       changes): every review is injected
 //!   bench_tool parse POD N              the floor's in-process work: POD into a `Value`, N times
@@ -106,11 +108,31 @@ fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Replicas: what differs between them, rewritten in place (the uid's last 8 characters,
+    // the token volume's 5-character suffix).
+    let uid_at = body
+        .windows(14)
+        .position(|w| w == b"09fd62def2f4\"")
+        .map(|at| at + 4..at + 12);
+    let token_at: Vec<usize> = body
+        .windows(16)
+        .enumerate()
+        .filter(|(_, w)| *w == b"kube-api-access-")
+        .map(|(at, _)| at + 16)
+        .collect();
     let mut total = 0;
     for i in 0..n {
         if let Some(digits) = digits.clone() {
             let text = format!("{:08}", i % 100_000_000);
             body[digits].copy_from_slice(text.as_bytes());
+        } else {
+            if let Some(uid) = uid_at.clone() {
+                body[uid].copy_from_slice(format!("{:08x}", i).as_bytes());
+            }
+            let suffix = format!("{:05}", i % 100_000);
+            for &at in &token_at {
+                body[at..at + 5].copy_from_slice(suffix.as_bytes());
+            }
         }
         let answer =
             review(&state, "/inject", black_box(&body)).map_err(|e| anyhow::anyhow!("{e}"))?;

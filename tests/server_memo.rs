@@ -23,6 +23,72 @@ fn with_uid(review: &Value, uid: &str) -> Vec<u8> {
     serde_json::to_vec(&r).unwrap()
 }
 
+/// The review with the ServiceAccount admission plugin's token volume, named with `suffix`,
+/// mounted in every container (as an API server sends a pod of a ServiceAccount).
+fn with_token_volume(review: &Value, suffix: &str) -> Value {
+    let name = format!("kube-api-access-{suffix}");
+    // A captured review has one already: renamed.
+    let text = serde_json::to_string(review).unwrap();
+    if let Some(at) = text.find("kube-api-access-") {
+        let old = &text[at..at + name.len()];
+        return serde_json::from_str(&text.replace(old, &name)).unwrap();
+    }
+    let mut r = review.clone();
+    let Some(spec) = r
+        .pointer_mut("/request/object/spec")
+        .and_then(Value::as_object_mut)
+    else {
+        return r;
+    };
+    let volume = serde_json::json!({"name": name, "projected": {"sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+    ], "defaultMode": 420}});
+    let volumes = spec
+        .entry("volumes")
+        .or_insert_with(|| Value::Array(vec![]));
+    if let Some(v) = volumes.as_array_mut() {
+        v.push(volume);
+    }
+    for kind in ["initContainers", "containers"] {
+        for c in spec
+            .get_mut(kind)
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let mount = serde_json::json!({"name": name, "readOnly": true,
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"});
+            if let Some(obj) = c.as_object_mut() {
+                let mounts = obj
+                    .entry("volumeMounts")
+                    .or_insert_with(|| Value::Array(vec![]));
+                if let Some(m) = mounts.as_array_mut() {
+                    m.push(mount);
+                }
+            }
+        }
+    }
+    r
+}
+
+/// As [`check`], the two replicas' token volumes named differently.
+fn check_renamed(memo_state: &AppState, review: &Value, what: &str) -> bool {
+    let hits = lookups(memo_state, "hit");
+    let first = with_token_volume(review, "abcde");
+    let second = with_token_volume(review, "x7k2p");
+    answer(memo_state, "/inject", &with_uid(&first, "uid-a"));
+    let got = answer(memo_state, "/inject", &with_uid(&second, "uid-b"));
+    let plain = answer(&no_memo(), "/inject", &with_uid(&second, "uid-b"));
+    assert_eq!(
+        got,
+        plain,
+        "{what}: the memo's answer for a renamed token volume differs from a memo-less server's\nreview: {}",
+        serde_json::to_string(&second).unwrap()
+    );
+    lookups(memo_state, "hit") > hits
+}
+
 fn no_memo() -> AppState {
     let mut s = state();
     s.memo = None;
@@ -95,6 +161,81 @@ fn replicas_get_the_answer_a_memo_less_server_gives() {
     assert_eq!(hits as u64, seeds, "every generated review is a memo hit");
     let (entries, bytes) = s.memo.as_ref().unwrap().usage();
     assert!(entries <= memo::MAX_ENTRIES && bytes <= memo::MAX_BYTES);
+}
+
+/// Replicas of a ServiceAccount's pods: the token volume's random name differs in each.
+#[test]
+fn replicas_with_their_own_token_volume_get_a_memo_less_servers_answer() {
+    let mut hits = 0;
+    let mut reviews = 0;
+    for name in fixture_names() {
+        hits += usize::from(check_renamed(&state(), &fixture_json(&name), &name));
+        reviews += 1;
+    }
+    assert!(
+        hits * 2 >= reviews,
+        "only {hits} memo hits over {reviews} fixtures"
+    );
+    // The pod's own istio-proxy (merged with the injected one, the general path): the patch
+    // names the token volume, so a renamed hit must rename it in the patch too.
+    let mut own = fixture_json("deployment-pod.json");
+    let containers = own
+        .pointer_mut("/request/object/spec/containers")
+        .and_then(Value::as_array_mut)
+        .unwrap();
+    let mut proxy = containers[0].clone();
+    proxy["name"] = Value::from("istio-proxy");
+    proxy["image"] = Value::from("registry.example/custom-proxy:1");
+    containers.insert(0, proxy);
+    let s = state();
+    assert!(check_renamed(&s, &own, "own istio-proxy"));
+    let text = answer(
+        &s,
+        "/inject",
+        &with_uid(&with_token_volume(&own, "zz9zz"), "u"),
+    );
+    let response: Value = serde_json::from_str(&text).unwrap();
+    let patch = server_support::patch_of(&response["response"]).unwrap();
+    let patch = serde_json::to_string(&patch).unwrap();
+    assert!(patch.contains("kube-api-access-zz9zz"), "{patch}");
+    let seeds: u64 = std::env::var("MEMO_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let s = state();
+    let mut hits = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed);
+        let template = gen::pod(&mut rng);
+        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        let review: Value = serde_json::from_slice(&review_of(&pod, &ns, "x")).unwrap();
+        hits += usize::from(check_renamed(&s, &review, &format!("seed {seed}")));
+    }
+    assert!(
+        hits as u64 * 10 >= seeds * 9,
+        "{hits} memo hits over {seeds} generated reviews"
+    );
+}
+
+#[test]
+fn the_token_prefix_anywhere_but_the_volume_is_not_kept() {
+    let s = state();
+    let review = with_token_volume(&fixture_json("deployment-pod.json"), "abcde");
+    let mut labelled = review.clone();
+    labelled["request"]["object"]["metadata"]["labels"]["v"] = Value::from("kube-api-access-abcde");
+    let mut mounted = review.clone();
+    mounted["request"]["object"]["metadata"]["annotations"]["sidecar.istio.io/userVolumeMount"] =
+        Value::from(r#"{"kube-api-access-abcde": {"mountPath": "/t"}}"#);
+    for r in [&labelled, &mounted] {
+        answer(&s, "/inject", &with_uid(r, "u1"));
+        answer(&s, "/inject", &with_uid(r, "u2"));
+    }
+    assert_eq!(lookups(&s, "hit"), 0);
+    assert_eq!(s.memo.as_ref().unwrap().usage().0, 0);
+    // The same pod without the label is kept.
+    answer(&s, "/inject", &with_uid(&review, "u3"));
+    answer(&s, "/inject", &with_uid(&review, "u4"));
+    assert_eq!(lookups(&s, "hit"), 1);
 }
 
 #[test]

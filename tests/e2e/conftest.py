@@ -304,13 +304,13 @@ class Injector:
         if getattr(self, "log_file", None):
             self.log_file.close()
 
-    def metric(self, name: str) -> float:
-        """Sum of a counter over all its label sets, from /metrics."""
+    def metric(self, name: str, label: str = "") -> float:
+        """Sum of a counter over its label sets (those containing `label`), from /metrics."""
         with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/metrics", timeout=5) as r:
             text = r.read().decode()
         total = 0.0
         for line in text.splitlines():
-            if line.startswith(name) and (line[len(name)] in " {"):
+            if line.startswith(name) and (line[len(name)] in " {") and label in line:
                 total += float(line.rsplit(" ", 1)[1])
         return total
 

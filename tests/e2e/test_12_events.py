@@ -79,4 +79,9 @@ def test_events_on_the_deployment(injector):
     assert not events(**{"involvedObject.kind": "Pod"}), "nothing for the dry-run probes"
     assert injector.metric("sidecar_injector_events_total") >= 3
     log("3 replicas -> one Event with series.count 3 (a create and one update)")
+    # A ReplicaSet's pods reach the webhook byte-identical but for the review's uid: the
+    # replica memo answers all but the first (and its Events are the ones counted above).
+    hits = injector.metric("sidecar_injector_review_memo_lookups_total", 'result="hit"')
+    assert hits >= 2, f"{hits} replica memo hits for 3 replicas"
+    log(f"replica memo: {hits:.0f} hits (web's 3 replicas: the 2nd and 3rd answered from it)")
     print(kubectl("get", "events", "-n", NS, "--field-selector", "reportingComponent=sidecar-injector").stdout)

@@ -26,6 +26,18 @@
 //! server writes the uid first in `request`: one offset), hashes the body around the run and
 //! compares. A miss costs those hashes; bodies are kept from the parse that answers them.
 //!
+//! The one other part replicas differ in: the ServiceAccount admission plugin, which runs
+//! before any webhook, mounts the API token as a volume named `kube-api-access-` and five
+//! random characters, different in every pod. The name is opaque to the injection (Istio's
+//! templates never read the pod's volumes; the merge only matches it against the injected
+//! volumes' names, which never share its prefix), so a pod that differs only in it is
+//! injected the same way, the name renamed. So such suffixes are holes in the key too: every
+//! occurrence of `kube-api-access-` must be a whole JSON string with five
+//! lower-case letters or digits after it, all the same (else the body is not kept), and,
+//! when a body is kept, exactly the pod's mentions of that volume (`spec.volumes`, the
+//! containers' `volumeMounts`). A hit with another suffix gets the kept answer with the name
+//! replaced.
+//!
 //! Bounded: bodies up to [`MAX_BODY`] (larger ones run on review threads of their own and are
 //! never kept), [`MAX_ENTRIES`] by default and [`MAX_BYTES`] in all, evicted oldest first.
 
@@ -59,9 +71,93 @@ fn uid_at(body: &[u8], start: usize) -> Option<(usize, &str)> {
     Some((start + len, std::str::from_utf8(value).ok()?))
 }
 
-/// The body before and after `[start, end)`.
-fn around(body: &[u8], start: usize, end: usize) -> Option<(&[u8], &[u8])> {
-    Some((body.get(..start)?, body.get(end..)?))
+/// The ServiceAccount admission plugin's token volume: this prefix and [`TOKEN_SUFFIX`]
+/// random characters (`kube-api-access-` + `utilrand.String(5)`).
+pub const TOKEN_VOLUME_PREFIX: &str = "kube-api-access-";
+const TOKEN_SUFFIX: usize = 5;
+
+/// A body cut around the parts replicas differ in.
+#[derive(Debug)]
+struct Cut<'b> {
+    uid: &'b str,
+    /// `[split, end)`: the uid's value.
+    split: usize,
+    end: usize,
+    /// Where the token volume's suffixes start (each [`TOKEN_SUFFIX`] bytes), in order.
+    holes: Vec<usize>,
+    /// Their value (all the same), when there are any.
+    suffix: Option<&'b str>,
+}
+
+impl<'b> Cut<'b> {
+    /// `None` when the uid is not at `split`, or the body mentions the token volume prefix
+    /// other than as whole strings sharing one suffix.
+    fn of(body: &'b [u8], split: usize) -> Option<Cut<'b>> {
+        let (end, uid) = uid_at(body, split)?;
+        let mut cut = Cut {
+            uid,
+            split,
+            end,
+            holes: Vec::new(),
+            suffix: None,
+        };
+        let prefix = TOKEN_VOLUME_PREFIX.as_bytes();
+        let mut from = 0;
+        while let Some(at) = find(body.get(from..)?, prefix) {
+            let p = from + at;
+            let hole = p + prefix.len();
+            if (split..end).contains(&p) {
+                // Inside the uid: the uid is a hole already.
+                from = end;
+                continue;
+            }
+            let value = body.get(hole..hole + TOKEN_SUFFIX)?;
+            let whole = body.get(p.checked_sub(1)?) == Some(&b'"')
+                && body.get(hole + TOKEN_SUFFIX) == Some(&b'"')
+                && value
+                    .iter()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            let value = std::str::from_utf8(value).ok()?;
+            if !whole || cut.suffix.is_some_and(|s| s != value) {
+                return None;
+            }
+            cut.suffix = Some(value);
+            cut.holes.push(hole);
+            from = hole + TOKEN_SUFFIX;
+        }
+        Some(cut)
+    }
+
+    /// The cut-out ranges, in order: the uid's value and the token suffixes.
+    fn ranges(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let before = self.holes.iter().take_while(|h| **h < self.split);
+        let after = self.holes.iter().skip_while(|h| **h < self.split);
+        let token = |h: &usize| (*h, h + TOKEN_SUFFIX);
+        before
+            .map(token)
+            .chain(std::iter::once((self.split, self.end)))
+            .chain(after.map(token))
+    }
+
+    /// The bytes that must match, in order.
+    fn segments<'s>(&'s self, body: &'b [u8]) -> impl Iterator<Item = &'b [u8]> + 's {
+        let starts = std::iter::once(0).chain(self.ranges().map(|(_, e)| e));
+        let ends = self
+            .ranges()
+            .map(|(s, _)| s)
+            .chain(std::iter::once(body.len()));
+        starts
+            .zip(ends)
+            .map(move |(a, b)| body.get(a..b).unwrap_or_default())
+    }
+
+    fn token_name(&self) -> Option<String> {
+        self.suffix.map(|s| format!("{TOKEN_VOLUME_PREFIX}{s}"))
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(haystack, needle)
 }
 
 /// A lookup that found nothing: the hashes it computed, by uid offset (keeping the body
@@ -71,24 +167,43 @@ pub struct Missed {
     hashed: Vec<(usize, u64)>,
 }
 
+/// A memo hit: the kept answer, the review's uid, and the token volume's name in the kept
+/// body and in this one when they differ (the answer needs it replaced).
+#[derive(Debug)]
+pub struct Hit<'b, T> {
+    pub kept: Arc<Kept<T>>,
+    pub uid: &'b str,
+    pub renamed: Option<(String, String)>,
+}
+
 /// One kept answer and the key it was kept under.
 #[derive(Debug)]
 pub struct Kept<T> {
     path: String,
-    /// The body without the uid's value; `split` is where the uid was.
+    /// The body's segments (all but the uid and the token suffixes), concatenated.
     key: Vec<u8>,
-    split: usize,
+    /// The token volume's suffix in the kept body.
+    suffix: Option<String>,
     /// Bytes charged against [`MAX_BYTES`].
     cost: usize,
+    /// The uid offset it was kept under.
+    split: usize,
     pub value: T,
 }
 
 impl<T> Kept<T> {
-    fn matches(&self, body: &[u8], end: usize, path: &str) -> bool {
-        let Some((before, after)) = around(body, self.split, end) else {
+    fn matches(&self, body: &[u8], cut: &Cut<'_>, path: &str) -> bool {
+        if self.path != path || self.split != cut.split {
             return false;
-        };
-        self.path == path && self.key.split_at_checked(self.split) == Some((before, after))
+        }
+        let mut rest = self.key.as_slice();
+        for segment in cut.segments(body) {
+            match rest.split_at_checked(segment.len()) {
+                Some((head, tail)) if head == segment => rest = tail,
+                _ => return false,
+            }
+        }
+        rest.is_empty()
     }
 }
 
@@ -128,17 +243,18 @@ impl<T> Memo<T> {
         }
     }
 
-    fn key_hash(&self, path: &str, before: &[u8], after: &[u8]) -> u64 {
+    fn key_hash(&self, path: &str, body: &[u8], cut: &Cut<'_>) -> u64 {
         let mut h = self.hasher.build_hasher();
         h.write(path.as_bytes());
         h.write_u8(0xff);
-        h.write(before);
-        h.write_usize(before.len());
-        h.write(after);
+        for segment in cut.segments(body) {
+            h.write(segment);
+            h.write_usize(segment.len());
+        }
         h.finish()
     }
 
-    /// The answer kept for this body (but for its uid), path and snapshot, and the body's uid;
+    /// The answer kept for this body (but for its uid and token volume), path and snapshot;
     /// else what the lookup learnt, for [`Memo::keep`]. Bodies too large to keep are not
     /// looked at.
     pub fn find<'b>(
@@ -146,7 +262,7 @@ impl<T> Memo<T> {
         body: &'b [u8],
         path: &str,
         snapshot: &Arc<Snapshot>,
-    ) -> Result<(Arc<Kept<T>>, &'b str), Missed> {
+    ) -> Result<Hit<'b, T>, Missed> {
         let mut missed = Missed::default();
         if body.len() > MAX_BODY {
             return Err(missed);
@@ -162,21 +278,30 @@ impl<T> Memo<T> {
             inner.splits.keys().copied().collect()
         };
         for split in splits {
-            let Some((end, uid)) = uid_at(body, split) else {
+            let Some(cut) = Cut::of(body, split) else {
                 continue;
             };
-            let Some((before, after)) = around(body, split, end) else {
-                continue;
-            };
-            let hash = self.key_hash(path, before, after);
+            let hash = self.key_hash(path, body, &cut);
             missed.hashed.push((split, hash));
             let Ok(inner) = self.inner.lock() else {
                 return Err(missed);
             };
-            if let Some(kept) = inner.entries.get(&hash) {
-                if kept.matches(body, end, path) {
-                    return Ok((kept.clone(), uid));
-                }
+            let Some(kept) = inner.entries.get(&hash) else {
+                continue;
+            };
+            if kept.matches(body, &cut, path) {
+                let renamed = match (&kept.suffix, cut.suffix) {
+                    (Some(was), Some(now)) if was != now => Some((
+                        format!("{TOKEN_VOLUME_PREFIX}{was}"),
+                        format!("{TOKEN_VOLUME_PREFIX}{now}"),
+                    )),
+                    _ => None,
+                };
+                return Ok(Hit {
+                    kept: kept.clone(),
+                    uid: cut.uid,
+                    renamed,
+                });
             }
         }
         Err(missed)
@@ -184,7 +309,9 @@ impl<T> Memo<T> {
 
     /// Keeps `value` (about `size` bytes besides the key) as the answer for this body; `uid`
     /// is the body's `request.uid` as the parse that answered it read it (borrowed from the
-    /// body: a uid written with escapes is not kept).
+    /// body: a uid written with escapes is not kept). `mentions(name)`: how often the pod
+    /// names the volume `name` in `spec.volumes` and the containers' `volumeMounts`, and
+    /// `elsewhere(name)`: whether the answer's texts other than the patch mention it.
     #[allow(clippy::too_many_arguments)]
     pub fn keep(
         &self,
@@ -193,6 +320,7 @@ impl<T> Memo<T> {
         uid: &str,
         path: &str,
         snapshot: &Arc<Snapshot>,
+        mentions: impl FnOnce(&str) -> usize,
         value: T,
         size: usize,
     ) {
@@ -200,34 +328,40 @@ impl<T> Memo<T> {
             return;
         }
         // A borrowed uid points into the body, between its quotes.
-        let Some(start) = (uid.as_ptr() as usize).checked_sub(body.as_ptr() as usize) else {
+        let Some(split) = (uid.as_ptr() as usize).checked_sub(body.as_ptr() as usize) else {
             return;
         };
-        if uid_at(body, start).map(|(end, _)| end) != Some(start + uid.len()) {
+        let Some(cut) = Cut::of(body, split) else {
+            return;
+        };
+        if cut.end != split + uid.len() {
             return;
         }
-        let Some((before, after)) = around(body, start, start + uid.len()) else {
-            return;
-        };
-        let key_len = before.len() + after.len();
+        if let Some(name) = cut.token_name() {
+            if mentions(&name) != cut.holes.len() {
+                return;
+            }
+        }
+        let key_len: usize = cut.segments(body).map(<[u8]>::len).sum();
         let cost = key_len + path.len() + size;
         if cost > MAX_BYTES {
             return;
         }
-        let hash = match missed.hashed.iter().find(|(split, _)| *split == start) {
+        let hash = match missed.hashed.iter().find(|(s, _)| *s == split) {
             Some((_, hash)) => *hash,
-            None => self.key_hash(path, before, after),
+            None => self.key_hash(path, body, &cut),
         };
         let mut key = Vec::with_capacity(key_len);
-        key.extend_from_slice(before);
-        key.extend_from_slice(after);
+        for segment in cut.segments(body) {
+            key.extend_from_slice(segment);
+        }
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
         if !Weak::ptr_eq(&inner.snapshot, &Arc::downgrade(snapshot)) {
             inner.clear(snapshot);
         }
-        if !inner.splits.contains_key(&start) && inner.splits.len() >= MAX_SPLITS {
+        if !inner.splits.contains_key(&split) && inner.splits.len() >= MAX_SPLITS {
             return;
         }
         inner.remove(hash);
@@ -239,12 +373,13 @@ impl<T> Memo<T> {
         }
         inner.bytes += cost;
         inner.order.push_back(hash);
-        *inner.splits.entry(start).or_default() += 1;
+        *inner.splits.entry(split).or_default() += 1;
         let kept = Kept {
             path: path.to_string(),
             key,
-            split: start,
+            suffix: cut.suffix.map(str::to_string),
             cost,
+            split,
             value,
         };
         inner.entries.insert(hash, Arc::new(kept));
@@ -298,5 +433,41 @@ mod tests {
         assert_eq!(uid_at(br#"{"uid":"abc"#, 8), None, "no closing quote");
         assert_eq!(uid_at(body, 0), None);
         assert_eq!(uid_at(body, 999), None);
+    }
+
+    #[test]
+    fn bodies_are_cut_at_the_uid_and_the_token_suffixes() {
+        let body =
+            br#"{"uid":"u1","v":[{"name":"kube-api-access-ab1cd"}],"m":"kube-api-access-ab1cd"}"#;
+        let cut = Cut::of(body, 8).unwrap();
+        assert_eq!((cut.uid, cut.end), ("u1", 10));
+        assert_eq!(cut.suffix, Some("ab1cd"));
+        let segments: Vec<&[u8]> = cut.segments(body).collect();
+        assert_eq!(
+            segments,
+            [
+                &br#"{"uid":""#[..],
+                br#"","v":[{"name":"kube-api-access-"#,
+                br#""}],"m":"kube-api-access-"#,
+                br#""}"#,
+            ]
+        );
+        for bad in [
+            &br#"{"uid":"u1","a":"kube-api-access-ab1cd","b":"kube-api-access-zzzzz"}"#[..],
+            br#"{"uid":"u1","a":"kube-api-access-AB1CD"}"#,
+            br#"{"uid":"u1","a":"kube-api-access-ab1cde"}"#,
+            br#"{"uid":"u1","a":"x kube-api-access-ab1cd"}"#,
+            br#"{"uid":"u1","a":"kube-api-access-ab"}"#,
+        ] {
+            assert!(
+                Cut::of(bad, 8).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let plain = br#"{"uid":"u1","a":1}"#;
+        let cut = Cut::of(plain, 8).unwrap();
+        assert!(cut.holes.is_empty() && cut.suffix.is_none());
+        assert_eq!(cut.segments(plain).count(), 2);
     }
 }

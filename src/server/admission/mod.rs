@@ -212,9 +212,9 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
     let mut missed = memo::Missed::default();
     if let Some(memo) = memo {
         match memo.find(body, path, &snapshot) {
-            Ok((kept, uid)) if kept.value.conditions.hold(state) => {
+            Ok(hit) if hit.kept.value.conditions.hold(state) => {
                 state.metrics.memo(true);
-                return replay(state, &kept.value, uid);
+                return replay(state, &hit);
             }
             Ok(_) => {}
             Err(m) => missed = m,
@@ -239,18 +239,33 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
         Cow::Borrowed(uid) => Some(*uid),
         Cow::Owned(_) => None,
     };
-    if let (Some(memo), Some(uid), Some(done)) = (memo, uid, done) {
-        let size = prepared.size() + warnings.iter().map(String::len).sum::<usize>();
+    let pod = review.request.object.as_ref().map(|o| &o.0);
+    if let (Some(memo), Some(uid), Some(done), Some(pod)) = (memo, uid, done, pod) {
+        // An error naming the token volume would name the old one on a renamed hit.
+        if matches!(&done.verdict, Verdict::Failed { message, .. } if message.contains(memo::TOKEN_VOLUME_PREFIX))
+        {
+            return Ok(reviewed);
+        }
+        let patch_json = prepared
+            .patch_json()
+            .filter(|j| contains(j, memo::TOKEN_VOLUME_PREFIX.as_bytes()));
+        let size = prepared.size()
+            + patch_json.as_ref().map_or(0, Vec::len)
+            + warnings.iter().map(String::len).sum::<usize>();
         let replayed = Replayed {
             api_version: review.api_version,
             prepared,
+            patch_json,
             warnings,
             conditions: done.conditions,
             pod: done.pod,
             verdict: done.verdict,
             notice: done.notice,
         };
-        memo.keep(&missed, body, uid, path, &snapshot, replayed, size);
+        let mentions = |name: &str| volume_mentions(pod, name);
+        memo.keep(
+            &missed, body, uid, path, &snapshot, mentions, replayed, size,
+        );
     }
     Ok(reviewed)
 }
@@ -260,6 +275,8 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
 pub struct Replayed {
     api_version: &'static str,
     prepared: Prepared,
+    /// The patch as JSON when it names the token volume (replaced on a renamed hit).
+    patch_json: Option<Vec<u8>>,
     warnings: Vec<String>,
     conditions: Conditions,
     /// The pod's name for the logs.
@@ -269,24 +286,74 @@ pub struct Replayed {
     notice: Option<Notice>,
 }
 
-fn replay(state: &AppState, kept: &Replayed, uid: &str) -> Result<Reviewed, Rejection> {
+fn replay(state: &AppState, hit: &memo::Hit<'_, Replayed>) -> Result<Reviewed, Rejection> {
+    let kept = &hit.kept.value;
     let span = tracing::Span::current();
-    span.record("uid", crate::text::elide(uid).as_ref());
+    span.record("uid", crate::text::elide(hit.uid).as_ref());
     span.record("namespace", kept.conditions.namespace.as_str());
     span.record("pod", crate::text::elide(&kept.pod).as_ref());
     if let (Some(events), Some(notice)) = (&state.events, &kept.notice) {
         events.send(notice.clone());
     }
     report(state, &kept.verdict);
-    let body = kept
-        .prepared
-        .encode(kept.api_version, uid, &kept.warnings)
-        .map_err(|e| Rejection::Encode(e.to_string()))?;
+    let encode_err = |e: serde_json::Error| Rejection::Encode(e.to_string());
+    let renamed = match (&hit.renamed, &kept.patch_json) {
+        (Some((was, now)), Some(json)) => {
+            let json = replace(json, was.as_bytes(), now.as_bytes());
+            Some(kept.prepared.with_patch_json(&json).map_err(encode_err)?)
+        }
+        _ => None,
+    };
+    let prepared = renamed.as_ref().unwrap_or(&kept.prepared);
+    let body = prepared
+        .encode(kept.api_version, hit.uid, &kept.warnings)
+        .map_err(encode_err)?;
     Ok(Reviewed {
         body,
-        allowed: kept.prepared.allowed,
-        patch_bytes: kept.prepared.patch_len,
+        allowed: prepared.allowed,
+        patch_bytes: prepared.patch_len,
     })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    memchr::memmem::find(haystack, needle).is_some()
+}
+
+/// `text` with every `was` replaced by `now`.
+fn replace(text: &[u8], was: &[u8], now: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(text, was) {
+        out.extend_from_slice(text.get(last..at).unwrap_or_default());
+        out.extend_from_slice(now);
+        last = at + was.len();
+    }
+    out.extend_from_slice(text.get(last..).unwrap_or_default());
+    out
+}
+
+/// How often the pod names the volume `name`: in `spec.volumes` and in the `volumeMounts` of
+/// its containers of every kind.
+fn volume_mentions(pod: &Value, name: &str) -> usize {
+    let spec = pod.get("spec");
+    let items = |key: &str| {
+        spec.and_then(|s| s.get(key))
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let named = |v: &Value| v.get("name").and_then(Value::as_str) == Some(name);
+    let volumes = items("volumes").iter().filter(|v| named(v)).count();
+    let mounts: usize = ["containers", "initContainers", "ephemeralContainers"]
+        .iter()
+        .flat_map(|k| items(k))
+        .map(|c| {
+            c.get("volumeMounts")
+                .and_then(Value::as_array)
+                .map_or(0, |m| m.iter().filter(|v| named(v)).count())
+        })
+        .sum();
+    volumes + mounts
 }
 
 /// Everything besides the body an answer read: it still holds for a memo hit only if the

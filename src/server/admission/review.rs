@@ -314,6 +314,23 @@ impl Prepared {
         serde_json::to_vec(&out)
     }
 
+    /// The patch as JSON (decoded again from its base64), if there is one.
+    pub fn patch_json(&self) -> Option<Vec<u8>> {
+        let quoted = self.patch.as_ref()?.get();
+        let b64 = quoted.strip_prefix('"')?.strip_suffix('"')?;
+        STANDARD.decode(b64).ok()
+    }
+
+    /// This answer with another patch, given as JSON.
+    pub fn with_patch_json(&self, json: &[u8]) -> Result<Prepared, serde_json::Error> {
+        Ok(Prepared {
+            allowed: self.allowed,
+            status: self.status.clone(),
+            patch: Some(base64_string(json)?),
+            patch_len: json.len(),
+        })
+    }
+
     /// Bytes held, roughly (the memo's budget).
     pub fn size(&self) -> usize {
         self.patch.as_ref().map_or(0, |p| p.get().len())
@@ -339,11 +356,16 @@ pub fn encode_answer(
 /// streaming writer cost a call per JSON token), as a JSON string; also the JSON length.
 fn base64_json<T: Serialize>(value: &T) -> Result<(Box<RawValue>, usize), serde_json::Error> {
     let json = serde_json::to_vec(value)?;
+    Ok((base64_string(&json)?, json.len()))
+}
+
+/// `json` base64-encoded, as a JSON string.
+fn base64_string(json: &[u8]) -> Result<Box<RawValue>, serde_json::Error> {
     let mut quoted = String::with_capacity(json.len().div_ceil(3) * 4 + 2);
     quoted.push('"');
-    STANDARD.encode_string(&json, &mut quoted);
+    STANDARD.encode_string(json, &mut quoted);
     quoted.push('"');
-    Ok((RawValue::from_string(quoted)?, json.len()))
+    RawValue::from_string(quoted)
 }
 
 #[cfg(test)]
