@@ -226,7 +226,7 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
     let (answer, done) = answer(state, &snapshot, path, &mut review.request, &mut warnings);
     // Serializing our own structs cannot fail short of a bug; answer 500, don't panic.
     let encode_err = |e: serde_json::Error| Rejection::Encode(e.to_string());
-    let prepared = Prepared::of(&answer).map_err(encode_err)?;
+    let (prepared, patch_json) = Prepared::with_json(&answer).map_err(encode_err)?;
     let out = prepared
         .encode(review.api_version, &review.request.uid, &warnings)
         .map_err(encode_err)?;
@@ -246,9 +246,7 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
         {
             return Ok(reviewed);
         }
-        let patch_json = prepared
-            .patch_json()
-            .filter(|j| contains(j, memo::TOKEN_VOLUME_PREFIX.as_bytes()));
+        let patch_json = patch_json.filter(|j| contains(j, memo::TOKEN_VOLUME_PREFIX.as_bytes()));
         let size = prepared.size()
             + patch_json.as_ref().map_or(0, Vec::len)
             + warnings.iter().map(String::len).sum::<usize>();

@@ -270,9 +270,14 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn of(answer: &Answer) -> Result<Prepared, serde_json::Error> {
-        let (allowed, status, patch) = match answer {
+        Prepared::with_json(answer).map(|(prepared, _)| prepared)
+    }
+
+    /// [`Prepared::of`], and the patch as JSON.
+    pub fn with_json(answer: &Answer) -> Result<(Prepared, Option<Vec<u8>>), serde_json::Error> {
+        let (allowed, status, json) = match answer {
             Answer::Allow => (true, None, None),
-            Answer::Patch(p) => (true, None, Some(base64_json(p)?)),
+            Answer::Patch(p) => (true, None, Some(serde_json::to_vec(p)?)),
             Answer::Deny {
                 code,
                 reason,
@@ -283,13 +288,13 @@ impl Prepared {
                 None,
             ),
         };
-        let patch_len = patch.as_ref().map(|(_, n)| *n).unwrap_or(0);
-        Ok(Prepared {
+        let prepared = Prepared {
             allowed,
             status,
-            patch: patch.map(|(b64, _)| b64),
-            patch_len,
-        })
+            patch: json.as_deref().map(base64_string).transpose()?,
+            patch_len: json.as_ref().map_or(0, Vec::len),
+        };
+        Ok((prepared, json))
     }
 
     /// The response body for the review `uid` in `api_version`.
@@ -312,13 +317,6 @@ impl Prepared {
             },
         };
         serde_json::to_vec(&out)
-    }
-
-    /// The patch as JSON (decoded again from its base64), if there is one.
-    pub fn patch_json(&self) -> Option<Vec<u8>> {
-        let quoted = self.patch.as_ref()?.get();
-        let b64 = quoted.strip_prefix('"')?.strip_suffix('"')?;
-        STANDARD.decode(b64).ok()
     }
 
     /// This answer with another patch, given as JSON.
@@ -350,13 +348,6 @@ pub fn encode_answer(
         prepared.encode(api_version, uid, warnings)?,
         prepared.patch_len,
     ))
-}
-
-/// `value` as JSON, then base64 in one pass over the whole buffer (encoding through a
-/// streaming writer cost a call per JSON token), as a JSON string; also the JSON length.
-fn base64_json<T: Serialize>(value: &T) -> Result<(Box<RawValue>, usize), serde_json::Error> {
-    let json = serde_json::to_vec(value)?;
-    Ok((base64_string(&json)?, json.len()))
 }
 
 /// `json` base64-encoded, as a JSON string.
