@@ -89,6 +89,23 @@ fn check_renamed(memo_state: &AppState, review: &Value, what: &str) -> bool {
     lookups(memo_state, "hit") > hits
 }
 
+/// Runs `check` on the generated reviews (`MEMO_SEEDS`, default 300): (hits, reviews).
+fn over_generated(mut check: impl FnMut(&Value, &str) -> bool) -> (u64, u64) {
+    let seeds: u64 = std::env::var("MEMO_SEEDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let mut hits = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed);
+        let template = gen::pod(&mut rng);
+        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        let review: Value = serde_json::from_slice(&review_of(&pod, &ns, "x")).unwrap();
+        hits += u64::from(check(&review, &format!("seed {seed}")));
+    }
+    (hits, seeds)
+}
+
 fn no_memo() -> AppState {
     let mut s = state();
     s.memo = None;
@@ -145,20 +162,9 @@ fn replicas_get_the_answer_a_memo_less_server_gives() {
     // Every fixture that is a review with a plain uid is kept; the others are parsed as usual.
     assert!(hits >= 10, "only {hits} memo hits over the fixtures");
 
-    let seeds: u64 = std::env::var("MEMO_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
     let s = state();
-    let mut hits = 0;
-    for seed in 0..seeds {
-        let mut rng = Rng::new(seed);
-        let template = gen::pod(&mut rng);
-        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
-        let review: Value = serde_json::from_slice(&review_of(&pod, &ns, "x")).unwrap();
-        hits += usize::from(check(&s, &review, "/inject", &format!("seed {seed}")));
-    }
-    assert_eq!(hits as u64, seeds, "every generated review is a memo hit");
+    let (hits, seeds) = over_generated(|review, what| check(&s, review, "/inject", what));
+    assert_eq!(hits, seeds, "every generated review is a memo hit");
     let (entries, bytes) = s.memo.as_ref().unwrap().usage();
     assert!(entries <= memo::MAX_ENTRIES && bytes <= memo::MAX_BYTES);
 }
@@ -198,21 +204,10 @@ fn replicas_with_their_own_token_volume_get_a_memo_less_servers_answer() {
     let patch = server_support::patch_of(&response["response"]).unwrap();
     let patch = serde_json::to_string(&patch).unwrap();
     assert!(patch.contains("kube-api-access-zz9zz"), "{patch}");
-    let seeds: u64 = std::env::var("MEMO_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
     let s = state();
-    let mut hits = 0;
-    for seed in 0..seeds {
-        let mut rng = Rng::new(seed);
-        let template = gen::pod(&mut rng);
-        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
-        let review: Value = serde_json::from_slice(&review_of(&pod, &ns, "x")).unwrap();
-        hits += usize::from(check_renamed(&s, &review, &format!("seed {seed}")));
-    }
+    let (hits, seeds) = over_generated(|review, what| check_renamed(&s, review, what));
     assert!(
-        hits as u64 * 10 >= seeds * 9,
+        hits * 10 >= seeds * 9,
         "{hits} memo hits over {seeds} generated reviews"
     );
 }
