@@ -362,7 +362,9 @@ impl<T> Memo<T> {
             inner.clear(snapshot);
         }
         if !inner.splits.contains_key(&split) && inner.splits.len() >= MAX_SPLITS {
-            return;
+            // Bodies laid out anew (another API server version, say): start over rather than
+            // keep trying offsets nothing is sent with any more.
+            inner.clear(snapshot);
         }
         inner.remove(hash);
         while inner.entries.len() >= self.max_entries || inner.bytes + cost > MAX_BYTES {
@@ -433,6 +435,31 @@ mod tests {
         assert_eq!(uid_at(br#"{"uid":"abc"#, 8), None, "no closing quote");
         assert_eq!(uid_at(body, 0), None);
         assert_eq!(uid_at(body, 999), None);
+    }
+
+    #[test]
+    fn a_new_uid_offset_past_the_limit_starts_over() {
+        let snap = Arc::new(Snapshot::load(None, None).unwrap());
+        let memo: Memo<usize> = Memo::new(16);
+        let body = |pad: usize, uid: &str| format!(r#"{{"{}":1,"uid":"{uid}"}}"#, "p".repeat(pad));
+        for pad in 0..=MAX_SPLITS {
+            let kept = body(pad, "a1");
+            let uid = &kept[kept.len() - 4..kept.len() - 2];
+            memo.keep(
+                &Missed::default(),
+                kept.as_bytes(),
+                uid,
+                "/",
+                &snap,
+                |_| 0,
+                pad,
+                0,
+            );
+            let next = body(pad, "b2");
+            let hit = memo.find(next.as_bytes(), "/", &snap).ok().unwrap();
+            assert_eq!((hit.kept.value, hit.uid), (pad, "b2"));
+        }
+        assert_eq!(memo.usage().0, 1, "started over at the fifth offset");
     }
 
     #[test]
