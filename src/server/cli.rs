@@ -140,7 +140,8 @@ pub struct LimitArgs {
     pub handshake_timeout: Duration,
 
     /// Answers kept for replicas: a review that differs from one answered before only in its
-    /// uid (the pods of one ReplicaSet) is answered again without injecting; 0 keeps none.
+    /// uid and token volume name (the pods of one ReplicaSet) is answered again without
+    /// injecting; 0 keeps none.
     /// At most 4 MiB in all; bodies over 256 KiB are never kept.
     #[arg(long, env = "SIDECAR_INJECTOR_REVIEW_MEMO", default_value_t = 256)]
     pub review_memo: usize,

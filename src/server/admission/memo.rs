@@ -1,14 +1,14 @@
-//! The replica memo: a review's answer, kept for the next review that differs from it only in
-//! `request.uid`.
+//! The replica memo: a review's answer, kept for the next review that differs from it only
+//! where replicas differ: `request.uid` and the name of the ServiceAccount token volume.
 //!
 //! A rollout, a scale-up or a node drain sends the webhook one review per replica, and the
-//! replicas of one ReplicaSet arrive byte-identical but for the uid: the API server names a
-//! `generateName` pod after mutating admission, so the pods themselves do not differ. Each
-//! of them costs a whole injection; the memo answers all but the first at the cost of reading
-//! the body once and comparing it.
+//! replicas of one ReplicaSet arrive identical but for those two (the API server names a
+//! `generateName` pod after mutating admission). Each of them costs a whole injection; the
+//! memo answers all but the first at the cost of reading the body once and comparing it.
 //!
 //! Exact by construction:
-//! - the key is the whole body with the uid's value cut out, compared byte for byte on every
+//! - the key is the whole body with the uid's value (and the token volume's suffixes, below)
+//!   cut out, compared byte for byte on every
 //!   hit (the hash only picks the candidate, so no collision can hand one pod another's answer),
 //!   plus the URL path (the `/inject/cluster/…` settings);
 //! - whatever else the answer read is checked too: the settings snapshot (the memo empties

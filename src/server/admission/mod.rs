@@ -204,8 +204,9 @@ pub struct Reviewed {
 
 /// Everything `/inject` does with a body once the HTTP checks passed: parse the review,
 /// decide, inject, encode the answer. The handler and the fuzz target call this same function.
-/// A body that differs from one answered before only in its uid is answered from the replica
-/// memo (module `memo`), doing again everything answering it did.
+/// A body that differs from one answered before only where replicas differ (the uid, the
+/// token volume's name) is answered from the replica memo (module `memo`), doing again
+/// everything answering it did.
 pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rejection> {
     let snapshot = state.settings.current();
     let memo = state.memo.as_deref();
