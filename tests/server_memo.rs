@@ -296,6 +296,30 @@ fn a_replica_whose_uid_is_not_a_plain_string_is_not_a_hit() {
 }
 
 #[test]
+fn with_custom_templates_a_token_volume_is_not_a_hole() {
+    let values = "sidecarInjectorWebhook:\n  templates:\n    extra: |\n      metadata:\n        labels:\n          extra: \"yes\"\n";
+    let snap = sidecar_injector::settings::Snapshot::from_strs(Some(values), None).unwrap();
+    let s = AppState::new(Arc::new(Settings::fixed(snap)), Arc::new(Metrics::new()));
+    let review = fixture_json("deployment-pod.json");
+    assert!(serde_json::to_string(&review)
+        .unwrap()
+        .contains("kube-api-access-"));
+    answer(&s, "/inject", &with_uid(&review, "u1"));
+    answer(&s, "/inject", &with_uid(&review, "u2"));
+    assert_eq!(lookups(&s, "hit"), 0);
+    assert_eq!(s.memo.as_ref().unwrap().usage().0, 0);
+    // Without a token volume the body is kept as before.
+    let mut plain = review.clone();
+    let text = serde_json::to_string(&plain)
+        .unwrap()
+        .replace("kube-api-access-x7k2p", "own-vol");
+    plain = serde_json::from_str(&text).unwrap();
+    answer(&s, "/inject", &with_uid(&plain, "u3"));
+    answer(&s, "/inject", &with_uid(&plain, "u4"));
+    assert_eq!(lookups(&s, "hit"), 1);
+}
+
+#[test]
 fn the_memo_stays_within_its_bounds() {
     let mut s = state();
     s.memo = Some(Arc::new(memo::Memo::new(3)));

@@ -36,7 +36,8 @@
 //! lower-case letters or digits after it, all the same (else the body is not kept), and,
 //! when a body is kept, exactly the pod's mentions of that volume (`spec.volumes`, the
 //! containers' `volumeMounts`). A hit with another suffix gets the kept answer with the name
-//! replaced.
+//! replaced. The caller refuses the holes when custom templates are set (they could read the
+//! pod's volumes).
 //!
 //! Bounded: bodies up to [`MAX_BODY`] (larger ones run on review threads of their own and are
 //! never kept), [`MAX_ENTRIES`] by default and [`MAX_BYTES`] in all, evicted oldest first.
