@@ -110,10 +110,16 @@ fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
     };
     // Replicas: what differs between them, rewritten in place (the uid's last 8 characters,
     // the token volume's 5-character suffix).
+    let uid = serde_json::from_slice::<serde_json::Value>(&body)?
+        .pointer("/request/uid")
+        .and_then(serde_json::Value::as_str)
+        .map(|u| format!("\"uid\":\"{u}\""))
+        .filter(|u| u.len() >= 15)
+        .context("the review has no uid of 8 characters or more")?;
     let uid_at = body
-        .windows(14)
-        .position(|w| w == b"09fd62def2f4\"")
-        .map(|at| at + 4..at + 12);
+        .windows(uid.len())
+        .position(|w| w == uid.as_bytes())
+        .map(|at| at + uid.len() - 9..at + uid.len() - 1);
     let token_at: Vec<usize> = body
         .windows(16)
         .enumerate()
