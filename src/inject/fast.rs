@@ -192,6 +192,11 @@ pub(super) fn plan(
     }))
 }
 
+/// `value.section.key` (`/section/key`, without building a JSON pointer).
+fn at<'v>(value: &'v Value, section: &str, key: &str) -> Option<&'v Value> {
+    value.get(section)?.get(key)
+}
+
 /// `None` when the overlay only sets `metadata.{labels,annotations}` and the four lists.
 fn overlay_shape(overlay: &Value) -> Option<String> {
     let Some(top) = overlay.as_object() else {
@@ -218,15 +223,15 @@ fn overlay_shape(overlay: &Value) -> Option<String> {
 fn skeleton_of(original: &Value, overlay: &Value) -> Result<Value, Fallback> {
     let mut meta = Map::new();
     for k in ["labels", "annotations"] {
-        if let Some(v) = original.pointer(&format!("/metadata/{k}")) {
+        if let Some(v) = at(original, "metadata", k) {
             meta.insert(k.into(), v.clone());
         }
     }
     let mut spec = Map::new();
     for list in LISTS {
-        let own = names_of(original.pointer(&format!("/spec/{list}")), list)?;
+        let own = names_of(at(original, "spec", list), list)?;
         let Some(own) = own else { continue };
-        if let Some(added) = names_of(overlay.pointer(&format!("/spec/{list}")), list)? {
+        if let Some(added) = names_of(at(overlay, "spec", list), list)? {
             if added.iter().any(|a| own.contains(a)) {
                 return Err(Fallback::NameCollision(list));
             }
@@ -265,15 +270,11 @@ fn names_of<'v>(
 /// apimachinery's ordering rules decide): the patch below is built on that.
 fn order_kept(original: &Value, merged: &Value) -> Option<Fallback> {
     for list in LISTS {
-        let Some(own) = original
-            .pointer(&format!("/spec/{list}"))
-            .and_then(Value::as_array)
-        else {
+        let Some(own) = at(original, "spec", list).and_then(Value::as_array) else {
             continue;
         };
         let own: Vec<&Value> = own.iter().filter_map(|c| c.get("name")).collect();
-        let kept: Vec<&Value> = merged
-            .pointer(&format!("/spec/{list}"))
+        let kept: Vec<&Value> = at(merged, "spec", list)
             .and_then(Value::as_array)
             .map(|l| {
                 l.iter()
@@ -315,7 +316,7 @@ pub(super) fn finish(
     pod.metadata.labels = map("labels")?;
     pod.metadata.annotations = map("annotations")?;
     let spec = pod.spec.get_or_insert_with(Default::default);
-    let merged = |list: &str| skeleton.pointer(&format!("/spec/{list}"));
+    let merged = |list: &str| at(&skeleton, "spec", list);
     spec.containers =
         rebuild(std::mem::take(&mut spec.containers), merged("containers"))?.unwrap_or_default();
     spec.init_containers = rebuild_opt(spec.init_containers.take(), merged("initContainers"))?;

@@ -7,7 +7,7 @@ use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
 use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
 use serde_json::{json, Map, Value};
 
-use super::Named;
+use super::{at, Named};
 use crate::inject::{InjectError, RenderFailure};
 
 /// What the probe rewrite may change in a container: its probes and lifecycle handlers.
@@ -106,8 +106,7 @@ fn emit_map(
     key: &str,
     now: Option<&BTreeMap<String, String>>,
 ) {
-    let was = original
-        .pointer(&format!("/metadata/{key}"))
+    let was = at(original, "metadata", key)
         .and_then(Value::as_object)
         .filter(|m| !m.is_empty());
     let now = now.filter(|m| !m.is_empty());
@@ -141,8 +140,7 @@ fn encode_new<T: Named>(
     list: &str,
     now: &[T],
 ) -> Result<Vec<Option<Value>>, InjectError> {
-    let own: Vec<&str> = original
-        .pointer(&format!("/spec/{list}"))
+    let own: Vec<&str> = at(original, "spec", list)
         .and_then(Value::as_array)
         .map(|l| {
             l.iter()
@@ -162,7 +160,8 @@ fn encode_new<T: Named>(
     let mut holder = json!({ "spec": { list: fresh } });
     crate::goenc::normalize_pod(&mut holder).map_err(RenderFailure::Encode)?;
     let mut fresh = match holder
-        .pointer_mut(&format!("/spec/{list}"))
+        .get_mut("spec")
+        .and_then(|s| s.get_mut(list))
         .map(Value::take)
     {
         Some(Value::Array(items)) => items.into_iter(),
@@ -184,9 +183,7 @@ fn encode_new<T: Named>(
 /// order (checked by `order_kept`; the reorder only moves injected names), so inserting each
 /// new one at its final index, left to right, yields the final list.
 fn emit_list(ops: &mut Vec<PatchOperation>, original: &Value, list: &str, now: Vec<Option<Value>>) {
-    let had = original
-        .pointer(&format!("/spec/{list}"))
-        .is_some_and(Value::is_array);
+    let had = at(original, "spec", list).is_some_and(Value::is_array);
     if !had {
         if !now.is_empty() {
             let all: Vec<Value> = now.into_iter().flatten().collect();
@@ -212,9 +209,7 @@ fn emit_probes(
     init: bool,
     before: &HashMap<(bool, String), Probes>,
 ) -> Result<(), InjectError> {
-    let own = original
-        .pointer(&format!("/spec/{list}"))
-        .and_then(Value::as_array);
+    let own = at(original, "spec", list).and_then(Value::as_array);
     let is_own = |name: &str| {
         own.is_some_and(|l| {
             l.iter()
