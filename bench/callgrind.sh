@@ -9,15 +9,18 @@
 #   bench/callgrind.sh              all four pods, N=20
 #   N=50 bench/callgrind.sh medium  one pod
 #   CARGO_FLAGS=--no-default-features bench/callgrind.sh   on the system allocator
-# Needs valgrind and a release build of examples/bench_tool.rs (built here if missing).
+#   PROFILE=release bench/callgrind.sh                    the release build (quicker to build)
+# Needs valgrind; builds examples/bench_tool.rs in the `dist` profile (what ships: release with
+# LTO, Cargo.toml) unless PROFILE says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${N:-20}
 pods=("$@")
 [ ${#pods[@]} -gt 0 ] || pods=(small medium large env2k)
 command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
-cargo build --release --quiet ${CARGO_FLAGS:-} --example bench_tool
-tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
+profile=${PROFILE:-dist}
+cargo build --profile "$profile" --quiet ${CARGO_FLAGS:-} --example bench_tool
+tool=${CARGO_TARGET_DIR:-target}/$profile/examples/bench_tool
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 instr() {  # total instructions of one run

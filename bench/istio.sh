@@ -27,9 +27,10 @@ pods=("$@")
 [ ${#pods[@]} -gt 0 ] || pods=(small medium large env2k)
 target=${CARGO_TARGET_DIR:-target}
 bash scripts/build-oracle.sh
-cargo build --release --quiet ${CARGO_FLAGS:-} --example bench_tool
+profile=${PROFILE:-dist}  # what ships (release with LTO, Cargo.toml); PROFILE=release builds quicker
+cargo build --profile "$profile" --quiet ${CARGO_FLAGS:-} --example bench_tool
 oracle=target/istio-oracle/istio-oracle
-tool=$target/release/examples/bench_tool
+tool=$target/$profile/examples/bench_tool
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$tool" gen "$work/pods" >"$work/gen.txt"

@@ -11,6 +11,7 @@
 #   bench/load.sh                        medium pod, 2 rounds
 #   PODS="small medium large env2k" ROUNDS=3 SECONDS_PER=10 RATES="500 1000 3000" bench/load.sh
 #   CARGO_FLAGS=--no-default-features bench/load.sh     the system allocator (both servers)
+#   PROFILE=release bench/load.sh        the release build instead of `dist` (what ships)
 # Needs h2load (Debian nghttp2-client), openssl, curl, taskset; 2+ cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,10 @@ rates=${RATES:-500 1000 3000}
 server_core=${SERVER_CORE:-0}
 client_core=${CLIENT_CORE:-1}
 command -v h2load >/dev/null || apt-get install -y -qq nghttp2-client >/dev/null
-cargo build --release --quiet ${CARGO_FLAGS:-} --bin sidecar-injector --example bench_tool
-bin=${CARGO_TARGET_DIR:-target}/release/sidecar-injector
-tool=${CARGO_TARGET_DIR:-target}/release/examples/bench_tool
+profile=${PROFILE:-dist}  # what ships (release with LTO, Cargo.toml); PROFILE=release builds quicker
+cargo build --profile "$profile" --quiet ${CARGO_FLAGS:-} --bin sidecar-injector --example bench_tool
+bin=${CARGO_TARGET_DIR:-target}/$profile/sidecar-injector
+tool=${CARGO_TARGET_DIR:-target}/$profile/examples/bench_tool
 tick=$(getconf CLK_TCK)
 
 work=$(mktemp -d)
