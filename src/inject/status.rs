@@ -2,7 +2,7 @@
 //! and `proxy.istio.io/overrides` (the user's own sidecar settings, kept for re-injection).
 //! Both are compared byte for byte, so field order follows Go's struct order.
 
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use serde_json::{Map, Value};
 
 /// The parsed `sidecar.istio.io/status` of a previous injection.
@@ -32,7 +32,8 @@ fn name_list<'a>(names: impl Iterator<Item = &'a str>) -> Value {
 
 /// Istio's `getInjectionStatus` over what the templates rendered.
 pub fn injection_status(template: &Pod, revision: &str) -> String {
-    let spec = template.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = template.spec.as_ref().unwrap_or(&no_spec);
     let mut m = Map::new();
     m.insert(
         "initContainers".into(),

@@ -564,7 +564,8 @@ fn pod_warnings(
 /// controllers arrive without one); written into the pod so the core sees it too.
 fn fill_namespace(pod: &mut Value, request_ns: Option<&str>) -> String {
     let own = pod
-        .pointer("/metadata/namespace")
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
         .and_then(Value::as_str)
         .unwrap_or("");
     if !own.is_empty() {
@@ -591,7 +592,8 @@ fn pod_name<'a>(pod: &'a Value, request_name: &'a str) -> &'a str {
 }
 
 fn node_name(pod: &Value) -> Option<&str> {
-    pod.pointer("/spec/nodeName")
+    pod.get("spec")
+        .and_then(|s| s.get("nodeName"))
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
 }
