@@ -177,7 +177,7 @@ pub(super) fn plan(
         Ok(s) => s,
         Err(why) => return Ok(Err(why)),
     };
-    super::merge(&mut skeleton, &overlay)?;
+    super::merge(&mut skeleton, &names_only(&overlay))?;
     if let Some(why) = order_kept(original, &skeleton) {
         return Ok(Err(why));
     }
@@ -245,6 +245,41 @@ fn skeleton_of(original: &Value, overlay: &Value) -> Result<Value, Fallback> {
     Ok(json!({ "metadata": meta, "spec": spec }))
 }
 
+/// The overlay with each list element reduced to its name and its `$` directives. Merged onto
+/// the skeleton it gives the final lists' names in the same order as the whole overlay would
+/// (a strategic merge matches and orders elements by their merge key alone), without copying
+/// the injected elements a second time: [`finish`] takes them from the template pod.
+fn names_only(overlay: &Value) -> Value {
+    let reduce = |item: &Value| match item.as_object() {
+        Some(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(k, _)| k.as_str() == "name" || k.starts_with('$'))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        None => item.clone(),
+    };
+    let mut top = Map::new();
+    if let Some(meta) = overlay.get("metadata") {
+        top.insert("metadata".into(), meta.clone());
+    }
+    if let Some(spec) = overlay.get("spec").and_then(Value::as_object) {
+        let lists = spec
+            .iter()
+            .map(|(list, items)| {
+                let items = match items {
+                    Value::Array(items) => Value::Array(items.iter().map(reduce).collect()),
+                    other => other.clone(),
+                };
+                (list.clone(), items)
+            })
+            .collect();
+        top.insert("spec".into(), Value::Object(lists));
+    }
+    Value::Object(top)
+}
+
 /// The element names of a list (`None` when absent or null); each must be a unique string.
 fn names_of<'v>(
     list: Option<&'v Value>,
@@ -300,11 +335,12 @@ pub(super) fn finish(
     target: &Target,
 ) -> Result<Patch, InjectError> {
     let Plan {
-        template_pod,
+        mut template_pod,
         proxy,
         proxy_envs,
         skeleton,
     } = plan;
+    let mut fresh = Fresh::take(&mut template_pod);
     let decode_err = |e: serde_json::Error| InjectError::from(RenderFailure::Json(e));
     let meta = skeleton.get("metadata");
     let map = |k: &str| -> Result<Option<BTreeMap<String, String>>, InjectError> {
@@ -317,31 +353,89 @@ pub(super) fn finish(
     pod.metadata.annotations = map("annotations")?;
     let spec = pod.spec.get_or_insert_with(Default::default);
     let merged = |list: &str| at(&skeleton, "spec", list);
-    spec.containers =
-        rebuild(std::mem::take(&mut spec.containers), merged("containers"))?.unwrap_or_default();
-    spec.init_containers = rebuild_opt(spec.init_containers.take(), merged("initContainers"))?;
-    spec.volumes = rebuild_opt(spec.volumes.take(), merged("volumes"))?;
-    spec.image_pull_secrets =
-        rebuild_opt(spec.image_pull_secrets.take(), merged("imagePullSecrets"))?;
+    spec.containers = rebuild(
+        std::mem::take(&mut spec.containers),
+        merged("containers"),
+        &mut fresh.containers,
+    )?
+    .unwrap_or_default();
+    spec.init_containers = rebuild_opt(
+        spec.init_containers.take(),
+        merged("initContainers"),
+        &mut fresh.init_containers,
+    )?;
+    spec.volumes = rebuild_opt(spec.volumes.take(), merged("volumes"), &mut fresh.volumes)?;
+    spec.image_pull_secrets = rebuild_opt(
+        spec.image_pull_secrets.take(),
+        merged("imagePullSecrets"),
+        &mut fresh.image_pull_secrets,
+    )?;
 
     let before = probes_by_name(&pod);
     post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
     emit(original, &pod, &before)
 }
 
-fn rebuild_opt<T: Named>(
-    own: Option<Vec<T>>,
-    merged: Option<&Value>,
-) -> Result<Option<Vec<T>>, InjectError> {
-    match (own, merged) {
-        (own, None) => Ok(own),
-        (own, Some(m)) => rebuild(own.unwrap_or_default(), Some(m)),
+/// The template pod's elements, moved out of it: the injected elements the final lists take.
+struct Fresh {
+    containers: Vec<Option<Container>>,
+    init_containers: Vec<Option<Container>>,
+    volumes: Vec<Option<Volume>>,
+    image_pull_secrets: Vec<Option<LocalObjectReference>>,
+}
+
+impl Fresh {
+    /// Moves the four lists out of the template pod, leaving each element's name behind: all
+    /// `post_process` reads of the template is the names (for `sidecar.istio.io/status`).
+    fn take(template: &mut Pod) -> Fresh {
+        let Some(spec) = template.spec.as_mut() else {
+            return Fresh {
+                containers: Vec::new(),
+                init_containers: Vec::new(),
+                volumes: Vec::new(),
+                image_pull_secrets: Vec::new(),
+            };
+        };
+        Fresh {
+            containers: take_leaving_names(&mut spec.containers),
+            init_containers: take_opt(&mut spec.init_containers),
+            volumes: take_opt(&mut spec.volumes),
+            image_pull_secrets: take_opt(&mut spec.image_pull_secrets),
+        }
     }
 }
 
-/// The list in the merged order: the pod's own elements moved over, new ones decoded from the
-/// merged skeleton (which holds them exactly as the general path's merge does).
-fn rebuild<T: Named>(own: Vec<T>, merged: Option<&Value>) -> Result<Option<Vec<T>>, InjectError> {
+fn take_opt<T: Named>(list: &mut Option<Vec<T>>) -> Vec<Option<T>> {
+    list.as_mut().map(take_leaving_names).unwrap_or_default()
+}
+
+fn take_leaving_names<T: Named>(list: &mut Vec<T>) -> Vec<Option<T>> {
+    let names = list.iter().map(|e| T::named(e.name())).collect();
+    std::mem::replace(list, names)
+        .into_iter()
+        .map(Some)
+        .collect()
+}
+
+fn rebuild_opt<T: Named>(
+    own: Option<Vec<T>>,
+    merged: Option<&Value>,
+    fresh: &mut [Option<T>],
+) -> Result<Option<Vec<T>>, InjectError> {
+    match (own, merged) {
+        (own, None) => Ok(own),
+        (own, Some(m)) => rebuild(own.unwrap_or_default(), Some(m), fresh),
+    }
+}
+
+/// The list in the merged order: the pod's own elements moved over, new ones moved from the
+/// template pod (the general path's merge copies them unchanged: no name is shared, checked
+/// by `skeleton_of`).
+fn rebuild<T: Named>(
+    own: Vec<T>,
+    merged: Option<&Value>,
+    fresh: &mut [Option<T>],
+) -> Result<Option<Vec<T>>, InjectError> {
     let Some(merged) = merged.filter(|v| !v.is_null()) else {
         return Ok(if own.is_empty() { None } else { Some(own) });
     };
@@ -355,33 +449,62 @@ fn rebuild<T: Named>(own: Vec<T>, merged: Option<&Value>) -> Result<Option<Vec<T
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let name = item.get("name").and_then(Value::as_str).unwrap_or("");
-        match index
+        let element = match index
             .get(name)
             .and_then(|&i| own.get_mut(i))
             .and_then(Option::take)
         {
-            Some(element) => out.push(element),
-            None => out.push(T::deserialize(item).map_err(RenderFailure::Json)?),
-        }
+            Some(element) => element,
+            None => fresh
+                .iter_mut()
+                .find(|e| e.as_ref().is_some_and(|e| e.name() == name))
+                .and_then(Option::take)
+                .ok_or_else(|| {
+                    RenderFailure::Json(serde::de::Error::custom(format_args!(
+                        "the merged pod has an element {name:?} that neither the pod nor \
+                         the template has"
+                    )))
+                })?,
+        };
+        out.push(element);
     }
     Ok(Some(out))
 }
 
-pub(super) trait Named: serde::de::DeserializeOwned + serde::Serialize {
+pub(super) trait Named: serde::Serialize {
     fn name(&self) -> &str;
+    /// An element with only this name.
+    fn named(name: &str) -> Self;
 }
 impl Named for Container {
     fn name(&self) -> &str {
         &self.name
+    }
+    fn named(name: &str) -> Self {
+        Container {
+            name: name.to_string(),
+            ..Default::default()
+        }
     }
 }
 impl Named for Volume {
     fn name(&self) -> &str {
         &self.name
     }
+    fn named(name: &str) -> Self {
+        Volume {
+            name: name.to_string(),
+            ..Default::default()
+        }
+    }
 }
 impl Named for LocalObjectReference {
     fn name(&self) -> &str {
         &self.name
+    }
+    fn named(name: &str) -> Self {
+        LocalObjectReference {
+            name: name.to_string(),
+        }
     }
 }
