@@ -447,6 +447,19 @@ mod tests {
     }
 
     #[test]
+    fn base64_string_is_the_quoted_encoding_at_every_padding() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let raw = base64_string(&bytes).unwrap();
+            assert_eq!(
+                raw.get(),
+                format!("\"{}\"", STANDARD.encode(&bytes)),
+                "length {len}"
+            );
+        }
+    }
+
+    #[test]
     fn patch_is_base64_json() {
         let patch: json_patch::Patch =
             serde_json::from_value(json!([{"op": "add", "path": "/a", "value": 1}])).unwrap();
