@@ -508,3 +508,52 @@ impl Named for LocalObjectReference {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_only_keeps_names_directives_and_metadata() {
+        let overlay = json!({
+            "metadata": {"labels": {"a": "1"}, "annotations": {"b": "2"}},
+            "spec": {
+                "containers": [
+                    {"name": "istio-proxy", "image": "proxy", "env": [{"name": "X"}]},
+                    {"name": "gone", "$patch": "delete"},
+                ],
+                "volumes": [{"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}],
+            }
+        });
+        assert_eq!(
+            names_only(&overlay),
+            json!({
+                "metadata": {"labels": {"a": "1"}, "annotations": {"b": "2"}},
+                "spec": {
+                    "containers": [{"name": "istio-proxy"}, {"name": "gone", "$patch": "delete"}],
+                    "volumes": [{"name": "istio-envoy"}],
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn rebuild_moves_own_and_template_elements_into_the_merged_order() {
+        let own = vec![Volume::named("data")];
+        let mut fresh = vec![Some(Volume {
+            name: "istio-envoy".into(),
+            empty_dir: Some(Default::default()),
+            ..Default::default()
+        })];
+        let merged = json!([{"name": "istio-envoy"}, {"name": "data"}]);
+        let out = rebuild(own, Some(&merged), &mut fresh).unwrap().unwrap();
+        let names: Vec<&str> = out.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["istio-envoy", "data"]);
+        assert!(out[0].empty_dir.is_some());
+        assert!(fresh[0].is_none());
+        // A merged name that neither side has is an error, never an empty element.
+        let merged = json!([{"name": "nowhere"}]);
+        let err = rebuild(Vec::<Volume>::new(), Some(&merged), &mut fresh).unwrap_err();
+        assert!(err.to_string().contains("\"nowhere\""), "{err}");
+    }
+}
