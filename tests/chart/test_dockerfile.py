@@ -71,7 +71,17 @@ def test_multi_stage(parsed):
 def test_builder_makes_a_static_release_binary(parsed):
     builder = parsed[0]
     runs = " ".join(body(builder, "RUN"))
-    assert re.search(r"cargo build\b[^&]*--release", runs)
+    profile = re.search(r"cargo build\b[^&]*--(release|profile[ =](\S+))", runs)
+    assert profile, "the builder must build an optimised profile"
+    if profile.group(2):
+        # A custom profile (the image's `dist`) must be the release profile plus settings.
+        # (Read with a pattern: tomllib needs Python 3.11, the chart tests 3.10.)
+        cargo = (ROOT / "Cargo.toml").read_text()
+        section = re.search(
+            rf"^\[profile\.{re.escape(profile.group(2))}\]\n((?:[^\[\n].*\n|\n)*)", cargo, re.M
+        )
+        assert section, f"Cargo.toml has no [profile.{profile.group(2)}]"
+        assert re.search(r'^inherits = "release"$', section.group(1), re.M), section.group(1)
     assert "--locked" in runs, "the build must use Cargo.lock as committed"
     env = " ".join(body(builder, "ENV"))
     static = "+crt-static" in env or "+crt-static" in runs
