@@ -377,6 +377,7 @@ pub(super) fn finish(
 }
 
 /// The template pod's elements, moved out of it: the injected elements the final lists take.
+#[derive(Default)]
 struct Fresh {
     containers: Vec<Option<Container>>,
     init_containers: Vec<Option<Container>>,
@@ -389,12 +390,7 @@ impl Fresh {
     /// `post_process` reads of the template is the names (for `sidecar.istio.io/status`).
     fn take(template: &mut Pod) -> Fresh {
         let Some(spec) = template.spec.as_mut() else {
-            return Fresh {
-                containers: Vec::new(),
-                init_containers: Vec::new(),
-                volumes: Vec::new(),
-                image_pull_secrets: Vec::new(),
-            };
+            return Fresh::default();
         };
         Fresh {
             containers: take_leaving_names(&mut spec.containers),

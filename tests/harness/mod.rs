@@ -142,7 +142,7 @@ fn without_canonical_name(mut docs: Vec<Option<Value>>) -> Vec<Option<Value>> {
         match v {
             Value::Object(map) => {
                 if let Some(Value::Object(labels)) = map.get_mut("labels") {
-                    labels.remove("service.istio.io/canonical-name");
+                    labels.remove(sidecar_injector::annotations::CANONICAL_NAME_LABEL);
                 }
                 map.values_mut().for_each(strip);
             }
