@@ -171,8 +171,7 @@ pub(super) fn plan(
     if let Some(why) = overlay_shape(&overlay) {
         return Ok(Err(Fallback::OverlayShape(why)));
     }
-    let mut template_pod = json!({});
-    super::merge(&mut template_pod, &overlay)?;
+    let template_pod = template_pod(&overlay)?;
     let mut skeleton = match skeleton_of(original, &overlay) {
         Ok(s) => s,
         Err(why) => return Ok(Err(why)),
@@ -181,8 +180,6 @@ pub(super) fn plan(
     if let Some(why) = order_kept(original, &skeleton) {
         return Ok(Err(why));
     }
-    let template_pod: Pod =
-        serde_json::from_value(template_pod).map_err(RenderFailure::TemplateOutput)?;
     let proxy = proxy.into_owned();
     Ok(Ok(Plan {
         template_pod,
@@ -190,6 +187,20 @@ pub(super) fn plan(
         proxy_envs,
         skeleton,
     }))
+}
+
+/// The overlay merged onto an empty pod, typed: what the template alone puts in the pod.
+/// Without directives that merge only drops the overlay's `null` fields, which decode as
+/// absent anyway, so the overlay is decoded as it is, without the merged copy.
+fn template_pod(overlay: &Value) -> Result<Pod, InjectError> {
+    let decoded = if crate::merge::has_directives(overlay) {
+        let mut merged = json!({});
+        super::merge(&mut merged, overlay)?;
+        serde_json::from_value(merged)
+    } else {
+        Pod::deserialize(overlay)
+    };
+    Ok(decoded.map_err(RenderFailure::TemplateOutput)?)
 }
 
 /// `value.section.key` (`/section/key`, without building a JSON pointer).
@@ -531,6 +542,41 @@ mod tests {
                 }
             })
         );
+    }
+
+    /// The overlay decoded as it is gives the pod the merge onto `{}` gives; a directive
+    /// makes the merge run (it drops the element carrying `$patch: delete`).
+    #[test]
+    fn template_pod_decodes_the_overlay_as_the_merge_would() {
+        let plain = json!({
+            "metadata": {"labels": {"a": "1"}, "annotations": null},
+            "spec": {
+                "containers": [{"name": "istio-proxy", "image": "proxy", "args": null}],
+                "volumes": [{"name": "workload-socket", "emptyDir": null}],
+                "imagePullSecrets": null,
+            }
+        });
+        let directed = json!({
+            "spec": {
+                "containers": [{"name": "istio-proxy"}, {"name": "gone", "$patch": "delete"}],
+            }
+        });
+        for overlay in [plain, directed] {
+            let mut merged = json!({});
+            crate::merge::merge_pod(&mut merged, &overlay).unwrap();
+            let via_merge: Pod = serde_json::from_value(merged).unwrap();
+            assert_eq!(template_pod(&overlay).unwrap(), via_merge, "{overlay}");
+        }
+        let names = |p: &Pod| -> Vec<String> {
+            p.spec
+                .iter()
+                .flat_map(|s| &s.containers)
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let directed =
+            json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "$patch": "delete"}]}});
+        assert_eq!(names(&template_pod(&directed).unwrap()), ["a"]);
     }
 
     #[test]

@@ -45,6 +45,7 @@ mod value;
 use serde_json::Value;
 
 pub use error::{MergeError, Problem};
+pub(crate) use value::has_directives;
 
 use schema::Schema;
 use value::kind_name;

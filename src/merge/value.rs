@@ -143,6 +143,19 @@ pub(super) fn clean_copy(value: &Value, discard_nulls: bool) -> Option<Value> {
     }
 }
 
+/// Whether any object in `value` has a `$` key (a directive: `$patch`, `$retainKeys`,
+/// `$setElementOrder/…`, `$deleteFromPrimitiveList/…`). Without one, merging `value` onto an
+/// empty object only drops its `null` fields.
+pub(crate) fn has_directives(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.starts_with('$') || has_directives(v)),
+        Value::Array(items) => items.iter().any(has_directives),
+        _ => false,
+    }
+}
+
 /// Whether [`clean_copy`] would change anything in `value`.
 fn needs_cleaning(value: &Value, discard_nulls: bool) -> bool {
     match value {
