@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Instructions per admission, deterministic (for comparing commits on a noisy machine):
 # `admission::review` on each generated pod (bench/pods.rs) under callgrind, N+1 runs minus
-# 1 run, divided by N, so start-up (settings load, the pod generation) cancels out. Twice:
-# `inject`, each review a different pod (every one injected), and `replica`, the same pod
-# again (a rollout's replicas: answered from the replica memo). Also the floor's per-request
-# work in-process: parsing the same body into a serde_json::Value.
+# 1 run, divided by N, so start-up (settings load, the pod generation) cancels out. Three
+# ways: `inject`, each review a different pod of one workload (a label differs; every one
+# injected); `deploy`, each a pod of another workload (the app's name differs, so the injected
+# istio-proxy does too); `replica`, the same pod again (a rollout's replicas: answered from the
+# replica memo). Also the floor's per-request work in-process: parsing the same body into a
+# serde_json::Value.
 #
 #   bench/callgrind.sh              all four pods, N=20
 #   N=50 bench/callgrind.sh medium  one pod
@@ -34,11 +36,13 @@ per() {  # per <mode> <pod>: instructions per admission
   echo $(( (many - one) / n ))
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
-printf '%-8s %12s %12s %12s %8s %8s\n' pod inject/adm replica/adm floor/adm inject replica
+printf '%-8s %12s %12s %12s %12s %8s %8s %8s\n' pod inject/adm deploy/adm replica/adm floor/adm \
+  inject deploy replica
 for pod in "${pods[@]}"; do
   ours=$(per miss "$pod")
+  deploy=$(per deploy "$pod")
   replica=$(per run "$pod")
   floor=$(per parse "$pod")
-  printf '%-8s %12d %12d %12d %8s %8s\n' "$pod" "$ours" "$replica" "$floor" \
-    "$(ratio "$ours" "$floor")" "$(ratio "$replica" "$floor")"
+  printf '%-8s %12d %12d %12d %12d %8s %8s %8s\n' "$pod" "$ours" "$deploy" "$replica" "$floor" \
+    "$(ratio "$ours" "$floor")" "$(ratio "$deploy" "$floor")" "$(ratio "$replica" "$floor")"
 done

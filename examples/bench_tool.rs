@@ -8,6 +8,9 @@
 //!                                       replica memo hits
 //!   bench_tool miss POD N               the same, each time a different pod (a label's value
 //!                                       changes): every review is injected
+//!   bench_tool deploy POD N             the same, each time a pod of a different workload (its
+//!                                       app's name changes: labels, owner, env values), so the
+//!                                       injected `istio-proxy` differs from pod to pod too
 //!   bench_tool parse POD N              the floor's in-process work: POD into a `Value`, N times
 //!   bench_tool floor ADDR CERT KEY POD  the floor server: our stack (axum + rustls + the same
 //!                                       connection code), parses the body into a
@@ -43,12 +46,13 @@ fn main() -> anyhow::Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["gen", dir] => gen(Path::new(dir)),
-        ["run", pod, n] => run(pod, n.parse().context("N must be a number")?, false),
-        ["miss", pod, n] => run(pod, n.parse().context("N must be a number")?, true),
+        ["run", pod, n] => run(pod, n.parse().context("N must be a number")?, Vary::Replica),
+        ["miss", pod, n] => run(pod, n.parse().context("N must be a number")?, Vary::Label),
+        ["deploy", pod, n] => run(pod, n.parse().context("N must be a number")?, Vary::Workload),
         ["parse", pod, n] => parse(pod, n.parse().context("N must be a number")?),
         ["floor", addr, cert, key, pod] => floor(addr, cert, key, pod),
         _ => bail!(
-            "usage: bench_tool gen DIR | run POD N | miss POD N | parse POD N | floor ADDR CERT KEY POD"
+            "usage: bench_tool gen DIR | run POD N | miss POD N | deploy POD N | parse POD N | floor ADDR CERT KEY POD"
         ),
     }
 }
@@ -84,12 +88,32 @@ fn gen(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
+/// What differs from one review to the next.
+#[derive(Clone, Copy, PartialEq)]
+enum Vary {
+    /// Replicas: the uid and the token volume's suffix.
+    Replica,
+    /// A label's value: distinct pods of one workload.
+    Label,
+    /// The app's name, wherever it appears: pods of distinct workloads.
+    Workload,
+}
+
+fn run(pod: &str, n: usize, vary: Vary) -> anyhow::Result<()> {
     let state = state()?;
     let mut body = body(pod)?;
+    // Distinct workloads: every `<pod>-app` (labels, generateName, owner, env values) becomes
+    // `<pod>-NNN`, three base-36 characters rewritten in place.
+    let app = format!("{pod}-app");
+    let app_at: Vec<usize> = body
+        .windows(app.len())
+        .enumerate()
+        .filter(|(_, w)| *w == app.as_bytes())
+        .map(|(at, _)| at + app.len() - 3)
+        .collect();
     // Distinct pods: a label whose value is rewritten in place, so each review costs the same
     // bytes to build whatever N is.
-    let digits = if distinct {
+    let digits = if vary == Vary::Label {
         let mut review: serde_json::Value = serde_json::from_slice(&body)?;
         let labels = review
             .pointer_mut("/request/object/metadata/labels")
@@ -128,7 +152,12 @@ fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
         .collect();
     let mut total = 0;
     for i in 0..n {
-        if let Some(digits) = digits.clone() {
+        if vary == Vary::Workload {
+            let name = base36(i);
+            for &at in &app_at {
+                body[at..at + 3].copy_from_slice(&name);
+            }
+        } else if let Some(digits) = digits.clone() {
             let text = format!("{:08}", i % 100_000_000);
             body[digits].copy_from_slice(text.as_bytes());
         } else {
@@ -146,6 +175,18 @@ fn run(pod: &str, n: usize, distinct: bool) -> anyhow::Result<()> {
     }
     println!("{pod} x{n}: {total} bytes answered");
     Ok(())
+}
+
+/// `i` as three lowercase base-36 digits (a DNS label's characters), modulo 36³.
+fn base36(i: usize) -> [u8; 3] {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = [b'0'; 3];
+    let mut rest = i;
+    for slot in out.iter_mut().rev() {
+        *slot = DIGITS[rest % 36];
+        rest /= 36;
+    }
+    out
 }
 
 fn parse(pod: &str, n: usize) -> anyhow::Result<()> {
