@@ -64,7 +64,7 @@ fn mutate_once(snap: &Snapshot, pod: &Value) -> usize {
         namespace_labels: None,
     };
     match mutate(snap, pod, &req) {
-        Ok(Outcome::Injected { patch, .. }) => patch.0.len(),
+        Ok(Outcome::Injected { patch, .. }) => patch.len(),
         _ => 0,
     }
 }

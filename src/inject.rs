@@ -25,11 +25,13 @@ use crate::workload::{DeployMeta, TypeMeta};
 mod error;
 mod fast;
 mod guard;
+mod patch;
 pub mod post;
 mod status;
 
 pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
 pub use fast::{fallback_reason, Fallback};
+pub use patch::Patch;
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -49,10 +51,7 @@ pub enum Outcome {
     /// Not injected; the decision says why.
     Skipped(Decision),
     /// Injected; `patch` turns the pod as received into the injected pod.
-    Injected {
-        decision: Decision,
-        patch: json_patch::Patch,
-    },
+    Injected { decision: Decision, patch: Patch },
 }
 
 /// Everything about the pod's surroundings the templates need.
@@ -167,7 +166,10 @@ pub fn mutate_routed(
         patch = json_patch::diff(pod, &injected);
     }
     Ok((
-        Outcome::Injected { decision, patch },
+        Outcome::Injected {
+            decision,
+            patch: Patch::from(patch),
+        },
         Some(Route::General(why)),
     ))
 }

@@ -153,6 +153,7 @@ fn webhook_agrees(
         let mut got = pod.clone();
         match inject::mutate(snap, pod, &req).expect("mutate") {
             Outcome::Injected { patch, .. } => {
+                let patch = patch.to_json_patch().expect("the patch reads back");
                 json_patch::patch(&mut got, &patch).expect("patch applies");
             }
             Outcome::Skipped(_) => {}

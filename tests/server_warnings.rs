@@ -32,7 +32,9 @@ fn direct_patch(p: &Value) -> Option<json_patch::Patch> {
     };
     match mutate(&snap, p, &req).unwrap() {
         Outcome::Skipped(_) => None,
-        Outcome::Injected { patch, .. } => Some(patch).filter(|p| !p.0.is_empty()),
+        Outcome::Injected { patch, .. } => {
+            Some(patch.to_json_patch().unwrap()).filter(|p| !p.0.is_empty())
+        }
     }
 }
 

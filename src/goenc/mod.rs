@@ -19,6 +19,7 @@
 
 mod check;
 mod order;
+mod recent;
 mod scalars;
 mod schema;
 mod table;
@@ -27,6 +28,8 @@ mod walk;
 use serde_json::Value;
 
 pub use crate::go::quantity::QuantityError;
+pub(crate) use recent::Element;
+pub use recent::{EncodeError, Recent};
 use schema::Struct;
 use walk::Path;
 

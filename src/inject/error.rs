@@ -90,6 +90,15 @@ pub enum RenderFailure {
     Encode(#[source] GoEncError),
 }
 
+impl From<crate::goenc::EncodeError> for RenderFailure {
+    fn from(e: crate::goenc::EncodeError) -> Self {
+        match e {
+            crate::goenc::EncodeError::Json(e) => RenderFailure::Json(e),
+            crate::goenc::EncodeError::Go(e) => RenderFailure::Encode(e),
+        }
+    }
+}
+
 impl From<RenderError> for InjectError {
     fn from(e: RenderError) -> Self {
         match e {

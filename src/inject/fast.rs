@@ -21,7 +21,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use json_patch::Patch;
 use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -29,7 +28,7 @@ use serde_json::{json, Map, Value};
 mod emit;
 
 use self::emit::{emit, probes_by_name};
-use super::{post, InjectError, RenderFailure, Target};
+use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
 use crate::render::context::Context;
 use crate::render::{
@@ -384,7 +383,7 @@ pub(super) fn finish(
 
     let before = probes_by_name(&pod);
     post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
-    emit(original, &pod, &before)
+    emit(original, &pod, &before, &snap.encodings)
 }
 
 /// The template pod's elements, moved out of it: the injected elements the final lists take.

@@ -134,6 +134,9 @@ fn pod_differences(
         Outcome::Skipped(_) => return Ok(Vec::new()),
     };
     let mut fresh = clean;
+    let patch = patch
+        .to_json_patch()
+        .map_err(|e| format!("reading the re-render's patch: {e}"))?;
     json_patch::patch(&mut fresh, &patch).map_err(|e| format!("applying the re-render: {e}"))?;
     let mut out = Vec::new();
     for name in &injected {

@@ -27,6 +27,8 @@ pub struct Snapshot {
     custom: BTreeMap<String, Template>,
     /// Accepted but suspicious settings (unknown keys, enum values in the wrong case).
     warnings: Vec<String>,
+    /// The Go encodings of injected elements, kept for the next pods (the fast path's).
+    pub encodings: crate::goenc::Recent,
 }
 
 impl Snapshot {
@@ -66,6 +68,7 @@ impl Snapshot {
             default_proxy,
             custom,
             warnings,
+            encodings: crate::goenc::Recent::default(),
         };
         let images = super::image_ref::problems(&snap);
         snap.warnings

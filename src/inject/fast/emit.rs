@@ -1,14 +1,17 @@
 //! The patch operations for what the fast path changed (see the parent module's note).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use json_patch::jsonptr::PointerBuf;
-use json_patch::{AddOperation, Patch, PatchOperation, RemoveOperation};
+use json_patch::{AddOperation, PatchOperation, RemoveOperation};
 use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
-use serde_json::{json, Map, Value};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use super::{at, Named};
-use crate::inject::{InjectError, RenderFailure};
+use crate::goenc::{Element, Recent};
+use crate::inject::{InjectError, Patch, RenderFailure};
 
 /// What the probe rewrite may change in a container: its probes and lifecycle handlers.
 type Probes = ([Option<Probe>; 3], Option<Lifecycle>);
@@ -49,22 +52,24 @@ fn ptr(tokens: &[&str]) -> PointerBuf {
     PointerBuf::from_tokens(tokens.iter().copied())
 }
 
-fn add(ops: &mut Vec<PatchOperation>, path: PointerBuf, value: Value) {
+fn add(ops: &mut Patch, path: PointerBuf, value: Value) {
     ops.push(PatchOperation::Add(AddOperation { path, value }));
 }
 
-fn remove(ops: &mut Vec<PatchOperation>, path: PointerBuf) {
+fn remove(ops: &mut Patch, path: PointerBuf) {
     ops.push(PatchOperation::Remove(RemoveOperation { path }));
 }
 
 /// The operations that turn `original` (the pod as sent, its own Go encoding) into the
-/// injected `pod`, knowing that only the parts named in the module note changed.
+/// injected `pod`, knowing that only the parts named in the module note changed. New elements
+/// are encoded through `recent` (the snapshot's encodings of earlier pods' elements).
 pub(super) fn emit(
     original: &Value,
     pod: &Pod,
     before: &HashMap<(bool, String), Probes>,
+    recent: &Recent,
 ) -> Result<Patch, InjectError> {
-    let mut ops = Vec::new();
+    let mut ops = Patch::default();
     emit_map(&mut ops, original, "labels", pod.metadata.labels.as_ref());
     emit_map(
         &mut ops,
@@ -73,10 +78,10 @@ pub(super) fn emit(
         pod.metadata.annotations.as_ref(),
     );
     let Some(spec) = pod.spec.as_ref() else {
-        return Ok(Patch(ops));
+        return Ok(ops);
     };
-    let containers = encode_new(original, "containers", &spec.containers)?;
-    emit_list(&mut ops, original, "containers", containers);
+    let containers = encode_new(original, "containers", &spec.containers, recent)?;
+    emit_list(&mut ops, original, "containers", containers)?;
     emit_probes(
         &mut ops,
         original,
@@ -86,26 +91,21 @@ pub(super) fn emit(
         before,
     )?;
     let inits = spec.init_containers.as_deref().unwrap_or_default();
-    let encoded = encode_new(original, "initContainers", inits)?;
-    emit_list(&mut ops, original, "initContainers", encoded);
+    let encoded = encode_new(original, "initContainers", inits, recent)?;
+    emit_list(&mut ops, original, "initContainers", encoded)?;
     emit_probes(&mut ops, original, "initContainers", inits, true, before)?;
     let volumes = spec.volumes.as_deref().unwrap_or_default();
-    let encoded = encode_new(original, "volumes", volumes)?;
-    emit_list(&mut ops, original, "volumes", encoded);
+    let encoded = encode_new(original, "volumes", volumes, recent)?;
+    emit_list(&mut ops, original, "volumes", encoded)?;
     let secrets = spec.image_pull_secrets.as_deref().unwrap_or_default();
-    let encoded = encode_new(original, "imagePullSecrets", secrets)?;
-    emit_list(&mut ops, original, "imagePullSecrets", encoded);
-    Ok(Patch(ops))
+    let encoded = encode_new(original, "imagePullSecrets", secrets, recent)?;
+    emit_list(&mut ops, original, "imagePullSecrets", encoded)?;
+    Ok(ops)
 }
 
 /// Labels or annotations: per-key operations, or the whole map when the pod had none. An empty
 /// map is omitted by Go's encoding (`omitempty`).
-fn emit_map(
-    ops: &mut Vec<PatchOperation>,
-    original: &Value,
-    key: &str,
-    now: Option<&BTreeMap<String, String>>,
-) {
+fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<String, String>>) {
     let was = at(original, "metadata", key)
         .and_then(Value::as_object)
         .filter(|m| !m.is_empty());
@@ -134,12 +134,13 @@ fn emit_map(
 }
 
 /// The final list, each element either the pod's own (`None`: unchanged here) or new, as Go
-/// encodes it.
-fn encode_new<T: Named>(
+/// encodes it (JSON text).
+fn encode_new<T: Named + Element>(
     original: &Value,
     list: &str,
     now: &[T],
-) -> Result<Vec<Option<Value>>, InjectError> {
+    recent: &Recent,
+) -> Result<Vec<Option<Arc<RawValue>>>, InjectError> {
     let own: Vec<&str> = at(original, "spec", list)
         .and_then(Value::as_array)
         .map(|l| {
@@ -148,61 +149,51 @@ fn encode_new<T: Named>(
                 .collect()
         })
         .unwrap_or_default();
-    let mut fresh = Vec::new();
-    for element in now.iter().filter(|e| !own.contains(&e.name())) {
-        fresh.push(serde_json::to_value(element).map_err(RenderFailure::Json)?);
-    }
-    if fresh.is_empty() {
-        return Ok(vec![None; now.len()]);
-    }
-    // One normalisation over a pod holding only the new elements: the same schema walk the
-    // general path gives them inside the whole pod.
-    let mut holder = json!({ "spec": { list: fresh } });
-    crate::goenc::normalize_pod(&mut holder).map_err(RenderFailure::Encode)?;
-    let mut fresh = match holder
-        .get_mut("spec")
-        .and_then(|s| s.get_mut(list))
-        .map(Value::take)
-    {
-        Some(Value::Array(items)) => items.into_iter(),
-        _ => Vec::new().into_iter(),
-    };
-    Ok(now
-        .iter()
+    now.iter()
         .map(|e| {
             if own.contains(&e.name()) {
-                None
+                Ok(None)
             } else {
-                fresh.next()
+                recent
+                    .encode(e)
+                    .map(Some)
+                    .map_err(|e| RenderFailure::from(e).into())
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Adds the new elements at their final positions. The pod's own elements keep their relative
 /// order (checked by `order_kept`; the reorder only moves injected names), so inserting each
 /// new one at its final index, left to right, yields the final list.
-fn emit_list(ops: &mut Vec<PatchOperation>, original: &Value, list: &str, now: Vec<Option<Value>>) {
+fn emit_list(
+    ops: &mut Patch,
+    original: &Value,
+    list: &str,
+    now: Vec<Option<Arc<RawValue>>>,
+) -> Result<(), InjectError> {
     let had = at(original, "spec", list).is_some_and(Value::is_array);
     if !had {
         if !now.is_empty() {
-            let all: Vec<Value> = now.into_iter().flatten().collect();
-            add(ops, ptr(&["spec", list]), Value::Array(all));
+            let all: Vec<&RawValue> = now.iter().flatten().map(AsRef::as_ref).collect();
+            let all = serde_json::value::to_raw_value(&all).map_err(RenderFailure::Json)?;
+            ops.push_add_raw(ptr(&["spec", list]), Arc::from(all));
         }
-        return;
+        return Ok(());
     }
     for (i, element) in now.into_iter().enumerate() {
         if let Some(value) = element {
             let mut path = ptr(&["spec", list]);
             path.push_back(i);
-            add(ops, path, value);
+            ops.push_add_raw(path, value);
         }
     }
+    Ok(())
 }
 
 /// Probes the post-processing rewrote on the pod's own containers, at their final indexes.
 fn emit_probes(
-    ops: &mut Vec<PatchOperation>,
+    ops: &mut Patch,
     original: &Value,
     list: &str,
     now: &[Container],

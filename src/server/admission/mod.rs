@@ -478,7 +478,7 @@ fn answer(
     let (answer, verdict) = match outcome {
         Ok(Outcome::Skipped(decision)) => (Answer::Allow, Verdict::Skipped(decision)),
         Ok(Outcome::Injected { decision, patch }) => {
-            let answer = if patch.0.is_empty() {
+            let answer = if patch.is_empty() {
                 Answer::Allow
             } else {
                 Answer::Patch(patch)

@@ -222,7 +222,7 @@ pub enum Answer {
     /// Allowed unchanged.
     Allow,
     /// Allowed with this JSON Patch.
-    Patch(json_patch::Patch),
+    Patch(crate::inject::Patch),
     /// Refused; the message is shown to the user (kubectl prints it).
     Deny {
         code: u16,
@@ -463,7 +463,8 @@ mod tests {
     fn patch_is_base64_json() {
         let patch: json_patch::Patch =
             serde_json::from_value(json!([{"op": "add", "path": "/a", "value": 1}])).unwrap();
-        let (bytes, n) = encode_answer(API_VERSION_V1, "u1", &Answer::Patch(patch), &[]).unwrap();
+        let (bytes, n) =
+            encode_answer(API_VERSION_V1, "u1", &Answer::Patch(patch.into()), &[]).unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
         assert_eq!(v["kind"], "AdmissionReview");
