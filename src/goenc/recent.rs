@@ -2,17 +2,17 @@
 //!
 //! What the fast path injects is, element by element, mostly what it injected into the pod
 //! before: `istio-init` and the volumes depend on the settings and a few annotations only,
-//! `istio-proxy` on the workload. Encoding an element (serialise it, Go-normalise it, print it)
-//! costs far more than finding it again, so each settings snapshot keeps the last few of each
-//! kind and finds them by equality of the typed element. Equal elements encode equally, so a
-//! hit is exactly what encoding would have given; the tables are bounded, least recently used
-//! out first.
+//! `istio-proxy` on the workload, and there mostly on a few env values. Encoding an element
+//! (serialise it, Go-normalise it, print it) costs far more than finding it again, so each
+//! settings snapshot keeps the last few of each kind and finds them by equality of the typed
+//! element; a container is kept without its env, whose variables are kept one by one. Equal
+//! elements encode equally, so a hit is exactly what encoding would have given; the tables are
+//! bounded, least recently used out first.
 
 use std::sync::{Arc, Mutex};
 
-use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Volume};
+use k8s_openapi::api::core::v1::{Container, EnvVar, LocalObjectReference, Volume};
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use super::schema::Struct;
 use super::{table, GoEncError};
@@ -22,6 +22,13 @@ use super::{table, GoEncError};
 const CONTAINERS: usize = 32;
 const VOLUMES: usize = 32;
 const PULL_SECRETS: usize = 8;
+/// A proxy has ~25 env variables, a handful of them the workload's own.
+const ENV_VARS: usize = 256;
+
+/// Where Go prints a container's `env`: right before `resources`, a struct it always prints
+/// (and the first field named so in a container's encoding: no struct printed before it has
+/// one, and a key inside a JSON string has its quotes escaped).
+const BEFORE_ENV: &str = r#","resources":"#;
 
 /// Why an element has no encoding.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +43,7 @@ pub enum EncodeError {
 #[derive(Debug)]
 pub struct Recent {
     containers: Store<Container>,
+    env: Store<EnvVar>,
     volumes: Store<Volume>,
     pull_secrets: Store<LocalObjectReference>,
 }
@@ -44,6 +52,7 @@ impl Default for Recent {
     fn default() -> Recent {
         Recent {
             containers: Store::new(CONTAINERS),
+            env: Store::new(ENV_VARS),
             volumes: Store::new(VOLUMES),
             pull_secrets: Store::new(PULL_SECRETS),
         }
@@ -63,6 +72,13 @@ pub(crate) trait Element: Serialize + PartialEq + Clone {
     /// Its merge key, compared first.
     fn key(&self) -> &str;
     fn store(recent: &Recent) -> &Store<Self>;
+    /// [`Recent::encode`], or the kind's own way.
+    fn encode_in(&mut self, recent: &Recent) -> Result<Arc<str>, EncodeError>
+    where
+        Self: Sized,
+    {
+        recent.encode(self)
+    }
 }
 
 impl Element for Container {
@@ -72,6 +88,19 @@ impl Element for Container {
     }
     fn store(recent: &Recent) -> &Store<Self> {
         &recent.containers
+    }
+    fn encode_in(&mut self, recent: &Recent) -> Result<Arc<str>, EncodeError> {
+        recent.encode_container(self)
+    }
+}
+
+impl Element for EnvVar {
+    const DEF: &'static Struct = &table::ENV_VAR;
+    fn key(&self) -> &str {
+        &self.name
+    }
+    fn store(recent: &Recent) -> &Store<Self> {
+        &recent.env
     }
 }
 
@@ -98,7 +127,7 @@ impl Element for LocalObjectReference {
 impl Recent {
     /// `element` as Go encodes it (compact JSON text): kept from an equal element, or encoded
     /// now and kept.
-    pub(crate) fn encode<T: Element>(&self, element: &T) -> Result<Arc<RawValue>, EncodeError> {
+    pub(crate) fn encode<T: Element>(&self, element: &T) -> Result<Arc<str>, EncodeError> {
         let store = T::store(self);
         if let Some(hit) = store.find(element) {
             return Ok(hit);
@@ -108,9 +137,37 @@ impl Recent {
         Ok(encoded)
     }
 
+    /// [`Recent::encode`] for a container: the container without its env, and each env
+    /// variable, found or encoded on their own; the container is left as it was.
+    pub(crate) fn encode_container(&self, c: &mut Container) -> Result<Arc<str>, EncodeError> {
+        let env = c.env.take();
+        let rest = self.encode(c);
+        c.env = env;
+        let rest = rest?;
+        // Go omits an empty env (`omitempty`).
+        let Some(env) = c.env.as_deref().filter(|e| !e.is_empty()) else {
+            return Ok(rest);
+        };
+        let Some((head, tail)) = rest.find(BEFORE_ENV).map(|at| rest.split_at(at)) else {
+            return encode(c);
+        };
+        let mut text = String::with_capacity(rest.len() + env.len() * 96);
+        text.push_str(head);
+        text.push_str(r#","env":["#);
+        for (i, var) in env.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&self.encode(var)?);
+        }
+        text.push(']');
+        text.push_str(tail);
+        Ok(Arc::from(text))
+    }
+
     /// How many elements are kept, all kinds together.
     pub fn len(&self) -> usize {
-        self.containers.len() + self.volumes.len() + self.pull_secrets.len()
+        self.containers.len() + self.env.len() + self.volumes.len() + self.pull_secrets.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,10 +176,10 @@ impl Recent {
 }
 
 /// Serialise, Go-normalise as `T::DEF`, print.
-pub(crate) fn encode<T: Element>(element: &T) -> Result<Arc<RawValue>, EncodeError> {
+pub(crate) fn encode<T: Element>(element: &T) -> Result<Arc<str>, EncodeError> {
     let mut value = serde_json::to_value(element).map_err(EncodeError::Json)?;
     super::normalize_as(&mut value, T::DEF)?;
-    let text = serde_json::value::to_raw_value(&value).map_err(EncodeError::Json)?;
+    let text = serde_json::to_string(&value).map_err(EncodeError::Json)?;
     Ok(Arc::from(text))
 }
 
@@ -142,7 +199,7 @@ struct Slots<T> {
 #[derive(Debug)]
 struct Slot<T> {
     element: T,
-    encoded: Arc<RawValue>,
+    encoded: Arc<str>,
     used: u64,
 }
 
@@ -162,7 +219,7 @@ impl<T: Element> Store<T> {
     }
 
     /// A poisoned lock is a miss: the table is only ever a shortcut.
-    fn find(&self, element: &T) -> Option<Arc<RawValue>> {
+    fn find(&self, element: &T) -> Option<Arc<str>> {
         let mut inner = self.inner.lock().ok()?;
         inner.clock += 1;
         let now = inner.clock;
@@ -174,7 +231,7 @@ impl<T: Element> Store<T> {
         Some(Arc::clone(&slot.encoded))
     }
 
-    fn keep(&self, element: &T, encoded: &Arc<RawValue>) {
+    fn keep(&self, element: &T, encoded: &Arc<str>) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
@@ -216,18 +273,58 @@ mod tests {
         let again = recent.encode(&a.clone()).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "an equal element is found");
         let other = recent.encode(&b).unwrap();
-        assert_eq!(other.get(), encode(&b).unwrap().get());
-        assert_ne!(other.get(), first.get());
+        assert_eq!(other, encode(&b).unwrap());
+        assert_ne!(other, first);
         // Go's encoding: `resources: {}` is always printed, fields in Go order.
-        let value: serde_json::Value = serde_json::from_str(first.get()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&first).unwrap();
         assert_eq!(
             value,
             json!({"name": "istio-proxy", "image": "proxyv2:1", "resources": {}})
         );
         assert_eq!(
-            first.get(),
+            &*first,
             r#"{"name":"istio-proxy","image":"proxyv2:1","resources":{}}"#
         );
+    }
+
+    /// A container's env, spliced in, is where Go prints it; the container is unchanged.
+    #[test]
+    fn a_container_with_its_env_encodes_as_a_whole() {
+        let recent = Recent::default();
+        let var = |name: &str, value: &str| EnvVar {
+            name: name.into(),
+            value: Some(value.into()),
+            ..Default::default()
+        };
+        let mut c = Container {
+            name: "istio-proxy".into(),
+            args: Some(vec!["proxy".into()]),
+            ports: Some(vec![Default::default()]),
+            env: Some(vec![var("A", "1"), var("resources", "\",\"resources\":")]),
+            readiness_probe: Some(Default::default()),
+            ..Default::default()
+        };
+        let whole = encode(&c).unwrap();
+        let before = c.clone();
+        assert_eq!(recent.encode_container(&mut c).unwrap(), whole);
+        assert_eq!(c, before);
+        // Again, every part found; with another env value, only that variable is new.
+        assert_eq!(recent.encode_container(&mut c).unwrap(), whole);
+        assert_eq!(recent.len(), 3);
+        c.env = Some(vec![var("A", "2"), var("resources", "\",\"resources\":")]);
+        assert_eq!(
+            recent.encode_container(&mut c).unwrap(),
+            encode(&c).unwrap()
+        );
+        assert_eq!(recent.len(), 4);
+        // No env, or an empty one (omitted by Go): the container alone.
+        for env in [None, Some(vec![])] {
+            c.env = env;
+            assert_eq!(
+                recent.encode_container(&mut c).unwrap(),
+                encode(&c).unwrap()
+            );
+        }
     }
 
     /// Full, the least recently used element goes.

@@ -383,7 +383,7 @@ pub(super) fn finish(
 
     let before = probes_by_name(&pod);
     post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
-    emit(original, &pod, &before, &snap.encodings)
+    emit(original, &mut pod, &before, &snap.encodings)
 }
 
 /// The template pod's elements, moved out of it: the injected elements the final lists take.

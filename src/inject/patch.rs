@@ -2,18 +2,17 @@
 //!
 //! The operations are `json_patch`'s, except that the fast path may hand over an added value as
 //! JSON text already: an injected element encoded for an earlier pod (`goenc::Recent`), which
-//! the webhook then writes as it is instead of building and serialising a `Value` again. Code
-//! that needs the operations as values (to apply or compare them) asks for
+//! the webhook then copies into its answer instead of building and serialising a `Value` again.
+//! Code that needs the operations as values (to apply or compare them) asks for
 //! [`Patch::to_json_patch`].
 
 use std::sync::Arc;
 
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation};
-use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
-use serde_json::value::RawValue;
 
-/// A JSON Patch: serialised exactly as the equivalent `json_patch::Patch` is.
+/// A JSON Patch; [`Patch::to_json`] prints it exactly as `serde_json` prints the equivalent
+/// `json_patch::Patch`.
 #[derive(Debug, Clone, Default)]
 pub struct Patch {
     ops: Vec<Op>,
@@ -22,10 +21,10 @@ pub struct Patch {
 #[derive(Debug, Clone)]
 enum Op {
     Value(PatchOperation),
-    /// `add` of a value given as JSON text.
+    /// `add` of a value given as compact JSON text (`goenc`'s encoding: valid by construction).
     AddRaw {
         path: PointerBuf,
-        value: Arc<RawValue>,
+        value: Arc<str>,
     },
 }
 
@@ -43,8 +42,8 @@ impl Patch {
         self.ops.push(Op::Value(op));
     }
 
-    /// Appends `add path value`, the value as JSON text.
-    pub(crate) fn push_add_raw(&mut self, path: PointerBuf, value: Arc<RawValue>) {
+    /// Appends `add path value`, the value as compact JSON text.
+    pub(crate) fn push_add_raw(&mut self, path: PointerBuf, value: Arc<str>) {
         self.ops.push(Op::AddRaw { path, value });
     }
 
@@ -57,7 +56,7 @@ impl Patch {
                 Op::Value(op) => Ok(op.clone()),
                 Op::AddRaw { path, value } => Ok(PatchOperation::Add(AddOperation {
                     path: path.clone(),
-                    value: serde_json::from_str(value.get())?,
+                    value: serde_json::from_str(value)?,
                 })),
             })
             .collect::<Result<_, _>>()
@@ -73,45 +72,47 @@ impl From<json_patch::Patch> for Patch {
     }
 }
 
-/// Equal when they serialise to the same JSON.
+/// Equal when they print the same JSON.
 impl PartialEq for Patch {
     fn eq(&self, other: &Patch) -> bool {
-        match (serde_json::to_vec(self), serde_json::to_vec(other)) {
+        match (self.to_json(), other.to_json()) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         }
     }
 }
 
-impl Serialize for Patch {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.ops.len()))?;
-        for op in &self.ops {
+impl Patch {
+    /// The patch as JSON: `serde_json`'s compact printing of the operations, the raw values
+    /// copied as they are (`{"op":"add","path":…,"value":…}`, `json_patch`'s field order).
+    pub fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let raw: usize = self
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::AddRaw { value, .. } => value.len() + 64,
+                Op::Value(_) => 96,
+            })
+            .sum();
+        let mut out = Vec::with_capacity(raw + 2);
+        out.push(b'[');
+        for (i, op) in self.ops.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
             match op {
-                Op::Value(op) => seq.serialize_element(op)?,
-                Op::AddRaw { path, value } => seq.serialize_element(&RawAdd {
-                    path,
-                    value: value.as_ref(),
-                })?,
+                Op::Value(op) => serde_json::to_writer(&mut out, op)?,
+                Op::AddRaw { path, value } => {
+                    out.extend_from_slice(br#"{"op":"add","path":"#);
+                    serde_json::to_writer(&mut out, path)?;
+                    out.extend_from_slice(br#","value":"#);
+                    out.extend_from_slice(value.as_bytes());
+                    out.push(b'}');
+                }
             }
         }
-        seq.end()
-    }
-}
-
-/// `{"op":"add","path":…,"value":…}`, the field order `json_patch` serialises an `add` in.
-struct RawAdd<'a> {
-    path: &'a PointerBuf,
-    value: &'a RawValue,
-}
-
-impl Serialize for RawAdd<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut op = serializer.serialize_struct("AddOperation", 3)?;
-        op.serialize_field("op", "add")?;
-        op.serialize_field("path", self.path)?;
-        op.serialize_field("value", self.value)?;
-        op.end()
+        out.push(b']');
+        Ok(out)
     }
 }
 
@@ -127,19 +128,19 @@ mod tests {
         let path = PointerBuf::from_tokens(["spec", "containers", "1"]);
         let value =
             json!({"name": "istio-proxy", "args": ["proxy", "sidecar"], "x": {"b": 1, "a": null}});
-        let text = serde_json::value::to_raw_value(&value).unwrap();
+        let text = serde_json::to_string(&value).unwrap();
         let remove = PatchOperation::Remove(json_patch::RemoveOperation {
             path: PointerBuf::from_tokens(["metadata", "labels", "a/b~c"]),
         });
         let mut raw = Patch::default();
         raw.push(remove.clone());
-        raw.push_add_raw(path.clone(), Arc::from(text));
+        raw.push_add_raw(path.clone(), Arc::from(text.as_str()));
         let plain = json_patch::Patch(vec![
             remove,
             PatchOperation::Add(AddOperation { path, value }),
         ]);
         assert_eq!(
-            String::from_utf8(serde_json::to_vec(&raw).unwrap()).unwrap(),
+            String::from_utf8(raw.to_json().unwrap()).unwrap(),
             String::from_utf8(serde_json::to_vec(&plain).unwrap()).unwrap()
         );
         assert_eq!(raw.to_json_patch().unwrap(), plain);

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use json_patch::jsonptr::PointerBuf;
 use json_patch::{AddOperation, PatchOperation, RemoveOperation};
 use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{at, Named};
@@ -65,7 +64,7 @@ fn remove(ops: &mut Patch, path: PointerBuf) {
 /// are encoded through `recent` (the snapshot's encodings of earlier pods' elements).
 pub(super) fn emit(
     original: &Value,
-    pod: &Pod,
+    pod: &mut Pod,
     before: &HashMap<(bool, String), Probes>,
     recent: &Recent,
 ) -> Result<Patch, InjectError> {
@@ -77,11 +76,11 @@ pub(super) fn emit(
         "annotations",
         pod.metadata.annotations.as_ref(),
     );
-    let Some(spec) = pod.spec.as_ref() else {
+    let Some(spec) = pod.spec.as_mut() else {
         return Ok(ops);
     };
-    let containers = encode_new(original, "containers", &spec.containers, recent)?;
-    emit_list(&mut ops, original, "containers", containers)?;
+    let containers = encode_new(original, "containers", &mut spec.containers, recent)?;
+    emit_list(&mut ops, original, "containers", containers);
     emit_probes(
         &mut ops,
         original,
@@ -90,16 +89,16 @@ pub(super) fn emit(
         false,
         before,
     )?;
-    let inits = spec.init_containers.as_deref().unwrap_or_default();
+    let inits = spec.init_containers.as_deref_mut().unwrap_or_default();
     let encoded = encode_new(original, "initContainers", inits, recent)?;
-    emit_list(&mut ops, original, "initContainers", encoded)?;
+    emit_list(&mut ops, original, "initContainers", encoded);
     emit_probes(&mut ops, original, "initContainers", inits, true, before)?;
-    let volumes = spec.volumes.as_deref().unwrap_or_default();
+    let volumes = spec.volumes.as_deref_mut().unwrap_or_default();
     let encoded = encode_new(original, "volumes", volumes, recent)?;
-    emit_list(&mut ops, original, "volumes", encoded)?;
-    let secrets = spec.image_pull_secrets.as_deref().unwrap_or_default();
+    emit_list(&mut ops, original, "volumes", encoded);
+    let secrets = spec.image_pull_secrets.as_deref_mut().unwrap_or_default();
     let encoded = encode_new(original, "imagePullSecrets", secrets, recent)?;
-    emit_list(&mut ops, original, "imagePullSecrets", encoded)?;
+    emit_list(&mut ops, original, "imagePullSecrets", encoded);
     Ok(ops)
 }
 
@@ -134,13 +133,14 @@ fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<
 }
 
 /// The final list, each element either the pod's own (`None`: unchanged here) or new, as Go
-/// encodes it (JSON text).
+/// encodes it (JSON text). The elements are only borrowed mutably for the encoding's sake
+/// (`Recent::encode_container`) and left as they were.
 fn encode_new<T: Named + Element>(
     original: &Value,
     list: &str,
-    now: &[T],
+    now: &mut [T],
     recent: &Recent,
-) -> Result<Vec<Option<Arc<RawValue>>>, InjectError> {
+) -> Result<Vec<Option<Arc<str>>>, InjectError> {
     let own: Vec<&str> = at(original, "spec", list)
         .and_then(Value::as_array)
         .map(|l| {
@@ -149,13 +149,12 @@ fn encode_new<T: Named + Element>(
                 .collect()
         })
         .unwrap_or_default();
-    now.iter()
+    now.iter_mut()
         .map(|e| {
             if own.contains(&e.name()) {
                 Ok(None)
             } else {
-                recent
-                    .encode(e)
+                e.encode_in(recent)
                     .map(Some)
                     .map_err(|e| RenderFailure::from(e).into())
             }
@@ -166,20 +165,15 @@ fn encode_new<T: Named + Element>(
 /// Adds the new elements at their final positions. The pod's own elements keep their relative
 /// order (checked by `order_kept`; the reorder only moves injected names), so inserting each
 /// new one at its final index, left to right, yields the final list.
-fn emit_list(
-    ops: &mut Patch,
-    original: &Value,
-    list: &str,
-    now: Vec<Option<Arc<RawValue>>>,
-) -> Result<(), InjectError> {
+fn emit_list(ops: &mut Patch, original: &Value, list: &str, now: Vec<Option<Arc<str>>>) {
     let had = at(original, "spec", list).is_some_and(Value::is_array);
     if !had {
         if !now.is_empty() {
-            let all: Vec<&RawValue> = now.iter().flatten().map(AsRef::as_ref).collect();
-            let all = serde_json::value::to_raw_value(&all).map_err(RenderFailure::Json)?;
+            let all: Vec<&str> = now.iter().flatten().map(AsRef::as_ref).collect();
+            let all = format!("[{}]", all.join(","));
             ops.push_add_raw(ptr(&["spec", list]), Arc::from(all));
         }
-        return Ok(());
+        return;
     }
     for (i, element) in now.into_iter().enumerate() {
         if let Some(value) = element {
@@ -188,7 +182,6 @@ fn emit_list(
             ops.push_add_raw(path, value);
         }
     }
-    Ok(())
 }
 
 /// Probes the post-processing rewrote on the pod's own containers, at their final indexes.

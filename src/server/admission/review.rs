@@ -277,7 +277,7 @@ impl Prepared {
     pub fn with_json(answer: &Answer) -> Result<(Prepared, Option<Vec<u8>>), serde_json::Error> {
         let (allowed, status, json) = match answer {
             Answer::Allow => (true, None, None),
-            Answer::Patch(p) => (true, None, Some(serde_json::to_vec(p)?)),
+            Answer::Patch(p) => (true, None, Some(p.to_json()?)),
             Answer::Deny {
                 code,
                 reason,
