@@ -11,7 +11,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, LocalObjectReference, Volume};
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, Lifecycle, LocalObjectReference, Probe, Volume,
+};
 use serde::Serialize;
 
 use super::schema::Struct;
@@ -65,10 +67,30 @@ impl Clone for Recent {
     }
 }
 
-/// A pod-spec list element the tables keep.
-pub(crate) trait Element: Serialize + PartialEq + Clone {
-    /// Its Go struct.
+/// A typed Kubernetes struct and the Go struct it encodes as.
+pub(crate) trait GoStruct: Serialize {
     const DEF: &'static Struct;
+}
+
+macro_rules! go_struct {
+    ($($ty:ty => $def:ident),* $(,)?) => {
+        $(impl GoStruct for $ty {
+            const DEF: &'static Struct = &table::$def;
+        })*
+    };
+}
+
+go_struct! {
+    Container => CONTAINER,
+    EnvVar => ENV_VAR,
+    Volume => VOLUME,
+    LocalObjectReference => LOCAL_OBJECT_REFERENCE,
+    Probe => PROBE,
+    Lifecycle => LIFECYCLE,
+}
+
+/// A pod-spec list element the tables keep.
+pub(crate) trait Element: GoStruct + PartialEq + Clone {
     /// Its merge key, compared first.
     fn key(&self) -> &str;
     fn store(recent: &Recent) -> &Store<Self>;
@@ -82,7 +104,6 @@ pub(crate) trait Element: Serialize + PartialEq + Clone {
 }
 
 impl Element for Container {
-    const DEF: &'static Struct = &table::CONTAINER;
     fn key(&self) -> &str {
         &self.name
     }
@@ -95,7 +116,6 @@ impl Element for Container {
 }
 
 impl Element for EnvVar {
-    const DEF: &'static Struct = &table::ENV_VAR;
     fn key(&self) -> &str {
         &self.name
     }
@@ -105,7 +125,6 @@ impl Element for EnvVar {
 }
 
 impl Element for Volume {
-    const DEF: &'static Struct = &table::VOLUME;
     fn key(&self) -> &str {
         &self.name
     }
@@ -115,7 +134,6 @@ impl Element for Volume {
 }
 
 impl Element for LocalObjectReference {
-    const DEF: &'static Struct = &table::LOCAL_OBJECT_REFERENCE;
     fn key(&self) -> &str {
         &self.name
     }
@@ -176,7 +194,7 @@ impl Recent {
 }
 
 /// Serialise, Go-normalise as `T::DEF`, print.
-pub(crate) fn encode<T: Element>(element: &T) -> Result<Arc<str>, EncodeError> {
+pub(crate) fn encode<T: GoStruct>(element: &T) -> Result<Arc<str>, EncodeError> {
     let mut value = serde_json::to_value(element).map_err(EncodeError::Json)?;
     super::normalize_as(&mut value, T::DEF)?;
     let text = serde_json::to_string(&value).map_err(EncodeError::Json)?;

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
 use serde_json::{Map, Value};
 
 use super::{at, Named};
-use crate::goenc::{Element, Recent};
+use crate::goenc::{encode, Element, Recent};
 use crate::inject::{InjectError, Patch, RenderFailure};
 
 /// What the probe rewrite may change in a container: its probes and lifecycle handlers.
@@ -219,19 +219,6 @@ fn emit_probes(
             3 => was.1.as_ref() == after.1,
             _ => was.0.get(k).and_then(Option::as_ref) == after.0.get(k).copied().flatten(),
         };
-        if (0..PROBE_FIELDS.len()).all(unchanged) {
-            continue;
-        }
-        let probe_only = Container {
-            name: c.name.clone(),
-            liveness_probe: c.liveness_probe.clone(),
-            readiness_probe: c.readiness_probe.clone(),
-            startup_probe: c.startup_probe.clone(),
-            lifecycle: c.lifecycle.clone(),
-            ..Default::default()
-        };
-        let mut encoded = serde_json::to_value(&probe_only).map_err(RenderFailure::Json)?;
-        crate::goenc::normalize_container(&mut encoded).map_err(RenderFailure::Encode)?;
         for (k, field) in PROBE_FIELDS.iter().enumerate() {
             if unchanged(k) {
                 continue;
@@ -239,9 +226,16 @@ fn emit_probes(
             let mut path = ptr(&["spec", list]);
             path.push_back(i);
             path.push_back(*field);
-            match encoded.get(*field) {
-                Some(v) if !v.is_null() => add(ops, path, v.clone()),
-                _ => remove(ops, path),
+            // Each rewritten field encoded on its own, as Go encodes it inside the container.
+            let encoded = match k {
+                0 => c.liveness_probe.as_ref().map(encode),
+                1 => c.readiness_probe.as_ref().map(encode),
+                2 => c.startup_probe.as_ref().map(encode),
+                _ => c.lifecycle.as_ref().map(encode),
+            };
+            match encoded.transpose().map_err(RenderFailure::from)? {
+                Some(text) => ops.push_add_raw(path, text),
+                None => remove(ops, path),
             }
         }
     }
