@@ -230,6 +230,44 @@ fn fast_path_equals_general_path_on_generated_pods() {
     );
 }
 
+/// One settings snapshot for all the generated pods: each injection finds most of its elements
+/// (and env variables) among those the earlier pods kept (`goenc::Recent`), some not, and the
+/// patch must still be the general path's. A pod injected twice gets the same patch.
+#[test]
+fn fast_path_with_kept_encodings_equals_general_path() {
+    let snap = Snapshot::from_strs(None, None).expect("default settings");
+    let (mut fast, mut failures) = (0, Vec::new());
+    let n = seeds();
+    for seed in 0..n {
+        let mut rng = Rng::new(seed);
+        let template = gen::pod(&mut rng);
+        let native = rng.chance(60);
+        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        let pod = as_sent(&pod, &ns);
+        let (diverged, took_fast) = divergence(&snap, &pod, &ns, native);
+        fast += usize::from(took_fast);
+        if let Some(what) = diverged {
+            failures.push(format!("seed {seed} native={native}: {what}"));
+        } else if took_fast {
+            let (first, _) = run(&snap, &pod, &ns, native, true);
+            let (again, _) = run(&snap, &pod, &ns, native, true);
+            if again != first {
+                failures.push(format!("seed {seed}: injected twice, two patches"));
+            }
+        }
+        if failures.len() == 3 {
+            break;
+        }
+    }
+    println!("fast path with kept encodings: {fast} of {n} generated pods");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        fast * 4 >= n as usize,
+        "only {fast} of {n} pods took the fast path"
+    );
+    assert!(!snap.encodings.is_empty());
+}
+
 /// Every pod in a manifest: Pods as they are, workloads' templates as their pods.
 fn pods_of(text: &str) -> Vec<Value> {
     let docs = sidecar_injector::yaml::read_documents(text).unwrap_or_default();
