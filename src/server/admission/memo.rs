@@ -43,8 +43,10 @@
 //! never kept), [`MAX_ENTRIES`] by default and [`MAX_BYTES`] in all, evicted oldest first.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasher, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, Mutex, Weak};
+
+use foldhash::quality::RandomState;
 
 use crate::settings::Snapshot;
 
@@ -240,7 +242,7 @@ impl<T> Memo<T> {
                 snapshot: Weak::new(),
             }),
             max_entries,
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
         }
     }
 
