@@ -26,6 +26,14 @@ const VOLUMES: usize = 32;
 const PULL_SECRETS: usize = 8;
 /// A proxy has ~25 env variables, a handful of them the workload's own.
 const ENV_VARS: usize = 256;
+/// The longest encoding kept, per kind. Annotations reach the injected elements (a
+/// `proxy.istio.io/config` becomes the proxy's `PROXY_CONFIG`), so any pod creator chooses
+/// their size: without a bound, 256 env variables of ~256 KiB each would be 64 MiB held. With
+/// these, the tables hold at most ~5 MiB (text and typed copy); a longer element is encoded
+/// every time, as it was before the tables. Ordinary ones are far below (a proxy without its
+/// env ~2 KiB, a variable ~0.1-1 KiB).
+const MAX_CONTAINER: usize = 16 * 1024;
+const MAX_ELEMENT: usize = 4 * 1024;
 
 /// Where Go prints a container's `env`: right before `resources`, a struct it always prints
 /// (and the first field named so in a container's encoding: no struct printed before it has
@@ -53,10 +61,10 @@ pub struct Recent {
 impl Default for Recent {
     fn default() -> Recent {
         Recent {
-            containers: Store::new(CONTAINERS),
-            env: Store::new(ENV_VARS),
-            volumes: Store::new(VOLUMES),
-            pull_secrets: Store::new(PULL_SECRETS),
+            containers: Store::new(CONTAINERS, MAX_CONTAINER),
+            env: Store::new(ENV_VARS, MAX_ELEMENT),
+            volumes: Store::new(VOLUMES, MAX_ELEMENT),
+            pull_secrets: Store::new(PULL_SECRETS, MAX_ELEMENT),
         }
     }
 }
@@ -115,31 +123,24 @@ impl Element for Container {
     }
 }
 
-impl Element for EnvVar {
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn store(recent: &Recent) -> &Store<Self> {
-        &recent.env
-    }
+/// The kinds kept as they are, each in its table, found by name first.
+macro_rules! element {
+    ($($ty:ty => $table:ident),* $(,)?) => {
+        $(impl Element for $ty {
+            fn key(&self) -> &str {
+                &self.name
+            }
+            fn store(recent: &Recent) -> &Store<Self> {
+                &recent.$table
+            }
+        })*
+    };
 }
 
-impl Element for Volume {
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn store(recent: &Recent) -> &Store<Self> {
-        &recent.volumes
-    }
-}
-
-impl Element for LocalObjectReference {
-    fn key(&self) -> &str {
-        &self.name
-    }
-    fn store(recent: &Recent) -> &Store<Self> {
-        &recent.pull_secrets
-    }
+element! {
+    EnvVar => env,
+    Volume => volumes,
+    LocalObjectReference => pull_secrets,
 }
 
 impl Recent {
@@ -205,6 +206,8 @@ pub(crate) fn encode<T: GoStruct>(element: &T) -> Result<Arc<str>, EncodeError> 
 #[derive(Debug)]
 pub(crate) struct Store<T> {
     capacity: usize,
+    /// Encodings longer than this are not kept.
+    max_len: usize,
     inner: Mutex<Slots<T>>,
 }
 
@@ -222,9 +225,10 @@ struct Slot<T> {
 }
 
 impl<T: Element> Store<T> {
-    fn new(capacity: usize) -> Store<T> {
+    fn new(capacity: usize, max_len: usize) -> Store<T> {
         Store {
             capacity,
+            max_len,
             inner: Mutex::new(Slots {
                 clock: 0,
                 slots: Vec::new(),
@@ -250,6 +254,9 @@ impl<T: Element> Store<T> {
     }
 
     fn keep(&self, element: &T, encoded: &Arc<str>) {
+        if encoded.len() > self.max_len {
+            return;
+        }
         let Ok(mut inner) = self.inner.lock() else {
             return;
         };
@@ -360,6 +367,30 @@ mod tests {
             assert!(Arc::ptr_eq(&kept, &recent.encode(&keep).unwrap()));
         }
         assert_eq!(recent.containers.len(), CONTAINERS);
+    }
+
+    /// An element whose encoding is over its kind's bound is encoded, not kept.
+    #[test]
+    fn long_encodings_are_not_kept() {
+        let recent = Recent::default();
+        let mut c = container("istio-proxy", "proxyv2");
+        c.env = Some(vec![EnvVar {
+            name: "PROXY_CONFIG".into(),
+            value: Some("x".repeat(MAX_ELEMENT)),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            recent.encode_container(&mut c).unwrap(),
+            encode(&c).unwrap()
+        );
+        assert_eq!((recent.containers.len(), recent.env.len()), (1, 0));
+        c.args = Some(vec!["y".repeat(MAX_CONTAINER)]);
+        c.env = None;
+        assert_eq!(
+            recent.encode_container(&mut c).unwrap(),
+            encode(&c).unwrap()
+        );
+        assert_eq!(recent.containers.len(), 1);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! - the typed pod is rebuilt from it (app containers moved, not copied) and goes through the
 //!   same `post_process` as the general path;
 //! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
-//!   the patch names exactly those.
+//!   the patch names exactly those; the new elements come from the snapshot's kept encodings
+//!   when an earlier pod had the same (`goenc::Recent`) and go into the patch as JSON text.
 //!
 //! [`fallback_reason`] is the routing predicate: anything it does not accept goes the general
 //! way. Conditions only visible once the overlay is rendered (a name collision, an overlay
