@@ -99,20 +99,17 @@ go_struct! {
 
 /// A pod-spec list element the tables keep.
 pub(crate) trait Element: GoStruct + PartialEq + Clone {
-    /// Its merge key, compared first.
-    fn key(&self) -> &str;
+    /// Its merge key (`name` for every kind here), compared first.
+    fn name(&self) -> &str;
     fn store(recent: &Recent) -> &Store<Self>;
     /// [`Recent::encode`], or the kind's own way.
-    fn encode_in(&mut self, recent: &Recent) -> Result<Arc<str>, EncodeError>
-    where
-        Self: Sized,
-    {
+    fn encode_in(&mut self, recent: &Recent) -> Result<Arc<str>, EncodeError> {
         recent.encode(self)
     }
 }
 
 impl Element for Container {
-    fn key(&self) -> &str {
+    fn name(&self) -> &str {
         &self.name
     }
     fn store(recent: &Recent) -> &Store<Self> {
@@ -127,7 +124,7 @@ impl Element for Container {
 macro_rules! element {
     ($($ty:ty => $table:ident),* $(,)?) => {
         $(impl Element for $ty {
-            fn key(&self) -> &str {
+            fn name(&self) -> &str {
                 &self.name
             }
             fn store(recent: &Recent) -> &Store<Self> {
@@ -248,7 +245,7 @@ impl<T: Element> Store<T> {
         let slot = inner
             .slots
             .iter_mut()
-            .find(|s| s.element.key() == element.key() && s.element == *element)?;
+            .find(|s| s.element.name() == element.name() && s.element == *element)?;
         slot.used = now;
         Some(Arc::clone(&slot.encoded))
     }

@@ -31,6 +31,7 @@ mod emit;
 use self::emit::{emit, probes_by_name};
 use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
+use crate::goenc::Element;
 use crate::render::context::Context;
 use crate::render::{
     ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
@@ -478,15 +479,12 @@ fn rebuild<T: Named>(
     Ok(Some(out))
 }
 
-pub(super) trait Named: serde::Serialize {
-    fn name(&self) -> &str;
+/// A list element the fast path moves: named (`goenc::Element::name`) and encodable.
+pub(super) trait Named: Element {
     /// An element with only this name.
     fn named(name: &str) -> Self;
 }
 impl Named for Container {
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn named(name: &str) -> Self {
         Container {
             name: name.to_string(),
@@ -495,9 +493,6 @@ impl Named for Container {
     }
 }
 impl Named for Volume {
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn named(name: &str) -> Self {
         Volume {
             name: name.to_string(),
@@ -506,9 +501,6 @@ impl Named for Volume {
     }
 }
 impl Named for LocalObjectReference {
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn named(name: &str) -> Self {
         LocalObjectReference {
             name: name.to_string(),

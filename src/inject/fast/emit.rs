@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
 use serde_json::{Map, Value};
 
 use super::{at, Named};
-use crate::goenc::{encode, Element, Recent};
+use crate::goenc::{encode, Recent};
 use crate::inject::{InjectError, Patch, RenderFailure};
 
 /// What the probe rewrite may change in a container: its probes and lifecycle handlers.
@@ -135,7 +135,7 @@ fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<
 /// The final list, each element either the pod's own (`None`: unchanged here) or new, as Go
 /// encodes it (JSON text). The elements are only borrowed mutably for the encoding's sake
 /// (`Recent::encode_container`) and left as they were.
-fn encode_new<T: Named + Element>(
+fn encode_new<T: Named>(
     original: &Value,
     list: &str,
     now: &mut [T],
