@@ -46,7 +46,7 @@ pub(crate) fn is_normal_struct(obj: &Map<String, Value>, def: &Struct) -> bool {
 }
 
 /// `norm_field(field, null)` is `None`.
-fn omitted_when_null(field: &Field) -> bool {
+pub(super) fn omitted_when_null(field: &Field) -> bool {
     let omittable = field.omit != Omit::Never;
     match field.shape {
         Shape::Pointer | Shape::Slice | Shape::Map => omittable,

@@ -23,6 +23,7 @@ mod recent;
 mod scalars;
 mod schema;
 mod table;
+pub mod text;
 mod walk;
 
 use serde_json::Value;
