@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use criterion::{black_box, criterion_group, Criterion, Throughput};
 use serde_json::Value;
-use sidecar_injector::inject::{mutate, Outcome, PodRequest};
+use sidecar_injector::inject::{mutate, mutate_sent, Outcome, PodRequest, SentPod};
 use sidecar_injector::kube_inject::{inject_stream, Options};
 use sidecar_injector::server::admission::review::{encode_answer, parse_review, Answer};
 use sidecar_injector::settings::Snapshot;
@@ -84,7 +84,7 @@ fn review_once(snap: &Snapshot, body: &[u8]) -> usize {
         return 0;
     };
     let envs = BTreeMap::new();
-    let answer = match parsed.request.object.as_mut() {
+    let answer = match parsed.request.object.take() {
         Some(pod) => {
             let req = PodRequest {
                 namespace: "shop",
@@ -92,7 +92,8 @@ fn review_once(snap: &Snapshot, body: &[u8]) -> usize {
                 proxy_envs: &envs,
                 namespace_labels: None,
             };
-            match mutate(snap, &pod.0, &req) {
+            let sent = SentPod::new(pod.0, req.namespace);
+            match mutate_sent(snap, sent, &req).map(|(outcome, _)| outcome) {
                 Ok(Outcome::Injected { patch, .. }) => Answer::Patch(patch),
                 Ok(Outcome::Skipped(_)) => Answer::Allow,
                 Err(e) => Answer::Deny {

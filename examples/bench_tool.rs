@@ -32,7 +32,10 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
+use k8s_openapi::api::core::v1::Pod;
+use sidecar_injector::goenc;
 use sidecar_injector::server::admission::review;
+use sidecar_injector::server::admission::review::parse_review;
 use sidecar_injector::server::conn::{serve, Limits};
 use sidecar_injector::server::metrics::Metrics;
 use sidecar_injector::server::reload::Settings;
@@ -50,9 +53,10 @@ fn main() -> anyhow::Result<()> {
         ["miss", pod, n] => run(pod, n.parse().context("N must be a number")?, Vary::Label),
         ["deploy", pod, n] => run(pod, n.parse().context("N must be a number")?, Vary::Workload),
         ["parse", pod, n] => parse(pod, n.parse().context("N must be a number")?),
+        ["stage", which, pod, n] => stage(which, pod, n.parse().context("N must be a number")?),
         ["floor", addr, cert, key, pod] => floor(addr, cert, key, pod),
         _ => bail!(
-            "usage: bench_tool gen DIR | run POD N | miss POD N | deploy POD N | parse POD N | floor ADDR CERT KEY POD"
+            "usage: bench_tool gen DIR | run POD N | miss POD N | deploy POD N | parse POD N | stage envelope|check|typed POD N | floor ADDR CERT KEY POD"
         ),
     }
 }
@@ -197,6 +201,30 @@ fn parse(pod: &str, n: usize) -> anyhow::Result<()> {
         objects += usize::from(v.is_object());
     }
     println!("{pod} x{n}: {objects} parsed");
+    Ok(())
+}
+
+/// One stage of reading a review, N times, for callgrind: `envelope` (the AdmissionReview
+/// around the pod, which stays text), `check` (the pod's Go-encoding check), `typed` (the typed
+/// decode of the pod without `managedFields`).
+fn stage(stage: &str, pod: &str, n: usize) -> anyhow::Result<()> {
+    use sidecar_injector::inject::sent::Object;
+    let body = body(pod)?;
+    let parsed = parse_review(&body).map_err(|e| anyhow::anyhow!(e))?;
+    let Some(Object::GoEncoded(go)) = parsed.request.object.map(|o| o.0) else {
+        bail!("{pod}: the pod is not its own Go encoding");
+    };
+    let text = go.as_str();
+    let mut done = 0;
+    for _ in 0..n {
+        done += usize::from(match stage {
+            "envelope" => parse_review(black_box(&body)).is_ok(),
+            "check" => goenc::text::check_pod(black_box(text)).is_some(),
+            "typed" => serde_json::from_str::<Pod>(&go.without_managed_fields()).is_ok(),
+            other => bail!("unknown stage {other:?}: envelope, check or typed"),
+        });
+    }
+    println!("{stage} {pod} x{n}: {done} done");
     Ok(())
 }
 

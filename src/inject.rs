@@ -27,11 +27,13 @@ mod fast;
 mod guard;
 mod patch;
 pub mod post;
+pub mod sent;
 mod status;
 
 pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
 pub use fast::{fallback_reason, Fallback};
 pub use patch::Patch;
+pub use sent::SentPod;
 
 /// What the webhook knows about one admission request besides the pod.
 #[derive(Debug, Clone, Copy)]
@@ -94,12 +96,38 @@ pub fn mutate_routed(
     req: &PodRequest<'_>,
     allow_fast: bool,
 ) -> Result<(Outcome, Option<Route>), InjectError> {
-    let mut typed: Pod = typed_pod(pod)?;
-    let meta = &mut typed.metadata;
-    if meta.namespace.as_deref().unwrap_or("").is_empty() {
-        meta.namespace = Some(req.namespace.to_string());
+    let typed = typed_pod(pod)?;
+    route(snap, typed, Sent::Value(pod), req, allow_fast)
+}
+
+/// The webhook's entry point: the pod as the AdmissionReview carried it ([`SentPod`]).
+pub fn mutate_sent(
+    snap: &Snapshot,
+    sent: SentPod<'_>,
+    req: &PodRequest<'_>,
+) -> Result<(Outcome, Option<Route>), InjectError> {
+    match sent.source {
+        sent::Source::GoEncoded(text) => route(snap, sent.pod, Sent::Text(text), req, true),
+        sent::Source::Parsed(value) => route(snap, sent.pod, Sent::Value(&value), req, true),
+        sent::Source::Invalid(e) => Err(e.into()),
     }
-    meta.managed_fields = None;
+}
+
+/// The pod's JSON as sent, beside its typed decoding.
+enum Sent<'a> {
+    /// Its own Go encoding; parsed only if the general path runs.
+    Text(sent::GoText<'a>),
+    Value(&'a Value),
+}
+
+fn route(
+    snap: &Snapshot,
+    mut typed: Pod,
+    sent: Sent<'_>,
+    req: &PodRequest<'_>,
+    allow_fast: bool,
+) -> Result<(Outcome, Option<Route>), InjectError> {
+    sent::settle(&mut typed, req.namespace);
     // A pod that already carries `sidecar.istio.io/status` is decided like any other: Istio
     // re-renders it (stripping what it injected before), which makes a re-invocation on our
     // own output a no-op.
@@ -124,25 +152,41 @@ pub fn mutate_routed(
     // `"containers": null` would get an `add /spec/containers/0` the API server can't apply).
     // An API server sends exactly that encoding; checking so reads the pod once, where
     // copying and normalising it cost a fifth of an admission.
-    let sent_is_encoding =
-        fill_ins_change_nothing(pod, req.namespace) && crate::goenc::is_pod_encoding(pod);
+    let sent_is_encoding = match &sent {
+        Sent::Text(_) => true,
+        Sent::Value(pod) => {
+            fill_ins_change_nothing(pod, req.namespace) && crate::goenc::is_pod_encoding(pod)
+        }
+    };
+    let why = match fast::fallback_reason(snap, &typed, sent_is_encoding, &target) {
+        _ if !allow_fast => Fallback::Forced,
+        Some(why) => why,
+        None => match fast::plan(snap, &typed, &target)? {
+            Ok(plan) => {
+                let patch = fast::finish(snap, typed, plan, &target)?;
+                return Ok((Outcome::Injected { decision, patch }, Some(Route::Fast)));
+            }
+            Err(why) => why,
+        },
+    };
+    let parsed;
+    let pod = match sent {
+        Sent::Value(pod) => pod,
+        Sent::Text(text) => {
+            let path = "pod".to_string();
+            let mut value =
+                sent::parse(text.as_str()).map_err(|source| PodError::Decode { path, source })?;
+            sent::fill_namespace(&mut value, req.namespace);
+            parsed = value;
+            &parsed
+        }
+    };
     let original: Cow<'_, Value> = if sent_is_encoding {
         Cow::Borrowed(pod)
     } else {
         Cow::Owned(go_encoding_of(pod, req.namespace)?)
     };
     let original = original.as_ref();
-    let why = match fast::fallback_reason(snap, &typed, original, sent_is_encoding, &target) {
-        _ if !allow_fast => Fallback::Forced,
-        Some(why) => why,
-        None => match fast::plan(snap, &typed, original, &target)? {
-            Ok(plan) => {
-                let patch = fast::finish(snap, typed, original, plan, &target)?;
-                return Ok((Outcome::Injected { decision, patch }, Some(Route::Fast)));
-            }
-            Err(why) => why,
-        },
-    };
     // `inject_pod` would encode the same pod again: hand it the encoding we already have.
     let injected = inject_encoded(snap, &typed, original.clone(), &target)?;
     // Re-invocation (`reinvocationPolicy: IfNeeded`) hands us our own output: when the pod

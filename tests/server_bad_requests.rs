@@ -15,6 +15,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 fn deep_nesting() -> Vec<u8> {
     let mut v = br#"{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":{"spec":"#.to_vec();
     v.extend(std::iter::repeat_n(b'[', 100_000));
+    // Valid JSON: the review reads `object` as text (without recursing), then the pod's parse
+    // meets the nesting.
+    v.extend(std::iter::repeat_n(b']', 100_000));
+    v.extend_from_slice(b"}}}");
     v
 }
 

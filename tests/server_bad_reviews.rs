@@ -61,6 +61,11 @@ fn nested(open: &str, depth: usize) -> Vec<u8> {
     let head = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"","version":"v1","kind":"Pod"},"operation":"CREATE","object":{"metadata":{"labels":"#;
     let mut v = head.as_bytes().to_vec();
     v.extend(open.repeat(depth).bytes());
+    // Valid JSON, so that the nesting is what the pod's parse refuses.
+    let close = if open == "[" { "]" } else { "}" };
+    v.extend_from_slice(if open == "[" { b"" } else { b"1" });
+    v.extend(close.repeat(depth).bytes());
+    v.extend_from_slice(b"}}}}");
     v
 }
 

@@ -12,25 +12,47 @@
 //! as plain integers. `tests/goenc_check.rs` checks the implication on generated pods and their
 //! mutations, and that every Go encoding passes.
 
+use std::ops::Range;
+
 use super::check::omitted_when_null;
 use super::scalars;
 use super::schema::{Field, Omit, Shape, Struct, Ty};
 use super::table;
 use crate::go::quantity;
 
-/// Whether `text` (one JSON value) is a Pod in Go's encoding, `managedFields` aside.
+/// Whether `text` (one valid JSON value) is a Pod in Go's encoding, `managedFields` aside.
 pub fn is_pod_encoding(text: &str) -> bool {
+    check_pod(text).is_some()
+}
+
+/// [`is_pod_encoding`], and where the pod's `metadata.managedFields` member is (from its key's
+/// opening quote to the end of its value), which the webhook drops. `text` must be valid JSON
+/// (a `RawValue`'s is): values the check does not look into are skipped by their brackets.
+pub fn check_pod(text: &str) -> Option<Checked> {
     let mut c = Cursor {
+        text,
         b: text.as_bytes(),
         i: 0,
+        managed_fields: None,
     };
-    is_normal_struct(&mut c, &table::POD, Level::Pod).is_some() && c.peek().is_none()
+    is_normal_struct(&mut c, &table::POD, Level::Pod)?;
+    c.peek().is_none().then_some(Checked {
+        managed_fields: c.managed_fields,
+    })
+}
+
+/// What [`check_pod`] found besides its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub managed_fields: Option<Range<usize>>,
 }
 
 /// A read position in JSON text. Every read is bounds-checked: `None` ends the check.
 struct Cursor<'a> {
+    text: &'a str,
     b: &'a [u8],
     i: usize,
+    managed_fields: Option<Range<usize>>,
 }
 
 impl<'a> Cursor<'a> {
@@ -53,28 +75,31 @@ impl<'a> Cursor<'a> {
 
     /// A string's content as written, and whether it holds an escape.
     fn string(&mut self) -> Option<(&'a [u8], bool)> {
-        self.expect(b'"')?;
-        let start = self.i;
-        let mut escaped = false;
-        loop {
-            match *self.b.get(self.i)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    self.i += 2;
-                }
-                _ => self.i += 1,
-            }
+        if self.peek() != Some(b'"') {
+            return None;
         }
-        let content = self.b.get(start..self.i)?;
-        self.i += 1;
-        Some((content, escaped))
+        let start = self.i + 1;
+        let (mut end, mut escaped) = (start, false);
+        loop {
+            end += find_any(self.b.get(end..)?, [b'"', b'\\'])?;
+            if self.b.get(end) == Some(&b'"') {
+                break;
+            }
+            escaped = true;
+            end += 2;
+        }
+        self.i = end + 1;
+        Some((self.b.get(start..end)?, escaped))
     }
 
     /// A string without escapes, as text.
     fn plain_string(&mut self) -> Option<&'a str> {
         match self.string()? {
-            (content, false) => std::str::from_utf8(content).ok(),
+            // Cut at quotes, so at character boundaries: no need to validate again.
+            (content, false) => {
+                let end = self.i.checked_sub(1)?;
+                self.text.get(end.checked_sub(content.len())?..end)
+            }
             (_, true) => None,
         }
     }
@@ -92,33 +117,29 @@ impl<'a> Cursor<'a> {
         self.b.get(start..self.i).unwrap_or_default()
     }
 
-    /// Skips one value, iteratively (no recursion, whatever the nesting).
+    /// Skips one value, iteratively (no recursion, whatever the nesting). An object or array
+    /// ends at the first closing bracket of its kind, outside strings, that balances the
+    /// opening ones: brackets of each kind balance in valid JSON (see [`check_pod`]), so the
+    /// other kind need not be counted.
     fn skip_value(&mut self) -> Option<()> {
+        let (open, close) = match self.peek()? {
+            b'{' => (b'{', b'}'),
+            b'[' => (b'[', b']'),
+            b'"' => return self.string().map(|_| ()),
+            _ => return (!self.bare().is_empty()).then_some(()),
+        };
         let mut depth = 0usize;
         loop {
-            match self.peek()? {
+            self.i += find_any(self.b.get(self.i..)?, [b'"', open, close])?;
+            match *self.b.get(self.i)? {
                 b'"' => {
                     self.string()?;
-                }
-                b'{' | b'[' => {
-                    self.i += 1;
-                    depth += 1;
                     continue;
                 }
-                b'}' | b']' => {
-                    self.i += 1;
-                    depth = depth.checked_sub(1)?;
-                }
-                b',' | b':' if depth > 0 => {
-                    self.i += 1;
-                    continue;
-                }
-                _ => {
-                    if self.bare().is_empty() {
-                        return None;
-                    }
-                }
+                b if b == open => depth += 1,
+                _ => depth = depth.checked_sub(1)?,
             }
+            self.i += 1;
             if depth == 0 {
                 return Some(());
             }
@@ -143,6 +164,37 @@ enum Level {
     Nested,
 }
 
+/// A key equals a field name: most are short, and most comparisons fail on the first byte.
+fn same(name: &str, key: &[u8]) -> bool {
+    name.len() == key.len() && name.bytes().zip(key).all(|(a, &b)| a == b)
+}
+
+/// The first of `needles` in `hay`, eight bytes at a time: most strings here are a few words
+/// long, where `memchr`'s set-up costs more than the search.
+fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = hay.chunks_exact(8);
+    for (k, chunk) in words.by_ref().enumerate() {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        // A byte of `word ^ needle` is zero where the needle is; the lowest flagged byte is
+        // exact (a borrow only ever flags bytes above a true zero).
+        let mut found = 0;
+        for n in needles {
+            let x = word ^ (ONES * u64::from(n));
+            found |= x.wrapping_sub(ONES) & !x & HIGHS;
+        }
+        if found != 0 {
+            return Some(k * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let rest = words.remainder();
+    let tail = rest.iter().position(|b| needles.contains(b))?;
+    Some(hay.len() - rest.len() + tail)
+}
+
 /// `check::is_normal_struct`, with keys in Go order.
 fn is_normal_struct(c: &mut Cursor<'_>, def: &Struct, level: Level) -> Option<()> {
     c.expect(b'{')?;
@@ -150,6 +202,8 @@ fn is_normal_struct(c: &mut Cursor<'_>, def: &Struct, level: Level) -> Option<()
     let (mut next, mut required_present) = (0, 0);
     let mut more = !c.eat(b'}');
     while more {
+        c.peek();
+        let key_at = c.i;
         let key = match c.string()? {
             (key, false) => key,
             (_, true) => return None,
@@ -157,12 +211,16 @@ fn is_normal_struct(c: &mut Cursor<'_>, def: &Struct, level: Level) -> Option<()
         c.expect(b':')?;
         if level == Level::PodMeta && key == b"managedFields" {
             c.skip_value()?;
+            // Twice: the parse keeps the last, the cut would take the first. Not Go's anyway.
+            if c.managed_fields.replace(key_at..c.i).is_some() {
+                return None;
+            }
         } else {
             let (i, field) = fields
                 .iter()
                 .enumerate()
                 .skip(next)
-                .find(|(_, f)| f.name.as_bytes() == key)?;
+                .find(|(_, f)| same(f.name, key))?;
             if level == Level::Pod && field.name == "metadata" {
                 is_normal_struct(c, &table::OBJECT_META, Level::PodMeta)?;
             } else {
@@ -258,7 +316,15 @@ fn normal_int(token: &[u8], bits: u32) -> Option<bool> {
     if !canonical {
         return None;
     }
-    let value: i64 = std::str::from_utf8(token).ok()?.parse().ok()?;
+    // Accumulated negatively, so that i64::MIN fits.
+    let value = digits.iter().try_fold(0i64, |v, d| {
+        v.checked_mul(10)?.checked_sub(i64::from(d - b'0'))
+    })?;
+    let value = if token.len() == digits.len() {
+        value.checked_neg()?
+    } else {
+        value
+    };
     let fits = bits == 64 || i32::try_from(value).is_ok();
     fits.then_some(value == 0)
 }
@@ -309,7 +375,11 @@ mod tests {
     #[test]
     fn managed_fields_are_skipped_only_at_the_top() {
         let managed = r#"{"metadata":{"name":"p","managedFields":[{"manager":"m","fieldsV1":{"f:a":{}}}, 5],"namespace":"n"},"spec":{"containers":null},"status":{}}"#;
-        assert!(is_pod_encoding(managed));
+        let range = check_pod(managed).unwrap().managed_fields.unwrap();
+        let member = &managed[range];
+        assert!(member.starts_with(r#""managedFields":[{"#) && member.ends_with("5]"));
+        let twice = managed.replace(r#""namespace":"n""#, r#""managedFields":[]"#);
+        assert!(!is_pod_encoding(&twice));
     }
 
     #[test]
@@ -322,11 +392,33 @@ mod tests {
     }
 
     #[test]
+    fn find_any_finds_the_first_needle_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut hay = vec![b'a'; len];
+                hay[at] = b'"';
+                if at + 3 < len {
+                    hay[at + 3] = b'\\';
+                }
+                assert_eq!(find_any(&hay, [b'"', b'\\']), Some(at), "{len} {at}");
+                // Bytes next to a needle's value do not match (`#` and `!` beside `"`).
+                hay[at] = if at % 2 == 0 { b'#' } else { b'!' };
+                let want = (at + 3 < len).then_some(at + 3);
+                assert_eq!(find_any(&hay, [b'"', b'\\']), want, "{len} {at}");
+            }
+        }
+        assert_eq!(find_any(b"\x80\xff\x00\"", [b'"']), Some(3));
+    }
+
+    #[test]
     fn integers() {
         assert_eq!(normal_int(b"0", 32), Some(true));
         assert_eq!(normal_int(b"-12", 32), Some(false));
         assert_eq!(normal_int(b"2147483648", 32), None);
         assert_eq!(normal_int(b"2147483648", 64), Some(false));
+        assert_eq!(normal_int(b"-2147483648", 32), Some(false));
+        assert_eq!(normal_int(b"-9223372036854775808", 64), Some(false));
+        assert_eq!(normal_int(b"9223372036854775808", 64), None);
         for bad in [&b"01"[..], b"-0", b"1e3", b"1.0", b"", b"-", b"+1"] {
             assert_eq!(normal_int(bad, 64), None, "{bad:?}");
         }

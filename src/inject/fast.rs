@@ -28,7 +28,7 @@ use serde_json::{json, Map, Value};
 
 mod emit;
 
-use self::emit::{emit, probes_by_name};
+use self::emit::{emit, probes_by_name, Was};
 use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
 use crate::goenc::Element;
@@ -50,6 +50,8 @@ pub enum Fallback {
     NotGoEncoded,
     /// No `spec` object to patch.
     NoSpec,
+    /// No containers: `null` and `[]` encode apart in Go, and the typed pod cannot tell them.
+    NoContainers,
     /// `sidecar.istio.io/status`: a re-injection strips the previous one first.
     PreviousInjection,
     /// `proxy.istio.io/overrides`: the user's sidecar settings are merged back.
@@ -87,19 +89,24 @@ const LISTS: [&str; 4] = [
 
 /// The routing predicate, on what is known before rendering. `None`: the fast path applies
 /// (it may still fall back on what the rendered overlay shows, see [`plan`]).
-/// `sent_is_encoding`: the pod as sent is its own Go encoding, `original`.
+/// `sent_is_encoding`: the pod as sent is its own Go encoding. Then the typed `pod` tells all
+/// the patch needs to know of it: Go prints exactly its non-empty maps and lists (and
+/// `containers`, here never empty), with those keys and element names.
 pub fn fallback_reason(
     snap: &Snapshot,
     pod: &Pod,
-    original: &Value,
     sent_is_encoding: bool,
     target: &Target,
 ) -> Option<Fallback> {
     if target.kube_inject {
         return Some(Fallback::KubeInject);
     }
-    if !original.get("spec").is_some_and(Value::is_object) {
+    let Some(spec) = pod.spec.as_ref() else {
         return Some(Fallback::NoSpec);
+    };
+    // The typed pod cannot tell `containers: null` from `[]`, which Go encodes apart.
+    if spec.containers.is_empty() {
+        return Some(Fallback::NoContainers);
     }
     let annotations = pod.metadata.annotations.as_ref();
     if annotations.is_some_and(|a| a.contains_key(n::SIDECAR_STATUS)) {
@@ -108,15 +115,13 @@ pub fn fallback_reason(
     if annotations.is_some_and(|a| a.contains_key(n::PROXY_OVERRIDES)) {
         return Some(Fallback::Overrides);
     }
-    if let Some(spec) = pod.spec.as_ref() {
-        let own = spec
-            .containers
-            .iter()
-            .chain(spec.init_containers.iter().flatten());
-        for c in own {
-            if INJECTED_NAMES.contains(&c.name.as_str()) {
-                return Some(Fallback::OwnSidecarContainer(c.name.clone()));
-            }
+    let own = spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten());
+    for c in own {
+        if INJECTED_NAMES.contains(&c.name.as_str()) {
+            return Some(Fallback::OwnSidecarContainer(c.name.clone()));
         }
     }
     let no_annotations = BTreeMap::new();
@@ -144,7 +149,6 @@ pub(super) struct Plan {
 pub(super) fn plan(
     snap: &Snapshot,
     pod: &Pod,
-    original: &Value,
     target: &Target,
 ) -> Result<Result<Plan, Fallback>, InjectError> {
     let (proxy, proxy_envs) = super::prepare(snap, pod, target)?;
@@ -173,12 +177,12 @@ pub(super) fn plan(
         return Ok(Err(Fallback::OverlayShape(why)));
     }
     let template_pod = template_pod(&overlay)?;
-    let mut skeleton = match skeleton_of(original, &overlay) {
+    let mut skeleton = match skeleton_of(pod, &overlay) {
         Ok(s) => s,
         Err(why) => return Ok(Err(why)),
     };
     super::merge(&mut skeleton, &names_only(&overlay))?;
-    if let Some(why) = order_kept(original, &skeleton) {
+    if let Some(why) = order_kept(pod, &skeleton) {
         return Ok(Err(why));
     }
     let proxy = proxy.into_owned();
@@ -232,17 +236,33 @@ fn overlay_shape(overlay: &Value) -> Option<String> {
 
 /// The pod reduced to what the overlay merges into: its labels and annotations, and each
 /// list the overlay touches as `{name}` elements (names unique, none shared with the overlay).
-fn skeleton_of(original: &Value, overlay: &Value) -> Result<Value, Fallback> {
+fn skeleton_of(pod: &Pod, overlay: &Value) -> Result<Value, Fallback> {
     let mut meta = Map::new();
-    for k in ["labels", "annotations"] {
-        if let Some(v) = at(original, "metadata", k) {
-            meta.insert(k.into(), v.clone());
+    for (k, map) in [
+        ("labels", &pod.metadata.labels),
+        ("annotations", &pod.metadata.annotations),
+    ] {
+        if let Some(map) = map.as_ref().filter(|m| !m.is_empty()) {
+            let map = map
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            meta.insert(k.into(), Value::Object(map));
         }
     }
     let mut spec = Map::new();
     for list in LISTS {
-        let own = names_of(at(original, "spec", list), list)?;
-        let Some(own) = own else { continue };
+        let own = own_names(pod, list);
+        if own.is_empty() {
+            continue;
+        }
+        let unique = own
+            .iter()
+            .enumerate()
+            .all(|(i, name)| !name.is_empty() && !own.get(..i).unwrap_or_default().contains(name));
+        if !unique {
+            return Err(Fallback::UnnamedOrDuplicate(list));
+        }
         if let Some(added) = names_of(at(overlay, "spec", list), list)? {
             if added.iter().any(|a| own.contains(a)) {
                 return Err(Fallback::NameCollision(list));
@@ -255,6 +275,22 @@ fn skeleton_of(original: &Value, overlay: &Value) -> Result<Value, Fallback> {
         spec.insert(list.into(), Value::Array(elements));
     }
     Ok(json!({ "metadata": meta, "spec": spec }))
+}
+
+/// The names of the pod's own elements of one of [`LISTS`], in order.
+fn own_names<'p>(pod: &'p Pod, list: &str) -> Vec<&'p str> {
+    let Some(spec) = pod.spec.as_ref() else {
+        return Vec::new();
+    };
+    fn names<T: Element>(items: &[T]) -> Vec<&str> {
+        items.iter().map(Element::name).collect()
+    }
+    match list {
+        "containers" => names(&spec.containers),
+        "initContainers" => names(spec.init_containers.as_deref().unwrap_or_default()),
+        "volumes" => names(spec.volumes.as_deref().unwrap_or_default()),
+        _ => names(spec.image_pull_secrets.as_deref().unwrap_or_default()),
+    }
 }
 
 /// The overlay with each list element reduced to its name and its `$` directives. Merged onto
@@ -315,17 +351,14 @@ fn names_of<'v>(
 
 /// The merge must keep the pod's own elements in their order (it appends, but
 /// apimachinery's ordering rules decide): the patch below is built on that.
-fn order_kept(original: &Value, merged: &Value) -> Option<Fallback> {
+fn order_kept(pod: &Pod, merged: &Value) -> Option<Fallback> {
     for list in LISTS {
-        let Some(own) = at(original, "spec", list).and_then(Value::as_array) else {
-            continue;
-        };
-        let own: Vec<&Value> = own.iter().filter_map(|c| c.get("name")).collect();
-        let kept: Vec<&Value> = at(merged, "spec", list)
+        let own = own_names(pod, list);
+        let kept: Vec<&str> = at(merged, "spec", list)
             .and_then(Value::as_array)
             .map(|l| {
                 l.iter()
-                    .filter_map(|c| c.get("name"))
+                    .filter_map(|c| c.get("name").and_then(Value::as_str))
                     .filter(|name| own.contains(name))
                     .collect()
             })
@@ -342,7 +375,6 @@ fn order_kept(original: &Value, merged: &Value) -> Option<Fallback> {
 pub(super) fn finish(
     snap: &Snapshot,
     mut pod: Pod,
-    original: &Value,
     plan: Plan,
     target: &Target,
 ) -> Result<Patch, InjectError> {
@@ -361,8 +393,17 @@ pub(super) fn finish(
             Some(v) => Option::<BTreeMap<String, String>>::deserialize(v).map_err(decode_err),
         }
     };
-    pod.metadata.labels = map("labels")?;
-    pod.metadata.annotations = map("annotations")?;
+    let own = LISTS.map(|list| {
+        own_names(&pod, list)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    });
+    let was = Was {
+        labels: std::mem::replace(&mut pod.metadata.labels, map("labels")?),
+        annotations: std::mem::replace(&mut pod.metadata.annotations, map("annotations")?),
+        own,
+    };
     let spec = pod.spec.get_or_insert_with(Default::default);
     let merged = |list: &str| at(&skeleton, "spec", list);
     spec.containers = rebuild(
@@ -385,7 +426,7 @@ pub(super) fn finish(
 
     let before = probes_by_name(&pod);
     post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
-    emit(original, &mut pod, &before, &snap.encodings)
+    emit(&was, &mut pod, &before, &snap.encodings)
 }
 
 /// The template pod's elements, moved out of it: the injected elements the final lists take.

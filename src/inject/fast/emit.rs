@@ -8,7 +8,7 @@ use json_patch::{AddOperation, PatchOperation, RemoveOperation};
 use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
 use serde_json::{Map, Value};
 
-use super::{at, Named};
+use super::{Named, LISTS};
 use crate::goenc::{encode, Recent};
 use crate::inject::{InjectError, Patch, RenderFailure};
 
@@ -59,55 +59,59 @@ fn remove(ops: &mut Patch, path: PointerBuf) {
     ops.push(PatchOperation::Remove(RemoveOperation { path }));
 }
 
-/// The operations that turn `original` (the pod as sent, its own Go encoding) into the
-/// injected `pod`, knowing that only the parts named in the module note changed. New elements
-/// are encoded through `recent` (the snapshot's encodings of earlier pods' elements).
+/// What the pod as sent had of the parts the fast path changes. It is its own Go encoding
+/// (see `fallback_reason`), so this is also what Go prints of them.
+pub(super) struct Was {
+    pub labels: Option<BTreeMap<String, String>>,
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// The names of its own elements of each of [`LISTS`], in order.
+    pub own: [Vec<String>; 4],
+}
+
+/// The operations that turn the pod as sent (`was`) into the injected `pod`, knowing that only
+/// the parts named in the module note changed. New elements are encoded through `recent` (the
+/// snapshot's encodings of earlier pods' elements).
 pub(super) fn emit(
-    original: &Value,
+    was: &Was,
     pod: &mut Pod,
     before: &HashMap<(bool, String), Probes>,
     recent: &Recent,
 ) -> Result<Patch, InjectError> {
     let mut ops = Patch::default();
-    emit_map(&mut ops, original, "labels", pod.metadata.labels.as_ref());
-    emit_map(
-        &mut ops,
-        original,
-        "annotations",
-        pod.metadata.annotations.as_ref(),
-    );
+    let labels = was.labels.as_ref();
+    emit_map(&mut ops, "labels", labels, pod.metadata.labels.as_ref());
+    let annotations = was.annotations.as_ref();
+    let now = pod.metadata.annotations.as_ref();
+    emit_map(&mut ops, "annotations", annotations, now);
     let Some(spec) = pod.spec.as_mut() else {
         return Ok(ops);
     };
-    let containers = encode_new(original, "containers", &mut spec.containers, recent)?;
-    emit_list(&mut ops, original, "containers", containers);
-    emit_probes(
-        &mut ops,
-        original,
-        "containers",
-        &spec.containers,
-        false,
-        before,
-    )?;
-    let inits = spec.init_containers.as_deref_mut().unwrap_or_default();
-    let encoded = encode_new(original, "initContainers", inits, recent)?;
-    emit_list(&mut ops, original, "initContainers", encoded);
-    emit_probes(&mut ops, original, "initContainers", inits, true, before)?;
-    let volumes = spec.volumes.as_deref_mut().unwrap_or_default();
-    let encoded = encode_new(original, "volumes", volumes, recent)?;
-    emit_list(&mut ops, original, "volumes", encoded);
-    let secrets = spec.image_pull_secrets.as_deref_mut().unwrap_or_default();
-    let encoded = encode_new(original, "imagePullSecrets", secrets, recent)?;
-    emit_list(&mut ops, original, "imagePullSecrets", encoded);
+    let [containers, inits, volumes, secrets] = &was.own;
+    let encoded = encode_new(containers, &mut spec.containers, recent)?;
+    emit_list(&mut ops, LISTS[0], containers, encoded);
+    emit_probes(&mut ops, containers, &spec.containers, false, before)?;
+    let now = spec.init_containers.as_deref_mut().unwrap_or_default();
+    let encoded = encode_new(inits, now, recent)?;
+    emit_list(&mut ops, LISTS[1], inits, encoded);
+    emit_probes(&mut ops, inits, now, true, before)?;
+    let now = spec.volumes.as_deref_mut().unwrap_or_default();
+    let encoded = encode_new(volumes, now, recent)?;
+    emit_list(&mut ops, LISTS[2], volumes, encoded);
+    let now = spec.image_pull_secrets.as_deref_mut().unwrap_or_default();
+    let encoded = encode_new(secrets, now, recent)?;
+    emit_list(&mut ops, LISTS[3], secrets, encoded);
     Ok(ops)
 }
 
 /// Labels or annotations: per-key operations, or the whole map when the pod had none. An empty
 /// map is omitted by Go's encoding (`omitempty`).
-fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<String, String>>) {
-    let was = at(original, "metadata", key)
-        .and_then(Value::as_object)
-        .filter(|m| !m.is_empty());
+fn emit_map(
+    ops: &mut Patch,
+    key: &str,
+    was: Option<&BTreeMap<String, String>>,
+    now: Option<&BTreeMap<String, String>>,
+) {
+    let was = was.filter(|m| !m.is_empty());
     let now = now.filter(|m| !m.is_empty());
     match (was, now) {
         (None, None) => {}
@@ -121,7 +125,7 @@ fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<
         }
         (Some(was), Some(now)) => {
             for (k, v) in now {
-                if was.get(k).and_then(Value::as_str) != Some(v.as_str()) {
+                if was.get(k) != Some(v) {
                     add(ops, ptr(&["metadata", key, k]), Value::String(v.clone()));
                 }
             }
@@ -136,22 +140,13 @@ fn emit_map(ops: &mut Patch, original: &Value, key: &str, now: Option<&BTreeMap<
 /// encodes it (JSON text). The elements are only borrowed mutably for the encoding's sake
 /// (`Recent::encode_container`) and left as they were.
 fn encode_new<T: Named>(
-    original: &Value,
-    list: &str,
+    own: &[String],
     now: &mut [T],
     recent: &Recent,
 ) -> Result<Vec<Option<Arc<str>>>, InjectError> {
-    let own: Vec<&str> = at(original, "spec", list)
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|c| c.get("name").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
     now.iter_mut()
         .map(|e| {
-            if own.contains(&e.name()) {
+            if own.iter().any(|name| name == e.name()) {
                 Ok(None)
             } else {
                 e.encode_in(recent)
@@ -165,9 +160,10 @@ fn encode_new<T: Named>(
 /// Adds the new elements at their final positions. The pod's own elements keep their relative
 /// order (checked by `order_kept`; the reorder only moves injected names), so inserting each
 /// new one at its final index, left to right, yields the final list.
-fn emit_list(ops: &mut Patch, original: &Value, list: &str, now: Vec<Option<Arc<str>>>) {
-    let had = at(original, "spec", list).is_some_and(Value::is_array);
-    if !had {
+/// `own`: the pod's own elements' names; Go prints the list only when there are some (and
+/// `containers`, here never empty).
+fn emit_list(ops: &mut Patch, list: &str, own: &[String], now: Vec<Option<Arc<str>>>) {
+    if own.is_empty() {
         if !now.is_empty() {
             let all: Vec<&str> = now.iter().flatten().map(AsRef::as_ref).collect();
             let all = format!("[{}]", all.join(","));
@@ -187,21 +183,14 @@ fn emit_list(ops: &mut Patch, original: &Value, list: &str, now: Vec<Option<Arc<
 /// Probes the post-processing rewrote on the pod's own containers, at their final indexes.
 fn emit_probes(
     ops: &mut Patch,
-    original: &Value,
-    list: &str,
+    own: &[String],
     now: &[Container],
     init: bool,
     before: &HashMap<(bool, String), Probes>,
 ) -> Result<(), InjectError> {
-    let own = at(original, "spec", list).and_then(Value::as_array);
-    let is_own = |name: &str| {
-        own.is_some_and(|l| {
-            l.iter()
-                .any(|c| c.get("name").and_then(Value::as_str) == Some(name))
-        })
-    };
+    let list = if init { LISTS[1] } else { LISTS[0] };
     for (i, c) in now.iter().enumerate() {
-        if !is_own(&c.name) {
+        if !own.contains(&c.name) {
             continue;
         }
         let Some(was) = before.get(&(init, c.name.clone())) else {

@@ -28,7 +28,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use serde_json::Value;
+use k8s_openapi::api::core::v1::Pod;
 use tracing::field::Empty;
 use tracing::Instrument;
 
@@ -36,7 +36,7 @@ use self::review::{parse_review, Answer, IncomingRequest, PodObject, Prepared};
 use super::events::{self, Happened, Notice};
 use super::AppState;
 use crate::decision::Decision;
-use crate::inject::{mutate, InjectError, Outcome, PodRequest};
+use crate::inject::{mutate_sent, InjectError, Outcome, PodRequest, SentPod};
 use crate::settings::Snapshot;
 
 /// Kubernetes caps request bodies at 3 MiB in etcd, but an AdmissionReview carries the object
@@ -240,8 +240,7 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
         Cow::Borrowed(uid) => Some(*uid),
         Cow::Owned(_) => None,
     };
-    let pod = review.request.object.as_ref().map(|o| &o.0);
-    if let (Some(memo), Some(uid), Some(done), Some(pod)) = (memo, uid, done, pod) {
+    if let (Some(memo), Some(uid), Some(done)) = (memo, uid, done) {
         // An error naming the token volume would name the old one on a renamed hit.
         if matches!(&done.verdict, Verdict::Failed { message, .. } if message.contains(memo::TOKEN_VOLUME_PREFIX))
         {
@@ -261,14 +260,16 @@ pub fn review(state: &AppState, path: &str, body: &[u8]) -> Result<Reviewed, Rej
             verdict: done.verdict,
             notice: done.notice,
         };
+        let token_volumes = done.token_volumes;
         // A custom template may read the pod's volumes (Istio's never do), and then a renamed
         // token volume could change more than its name: no holes for the token then.
         let custom = snapshot.custom_template_names().next().is_some();
         let mentions = |name: &str| {
-            if custom {
-                usize::MAX
-            } else {
-                volume_mentions(pod, name)
+            let counted = token_volumes.iter().find(|(n, _)| n == name);
+            match counted {
+                _ if custom => usize::MAX,
+                Some((_, count)) => *count,
+                None => 0,
             }
         };
         memo.keep(
@@ -340,28 +341,37 @@ fn replace(text: &[u8], was: &[u8], now: &[u8]) -> Vec<u8> {
     out
 }
 
-/// How often the pod names the volume `name`: in `spec.volumes` and in the `volumeMounts` of
-/// its containers of every kind.
-fn volume_mentions(pod: &Value, name: &str) -> usize {
-    let spec = pod.get("spec");
-    let items = |key: &str| {
-        spec.and_then(|s| s.get(key))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+/// How often the pod names each volume whose name has the token volume's prefix: in
+/// `spec.volumes` and in the `volumeMounts` of its containers of every kind (the memo keeps a
+/// body only if those are all its mentions).
+fn token_volume_mentions(pod: &Pod) -> Vec<(String, usize)> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let Some(spec) = pod.spec.as_ref() else {
+        return counts;
     };
-    let named = |v: &Value| v.get("name").and_then(Value::as_str) == Some(name);
-    let volumes = items("volumes").iter().filter(|v| named(v)).count();
-    let mounts: usize = ["containers", "initContainers", "ephemeralContainers"]
+    let volumes = spec.volumes.iter().flatten().map(|v| v.name.as_str());
+    let mounts = spec
+        .containers
         .iter()
-        .flat_map(|k| items(k))
-        .map(|c| {
-            c.get("volumeMounts")
-                .and_then(Value::as_array)
-                .map_or(0, |m| m.iter().filter(|v| named(v)).count())
-        })
-        .sum();
-    volumes + mounts
+        .chain(spec.init_containers.iter().flatten())
+        .flat_map(|c| c.volume_mounts.iter().flatten())
+        .chain(
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .flat_map(|c| c.volume_mounts.iter().flatten()),
+        )
+        .map(|m| m.name.as_str());
+    for name in volumes.chain(mounts) {
+        if !name.starts_with(memo::TOKEN_VOLUME_PREFIX) {
+            continue;
+        }
+        match counts.iter_mut().find(|(n, _)| n == name) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((name.to_string(), 1)),
+        }
+    }
+    counts
 }
 
 /// Everything besides the body an answer read: it still holds for a memo hit only if the
@@ -424,6 +434,8 @@ struct Done {
     pod: String,
     verdict: Verdict,
     notice: Option<Notice>,
+    /// [`token_volume_mentions`] of the pod.
+    token_volumes: Vec<(String, usize)>,
 }
 
 /// Decides the answer for a parsed review and counts it; `warnings` receives the admission
@@ -445,7 +457,7 @@ fn answer(
     }
     // Events only for pods that will exist.
     let events = state.events.as_ref().filter(|_| req.dry_run != Some(true));
-    let Some(PodObject(pod)) = req.object.as_mut() else {
+    let Some(PodObject(object)) = req.object.take() else {
         state.metrics.failed("invalid_pod");
         let answer = Answer::Deny {
             code: 400,
@@ -455,7 +467,9 @@ fn answer(
         };
         return (answer, None);
     };
-    let namespace = fill_namespace(pod, req.namespace.as_deref());
+    let sent = SentPod::new(object, req.namespace.as_deref().unwrap_or(""));
+    let pod = &sent.pod;
+    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
     span.record("namespace", namespace.as_str());
     let pod_name = pod_name(pod, &req.name).to_string();
     span.record("pod", crate::text::elide(&pod_name).as_ref());
@@ -464,14 +478,16 @@ fn answer(
     let node = node_name(pod);
     let pod_request = PodRequest {
         namespace: &namespace,
-        native_sidecars: state.native_sidecars(node),
+        native_sidecars: state.native_sidecars(node.as_deref()),
         proxy_envs: &envs,
         namespace_labels: ns.as_ref().and_then(|n| n.metadata.labels.as_ref()),
     };
     *warnings = pod_warnings(snapshot, pod, pod_request.namespace_labels);
-    let outcome = mutate(snapshot, pod, &pod_request);
+    let owner = events.and_then(|_| events::owner::pod_owner(&pod.metadata));
+    let token_volumes = token_volume_mentions(pod);
+    let outcome = mutate_sent(snapshot, sent, &pod_request).map(|(outcome, _)| outcome);
     let notice = events.and_then(|events| {
-        let notice = events::notice(pod, &namespace, happened(&outcome))?;
+        let notice = events::notice(owner, &namespace, happened(&outcome))?;
         events.send(notice.clone());
         Some(notice)
     });
@@ -497,7 +513,7 @@ fn answer(
     let conditions = Conditions {
         namespace_labels: pod_request.namespace_labels.cloned(),
         native_sidecars: pod_request.native_sidecars,
-        node: node.map(str::to_string),
+        node,
         namespace,
     };
     let done = Done {
@@ -505,6 +521,7 @@ fn answer(
         pod: pod_name,
         verdict,
         notice,
+        token_volumes,
     };
     (answer, Some(done))
 }
@@ -529,23 +546,22 @@ fn deny(e: &InjectError) -> Answer {
     }
 }
 
-/// The admission warnings for a pod, read straight from its JSON metadata (no typed decode).
-/// Only Istio's keys are copied: most pods have none, and then this allocates nothing.
+/// The admission warnings for a pod. Only Istio's keys are copied: most pods have none, and
+/// then this allocates nothing.
 fn pod_warnings(
     snap: &crate::settings::Snapshot,
-    pod: &Value,
-    namespace_labels: Option<&std::collections::BTreeMap<String, String>>,
+    pod: &Pod,
+    namespace_labels: Option<&BTreeMap<String, String>>,
 ) -> Vec<String> {
-    let map = |k: &str| -> Option<std::collections::BTreeMap<String, String>> {
-        let obj = pod.get("metadata")?.get(k)?.as_object()?;
-        Some(
-            obj.iter()
-                .filter(|(k, _)| crate::warnings::relevant(k))
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect(),
-        )
+    let relevant = |map: &Option<BTreeMap<String, String>>| -> Option<BTreeMap<String, String>> {
+        let kept = map
+            .as_ref()?
+            .iter()
+            .filter(|(k, _)| crate::warnings::relevant(k));
+        Some(kept.map(|(k, v)| (k.clone(), v.clone())).collect())
     };
-    let (labels, annotations) = (map("labels"), map("annotations"));
+    let labels = relevant(&pod.metadata.labels);
+    let annotations = relevant(&pod.metadata.annotations);
     if annotations.as_ref().is_none_or(|a| a.is_empty())
         && labels.as_ref().is_none_or(|l| l.is_empty())
     {
@@ -560,42 +576,19 @@ fn pod_warnings(
     crate::warnings::for_response(&found)
 }
 
-/// The pod's namespace, taken from the request when the pod has none (pods made by
-/// controllers arrive without one); written into the pod so the core sees it too.
-fn fill_namespace(pod: &mut Value, request_ns: Option<&str>) -> String {
-    let own = pod
-        .get("metadata")
-        .and_then(|m| m.get("namespace"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    if !own.is_empty() {
-        return own.to_string();
-    }
-    let ns = request_ns.unwrap_or("").to_string();
-    if !ns.is_empty() {
-        if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
-            meta.insert("namespace".into(), Value::String(ns.clone()));
-        }
-    }
-    ns
-}
-
 /// For logs: the name, or the `generateName` prefix a controller gave.
-fn pod_name<'a>(pod: &'a Value, request_name: &'a str) -> &'a str {
-    let meta = pod.get("metadata");
-    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Value::as_str);
-    match field("name") {
+fn pod_name<'a>(pod: &'a Pod, request_name: &'a str) -> &'a str {
+    let meta = &pod.metadata;
+    match meta.name.as_deref() {
         Some(n) if !n.is_empty() => n,
         _ if !request_name.is_empty() => request_name,
-        _ => field("generateName").unwrap_or(""),
+        _ => meta.generate_name.as_deref().unwrap_or(""),
     }
 }
 
-fn node_name(pod: &Value) -> Option<&str> {
-    pod.get("spec")
-        .and_then(|s| s.get("nodeName"))
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
+fn node_name(pod: &Pod) -> Option<String> {
+    let node = pod.spec.as_ref()?.node_name.as_deref()?;
+    (!node.is_empty()).then(|| node.to_string())
 }
 
 fn check_content_type(headers: &HeaderMap) -> Result<(), Rejection> {
@@ -663,30 +656,34 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn namespace_fill() {
-        let mut pod = json!({"metadata": {"name": "p"}});
-        assert_eq!(fill_namespace(&mut pod, Some("shop")), "shop");
-        assert_eq!(pod["metadata"]["namespace"], "shop");
-        let mut pod = json!({"metadata": {"namespace": "own"}});
-        assert_eq!(fill_namespace(&mut pod, Some("shop")), "own");
-        let mut pod = json!({"metadata": {"namespace": ""}});
-        assert_eq!(fill_namespace(&mut pod, None), "");
+    fn pod(v: serde_json::Value) -> Pod {
+        serde_json::from_value(v).unwrap()
     }
 
     #[test]
     fn names_for_logs() {
-        assert_eq!(pod_name(&json!({"metadata": {"name": "a"}}), "r"), "a");
+        assert_eq!(pod_name(&pod(json!({"metadata": {"name": "a"}})), "r"), "a");
+        let generated = pod(json!({"metadata": {"generateName": "g-"}}));
+        assert_eq!(pod_name(&generated, ""), "g-");
+        assert_eq!(pod_name(&generated, "r"), "r");
+        let on = |node: &str| pod(json!({"spec": {"nodeName": node, "containers": []}}));
+        assert_eq!(node_name(&on("n1")).as_deref(), Some("n1"));
+        assert_eq!(node_name(&on("")), None);
+    }
+
+    #[test]
+    fn token_volumes_are_counted_wherever_the_pod_names_them() {
+        let mount = json!({"name": "kube-api-access-x1", "mountPath": "/var/run"});
+        let p = pod(json!({"spec": {
+            "volumes": [{"name": "kube-api-access-x1"}, {"name": "data"}],
+            "containers": [{"name": "a", "volumeMounts": [mount, {"name": "data", "mountPath": "/d"}]}],
+            "initContainers": [{"name": "i", "volumeMounts": [mount]}],
+            "ephemeralContainers": [{"name": "e", "volumeMounts": [mount]}],
+        }}));
         assert_eq!(
-            pod_name(&json!({"metadata": {"generateName": "g-"}}), ""),
-            "g-"
+            token_volume_mentions(&p),
+            [("kube-api-access-x1".to_string(), 4)]
         );
-        assert_eq!(
-            pod_name(&json!({"metadata": {"generateName": "g-"}}), "r"),
-            "r"
-        );
-        assert_eq!(node_name(&json!({"spec": {"nodeName": "n1"}})), Some("n1"));
-        assert_eq!(node_name(&json!({"spec": {"nodeName": ""}})), None);
     }
 
     #[test]

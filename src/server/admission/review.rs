@@ -1,10 +1,9 @@
 //! The AdmissionReview wire format: what we read from the API server and what we answer.
 //!
-//! Reading: only the fields the injector uses are deserialized. `request.object` becomes a
-//! `serde_json::Value` (the core works on JSON), except `metadata.managedFields`, which is
-//! skipped token by token while parsing, never built: it can be larger than the rest of the
-//! pod and the injection never reads it (Istio drops it too, after decoding). `oldObject`,
-//! `userInfo` and `options` are skipped the same way, as unknown fields.
+//! Reading: only the fields the injector uses are deserialized. `request.object` stays text
+//! borrowed from the body when it is the pod's own Go encoding (what an API server sends),
+//! else becomes a `serde_json::Value` without `metadata.managedFields` (`inject::sent`).
+//! `oldObject`, `userInfo` and `options` are skipped token by token, as unknown fields.
 //!
 //! Writing: our own small struct rather than `kube::core::admission::AdmissionResponse`,
 //! because that type serializes the patch as a JSON array of numbers; the API server
@@ -13,15 +12,16 @@
 //! The patch is serialized into one buffer and base64-encoded once.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use kube::core::admission::Operation;
 use kube::core::{GroupVersionKind, Status};
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserializer};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+
+use crate::inject::sent::Object;
 
 pub const API_VERSION_V1: &str = "admission.k8s.io/v1";
 pub const API_VERSION_V1BETA1: &str = "admission.k8s.io/v1beta1";
@@ -55,8 +55,8 @@ pub struct IncomingRequest<'a> {
     /// `None`: empty or absent (istioctl's own reviews, below).
     #[serde(default, deserialize_with = "operation_or_empty")]
     pub operation: Option<Operation>,
-    #[serde(default)]
-    pub object: Option<PodObject>,
+    #[serde(borrow, default)]
+    pub object: Option<PodObject<'a>>,
     /// `kubectl --dry-run=server`: nothing is persisted, so nothing is reported.
     #[serde(default)]
     pub dry_run: Option<bool>,
@@ -95,72 +95,17 @@ fn operation_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Operatio
     Operation::deserialize(de::value::StringDeserializer::<D::Error>::new(text)).map(Some)
 }
 
-/// A pod as JSON, parsed without `metadata.managedFields`.
+/// The pod, borrowed from the body as text when it is its own Go encoding (what an API
+/// server sends), else parsed (`inject::sent::Object::read`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PodObject(pub Value);
+pub struct PodObject<'a>(pub Object<'a>);
 
-impl<'de> Deserialize<'de> for PodObject {
+impl<'de: 'a, 'a> Deserialize<'de> for PodObject<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(PodVisitor).map(PodObject)
-    }
-}
-
-struct PodVisitor;
-
-impl<'de> Visitor<'de> for PodVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Pod object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let value = if key == "metadata" {
-                map.next_value::<Metadata>()?.0
-            } else {
-                map.next_value::<Value>()?
-            };
-            out.insert(key, value);
-        }
-        Ok(Value::Object(out))
-    }
-}
-
-/// `metadata` minus `managedFields`.
-struct Metadata(Value);
-
-impl<'de> Deserialize<'de> for Metadata {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MetadataVisitor).map(Metadata)
-    }
-}
-
-struct MetadataVisitor;
-
-impl<'de> Visitor<'de> for MetadataVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Pod metadata (an object)")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "managedFields" {
-                map.next_value::<IgnoredAny>()?;
-            } else {
-                let value = map.next_value::<Value>()?;
-                out.insert(key, value);
-            }
-        }
-        Ok(Value::Object(out))
+        let raw = <&'de RawValue>::deserialize(d)?;
+        Object::read(raw.get())
+            .map(PodObject)
+            .map_err(de::Error::custom)
     }
 }
 
@@ -347,7 +292,7 @@ pub fn encode_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn body(object: Value) -> Vec<u8> {
         serde_json::to_vec(&json!({
@@ -406,7 +351,9 @@ mod tests {
         let bytes = body(pod);
         let got = parse_review(&bytes).unwrap();
         assert!(got.request.is_pod_create());
-        let obj = got.request.object.unwrap().0;
+        let Object::Parsed(obj) = got.request.object.unwrap().0 else {
+            panic!("not Go's encoding: parsed");
+        };
         assert_eq!(
             obj,
             json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p", "labels": {"a": "b"}}, "spec": {"containers": [{"name": "c"}]}})
@@ -424,7 +371,10 @@ mod tests {
             .is_none());
         let bytes = body(json!({"metadata": null}));
         let got = parse_review(&bytes).unwrap();
-        assert_eq!(got.request.object.unwrap().0, json!({"metadata": null}));
+        assert_eq!(
+            got.request.object.unwrap().0,
+            Object::Parsed(json!({"metadata": null}))
+        );
         let e = parse_review(&body(json!({"metadata": "x"}))).unwrap_err();
         assert!(e.contains("Pod metadata"), "{e}");
         let e = parse_review(&body(json!([1]))).unwrap_err();

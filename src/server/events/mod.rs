@@ -22,7 +22,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Owne
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Patch, PatchParams, PostParams};
 use kube::{Api, Client};
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::sync::mpsc;
 
 use self::limit::{Limiter, Observed, Rules, Write};
@@ -87,7 +87,13 @@ pub struct Notice {
 
 /// What one pod's admission reports, or `None` when it reports nothing (a pod with no owner,
 /// the reinvocation of a pod we already injected).
-pub fn notice(pod: &Value, namespace: &str, what: Happened<'_>) -> Option<Notice> {
+/// `owner`: the pod's ([`owner::pod_owner`]); a pod without one gets no Event.
+pub fn notice(
+    owner: Option<OwnerReference>,
+    namespace: &str,
+    what: Happened<'_>,
+) -> Option<Notice> {
+    let owner = owner?;
     let (reason, note) = match what {
         Happened::Injected(d) => (
             Reason::Injected,
@@ -111,7 +117,7 @@ pub fn notice(pod: &Value, namespace: &str, what: Happened<'_>) -> Option<Notice
     Some(Notice {
         reason,
         namespace: namespace.to_string(),
-        owner: owner::pod_owner(pod)?,
+        owner,
         note,
     })
 }
@@ -155,13 +161,6 @@ impl Events {
         };
         tokio::spawn(worker.run(rx, tick, shutdown));
         Events { tx, metrics }
-    }
-
-    /// Queues the Event for this admission, if it has one; never waits.
-    pub fn record(&self, pod: &Value, namespace: &str, what: Happened<'_>) {
-        if let Some(n) = notice(pod, namespace, what) {
-            self.send(n);
-        }
     }
 
     /// Queues a notice already made; never waits.
@@ -371,10 +370,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn pod() -> Value {
-        json!({"metadata": {"generateName": "web-7c9f-", "ownerReferences": [
+    fn pod() -> Option<OwnerReference> {
+        let meta = serde_json::from_value(json!({"generateName": "web-7c9f-", "ownerReferences": [
             {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7c9f", "uid": "u1", "controller": true}
-        ]}})
+        ]}));
+        owner::pod_owner(&meta.unwrap())
     }
 
     /// A decision whose last step is `last` (the one the note reports).
@@ -394,7 +394,7 @@ mod tests {
                 value: false,
             },
         );
-        let n = notice(&pod(), "shop", Happened::Skipped(&skipped)).unwrap();
+        let n = notice(pod(), "shop", Happened::Skipped(&skipped)).unwrap();
         assert_eq!(n.reason, Reason::InjectionSkipped);
         assert_eq!(
             n.note,
@@ -408,13 +408,13 @@ mod tests {
                 value: true,
             },
         );
-        let n = notice(&pod(), "shop", Happened::Injected(&injected)).unwrap();
+        let n = notice(pod(), "shop", Happened::Injected(&injected)).unwrap();
         assert_eq!(n.reason, Reason::Injected);
         assert!(n
             .note
             .starts_with("Sidecar injected: pod label sidecar.istio.io/inject=true"));
         let err = InjectError::from(crate::inject::PodError::Limit("x".repeat(5000)));
-        let n = notice(&pod(), "shop", Happened::Failed(&err)).unwrap();
+        let n = notice(pod(), "shop", Happened::Failed(&err)).unwrap();
         assert_eq!(n.reason.event_type(), "Warning");
         assert!(n.note.len() < 1024, "an Event note is at most 1 kB");
     }
@@ -422,17 +422,12 @@ mod tests {
     #[test]
     fn no_notice_for_bare_pods_or_reinvocations() {
         let d = decision(true, Step::Policy(crate::settings::rules::Policy::Enabled));
-        assert!(notice(
-            &json!({"metadata": {"name": "bare"}}),
-            "shop",
-            Happened::Injected(&d)
-        )
-        .is_none());
+        assert!(notice(None, "shop", Happened::Injected(&d)).is_none());
         let again = Decision {
             inject: false,
             reasons: vec![Step::AlreadyInjected],
         };
-        assert!(notice(&pod(), "shop", Happened::Skipped(&again)).is_none());
+        assert!(notice(pod(), "shop", Happened::Skipped(&again)).is_none());
     }
 
     #[test]

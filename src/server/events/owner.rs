@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::ObjectReference;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use kube::{Api, Client};
-use serde_json::Value;
 
 /// How long a looked-up parent is trusted (a ReplicaSet's owner never changes; the bound is
 /// for memory and for adoption by a new Deployment, which is rare).
@@ -29,16 +28,9 @@ const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The pod's controller owner: the reference with `controller: true`, else the only
 /// reference (as Linkerd); `None` for a bare pod or an ambiguous set.
-pub fn pod_owner(pod: &Value) -> Option<OwnerReference> {
-    let refs = pod.pointer("/metadata/ownerReferences")?.as_array()?;
-    let is_controller = |r: &&Value| r.get("controller").and_then(Value::as_bool) == Some(true);
-    let chosen = match refs.iter().find(is_controller) {
-        Some(r) => r,
-        None if refs.len() == 1 => refs.first()?,
-        None => return None,
-    };
-    let owner: OwnerReference = serde_json::from_value(chosen.clone()).ok()?;
-    (!owner.name.is_empty() && !owner.kind.is_empty()).then_some(owner)
+pub fn pod_owner(meta: &ObjectMeta) -> Option<OwnerReference> {
+    let owner = controller_of(meta.owner_references.as_deref()?)?;
+    (!owner.name.is_empty() && !owner.kind.is_empty()).then(|| owner.clone())
 }
 
 /// The controller of an object's owner references (same rule as for the pod).
@@ -179,7 +171,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn owner(
         api_version: &str,
@@ -197,8 +189,9 @@ mod tests {
         }
     }
 
-    fn pod(refs: Value) -> Value {
-        json!({"metadata": {"generateName": "web-7c9f-", "ownerReferences": refs}})
+    fn pod(refs: Value) -> ObjectMeta {
+        serde_json::from_value(json!({"generateName": "web-7c9f-", "ownerReferences": refs}))
+            .unwrap()
     }
 
     #[test]
@@ -223,9 +216,9 @@ mod tests {
             {"apiVersion": "v1", "kind": "B", "name": "b", "uid": "2"},
         ]));
         assert_eq!(pod_owner(&p), None);
-        assert_eq!(pod_owner(&json!({"metadata": {"name": "bare"}})), None);
-        assert_eq!(pod_owner(&pod(json!("not a list"))), None);
-        assert_eq!(pod_owner(&pod(json!([{"kind": "ReplicaSet"}]))), None);
+        assert_eq!(pod_owner(&ObjectMeta::default()), None);
+        let unnamed = json!([{"apiVersion": "v1", "kind": "ReplicaSet", "name": "", "uid": "1"}]);
+        assert_eq!(pod_owner(&pod(unnamed)), None);
     }
 
     #[test]
