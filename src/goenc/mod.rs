@@ -29,7 +29,7 @@ mod walk;
 use serde_json::Value;
 
 pub use crate::go::quantity::QuantityError;
-pub(crate) use recent::{encode, Element};
+pub(crate) use recent::Element;
 pub use recent::{EncodeError, Recent};
 use schema::Struct;
 use walk::Path;

@@ -24,6 +24,10 @@ use super::{table, GoEncError};
 const CONTAINERS: usize = 32;
 const VOLUMES: usize = 32;
 const PULL_SECRETS: usize = 8;
+/// The app containers' probes and lifecycle handlers as the probe rewrite leaves them: a
+/// workload's pods share theirs.
+const PROBES: usize = 32;
+const LIFECYCLES: usize = 8;
 /// A proxy has ~25 env variables, a handful of them the workload's own.
 const ENV_VARS: usize = 256;
 /// The longest encoding kept, per kind. Annotations reach the injected elements (a
@@ -56,6 +60,8 @@ pub struct Recent {
     env: Store<EnvVar>,
     volumes: Store<Volume>,
     pull_secrets: Store<LocalObjectReference>,
+    probes: Store<Probe>,
+    lifecycles: Store<Lifecycle>,
 }
 
 impl Default for Recent {
@@ -65,6 +71,8 @@ impl Default for Recent {
             env: Store::new(ENV_VARS, MAX_ELEMENT),
             volumes: Store::new(VOLUMES, MAX_ELEMENT),
             pull_secrets: Store::new(PULL_SECRETS, MAX_ELEMENT),
+            probes: Store::new(PROBES, MAX_ELEMENT),
+            lifecycles: Store::new(LIFECYCLES, MAX_ELEMENT),
         }
     }
 }
@@ -97,9 +105,9 @@ go_struct! {
     Lifecycle => LIFECYCLE,
 }
 
-/// A pod-spec list element the tables keep.
+/// A kind the tables keep: a pod-spec list element, or a container's probe or handler.
 pub(crate) trait Element: GoStruct + PartialEq + Clone {
-    /// Its merge key (`name` for every kind here), compared first.
+    /// Its merge key (`name` for the list elements), compared first; `""` for the others.
     fn name(&self) -> &str;
     fn store(recent: &Recent) -> &Store<Self>;
     /// [`Recent::encode`], or the kind's own way.
@@ -138,6 +146,25 @@ element! {
     EnvVar => env,
     Volume => volumes,
     LocalObjectReference => pull_secrets,
+}
+
+/// The kinds without a merge key, found by equality alone.
+macro_rules! unnamed {
+    ($($ty:ty => $table:ident),* $(,)?) => {
+        $(impl Element for $ty {
+            fn name(&self) -> &str {
+                ""
+            }
+            fn store(recent: &Recent) -> &Store<Self> {
+                &recent.$table
+            }
+        })*
+    };
+}
+
+unnamed! {
+    Probe => probes,
+    Lifecycle => lifecycles,
 }
 
 impl Recent {
@@ -192,7 +219,7 @@ impl Recent {
 }
 
 /// Serialise, Go-normalise as `T::DEF`, print.
-pub(crate) fn encode<T: GoStruct>(element: &T) -> Result<Arc<str>, EncodeError> {
+fn encode<T: GoStruct>(element: &T) -> Result<Arc<str>, EncodeError> {
     let mut value = serde_json::to_value(element).map_err(EncodeError::Json)?;
     super::normalize_as(&mut value, T::DEF)?;
     let text = serde_json::to_string(&value).map_err(EncodeError::Json)?;

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Container, Lifecycle, Pod, Probe};
 use serde_json::{Map, Value};
 
 use super::{Named, LISTS};
-use crate::goenc::{encode, Recent};
+use crate::goenc::Recent;
 use crate::inject::{InjectError, Patch, RenderFailure};
 
 /// What the probe rewrite may change in a container: its probes and lifecycle handlers.
@@ -89,11 +89,18 @@ pub(super) fn emit(
     let [containers, inits, volumes, secrets] = &was.own;
     let encoded = encode_new(containers, &mut spec.containers, recent)?;
     emit_list(&mut ops, LISTS[0], containers, encoded);
-    emit_probes(&mut ops, containers, &spec.containers, false, before)?;
+    emit_probes(
+        &mut ops,
+        containers,
+        &spec.containers,
+        false,
+        before,
+        recent,
+    )?;
     let now = spec.init_containers.as_deref_mut().unwrap_or_default();
     let encoded = encode_new(inits, now, recent)?;
     emit_list(&mut ops, LISTS[1], inits, encoded);
-    emit_probes(&mut ops, inits, now, true, before)?;
+    emit_probes(&mut ops, inits, now, true, before, recent)?;
     let now = spec.volumes.as_deref_mut().unwrap_or_default();
     let encoded = encode_new(volumes, now, recent)?;
     emit_list(&mut ops, LISTS[2], volumes, encoded);
@@ -187,6 +194,7 @@ fn emit_probes(
     now: &[Container],
     init: bool,
     before: &HashMap<(bool, String), Probes>,
+    recent: &Recent,
 ) -> Result<(), InjectError> {
     let list = if init { LISTS[1] } else { LISTS[0] };
     for (i, c) in now.iter().enumerate() {
@@ -215,12 +223,13 @@ fn emit_probes(
             let mut path = ptr(&["spec", list]);
             path.push_back(i);
             path.push_back(*field);
-            // Each rewritten field encoded on its own, as Go encodes it inside the container.
+            // Each rewritten field encoded on its own, as Go encodes it inside the container
+            // (or found among the snapshot's kept encodings).
             let encoded = match k {
-                0 => c.liveness_probe.as_ref().map(encode),
-                1 => c.readiness_probe.as_ref().map(encode),
-                2 => c.startup_probe.as_ref().map(encode),
-                _ => c.lifecycle.as_ref().map(encode),
+                0 => c.liveness_probe.as_ref().map(|p| recent.encode(p)),
+                1 => c.readiness_probe.as_ref().map(|p| recent.encode(p)),
+                2 => c.startup_probe.as_ref().map(|p| recent.encode(p)),
+                _ => c.lifecycle.as_ref().map(|l| recent.encode(l)),
             };
             match encoded.transpose().map_err(RenderFailure::from)? {
                 Some(text) => ops.push_add_raw(path, text),
