@@ -31,6 +31,7 @@ pub mod native;
 pub mod remote;
 pub mod render;
 pub mod report;
+pub mod scan;
 pub mod selector;
 pub mod server;
 pub mod settings;

@@ -4,13 +4,15 @@
 //! of the pod, which cost a third of an admission. This pass reads the text once, against the
 //! same tables, without allocating.
 //!
-//! Contract: `true` here implies `true` from `check::is_normal_struct` on the pod parsed as the
-//! webhook parses it (top-level `metadata.managedFields` dropped). The converse is not needed:
-//! `false` only sends the pod the general way, so this pass is allowed to be stricter and is,
-//! where being exact would cost code for input an API server never sends: keys must come in Go
-//! order (so none repeats), keys and quantities/times must be written without escapes, numbers
-//! as plain integers. `tests/goenc_check.rs` checks the implication on generated pods and their
-//! mutations, and that every Go encoding passes.
+//! Contract: `true` here implies that `text` is valid JSON and that `check::is_normal_struct`
+//! says `true` of the pod parsed as the webhook parses it (top-level `metadata.managedFields`
+//! dropped). The converse is not needed: `false` only sends the pod the general way (or the
+//! review to `serde_json`), so this pass is allowed to be stricter and is, where being exact
+//! would cost code for input an API server never sends: keys must come in Go order (so none
+//! repeats), keys and quantities/times must be written without escapes, numbers as plain
+//! integers. It validates as it reads (`crate::scan`), so a `true` needs no other parse of the
+//! text. `tests/goenc_check.rs` checks the implication on generated pods and their mutations,
+//! and that every Go encoding passes.
 
 use std::ops::Range;
 
@@ -19,140 +21,39 @@ use super::scalars;
 use super::schema::{Field, Omit, Shape, Struct, Ty};
 use super::table;
 use crate::go::quantity;
+use crate::scan::Cursor;
 
-/// Whether `text` (one valid JSON value) is a Pod in Go's encoding, `managedFields` aside.
+/// Whether `text` (one JSON value) is a Pod in Go's encoding, `managedFields` aside.
 pub fn is_pod_encoding(text: &str) -> bool {
     check_pod(text).is_some()
 }
 
 /// [`is_pod_encoding`], and where the pod's `metadata.managedFields` member is (from its key's
-/// opening quote to the end of its value), which the webhook drops. `text` must be valid JSON
-/// (a `RawValue`'s is): values the check does not look into are skipped by their brackets.
+/// opening quote to the end of its value), which the webhook drops.
 pub fn check_pod(text: &str) -> Option<Checked> {
-    let mut c = Cursor {
-        text,
-        b: text.as_bytes(),
-        i: 0,
-        managed_fields: None,
+    let mut c = Cursor::new(text);
+    let checked = check_pod_at(&mut c)?;
+    c.at_end().then_some(checked)
+}
+
+/// [`check_pod`] of the value at the cursor, which it leaves right after the pod; the range is
+/// relative to where the pod starts.
+pub fn check_pod_at(c: &mut Cursor<'_>) -> Option<Checked> {
+    c.peek();
+    let start = c.pos();
+    let mut managed_fields = None;
+    is_normal_struct(c, &table::POD, Level::Pod, &mut managed_fields)?;
+    let managed_fields = match managed_fields {
+        Some(r) => Some(r.start.checked_sub(start)?..r.end.checked_sub(start)?),
+        None => None,
     };
-    is_normal_struct(&mut c, &table::POD, Level::Pod)?;
-    c.peek().is_none().then_some(Checked {
-        managed_fields: c.managed_fields,
-    })
+    Some(Checked { managed_fields })
 }
 
 /// What [`check_pod`] found besides its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     pub managed_fields: Option<Range<usize>>,
-}
-
-/// A read position in JSON text. Every read is bounds-checked: `None` ends the check.
-struct Cursor<'a> {
-    text: &'a str,
-    b: &'a [u8],
-    i: usize,
-    managed_fields: Option<Range<usize>>,
-}
-
-impl<'a> Cursor<'a> {
-    fn peek(&mut self) -> Option<u8> {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
-            self.i += 1;
-        }
-        self.b.get(self.i).copied()
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        let found = self.peek() == Some(byte);
-        self.i += usize::from(found);
-        found
-    }
-
-    fn expect(&mut self, byte: u8) -> Option<()> {
-        self.eat(byte).then_some(())
-    }
-
-    /// A string's content as written, and whether it holds an escape.
-    fn string(&mut self) -> Option<(&'a [u8], bool)> {
-        if self.peek() != Some(b'"') {
-            return None;
-        }
-        let start = self.i + 1;
-        let (mut end, mut escaped) = (start, false);
-        loop {
-            end += find_any(self.b.get(end..)?, [b'"', b'\\'])?;
-            if self.b.get(end) == Some(&b'"') {
-                break;
-            }
-            escaped = true;
-            end += 2;
-        }
-        self.i = end + 1;
-        Some((self.b.get(start..end)?, escaped))
-    }
-
-    /// A string without escapes, as text.
-    fn plain_string(&mut self) -> Option<&'a str> {
-        match self.string()? {
-            // Cut at quotes, so at character boundaries: no need to validate again.
-            (content, false) => {
-                let end = self.i.checked_sub(1)?;
-                self.text.get(end.checked_sub(content.len())?..end)
-            }
-            (_, true) => None,
-        }
-    }
-
-    /// The bytes of a scalar that is not a string: a number or `true`/`false`/`null`.
-    fn bare(&mut self) -> &'a [u8] {
-        self.peek();
-        let start = self.i;
-        while let Some(b) = self.b.get(self.i) {
-            if matches!(b, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t' | b'"') {
-                break;
-            }
-            self.i += 1;
-        }
-        self.b.get(start..self.i).unwrap_or_default()
-    }
-
-    /// Skips one value, iteratively (no recursion, whatever the nesting). An object or array
-    /// ends at the first closing bracket of its kind, outside strings, that balances the
-    /// opening ones: brackets of each kind balance in valid JSON (see [`check_pod`]), so the
-    /// other kind need not be counted.
-    fn skip_value(&mut self) -> Option<()> {
-        let (open, close) = match self.peek()? {
-            b'{' => (b'{', b'}'),
-            b'[' => (b'[', b']'),
-            b'"' => return self.string().map(|_| ()),
-            _ => return (!self.bare().is_empty()).then_some(()),
-        };
-        let mut depth = 0usize;
-        loop {
-            self.i += find_any(self.b.get(self.i..)?, [b'"', open, close])?;
-            match *self.b.get(self.i)? {
-                b'"' => {
-                    self.string()?;
-                    continue;
-                }
-                b if b == open => depth += 1,
-                _ => depth = depth.checked_sub(1)?,
-            }
-            self.i += 1;
-            if depth == 0 {
-                return Some(());
-            }
-        }
-    }
-
-    /// After an element: `,` (another follows, `true`) or the closing `end` (`false`).
-    fn next_or_end(&mut self, end: u8) -> Option<bool> {
-        if self.eat(b',') {
-            return Some(true);
-        }
-        self.expect(end).map(|()| false)
-    }
 }
 
 /// Where a struct sits: the webhook drops the pod's own `metadata.managedFields` before
@@ -165,54 +66,31 @@ enum Level {
 }
 
 /// A key equals a field name: most are short, and most comparisons fail on the first byte.
-fn same(name: &str, key: &[u8]) -> bool {
-    name.len() == key.len() && name.bytes().zip(key).all(|(a, &b)| a == b)
+fn same(name: &str, key: &str) -> bool {
+    name.len() == key.len() && name.bytes().zip(key.bytes()).all(|(a, b)| a == b)
 }
 
-/// The first of `needles` in `hay`, eight bytes at a time: most strings here are a few words
-/// long, where `memchr`'s set-up costs more than the search.
-fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut words = hay.chunks_exact(8);
-    for (k, chunk) in words.by_ref().enumerate() {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        // A byte of `word ^ needle` is zero where the needle is; the lowest flagged byte is
-        // exact (a borrow only ever flags bytes above a true zero).
-        let mut found = 0;
-        for n in needles {
-            let x = word ^ (ONES * u64::from(n));
-            found |= x.wrapping_sub(ONES) & !x & HIGHS;
-        }
-        if found != 0 {
-            return Some(k * 8 + (found.trailing_zeros() / 8) as usize);
-        }
-    }
-    let rest = words.remainder();
-    let tail = rest.iter().position(|b| needles.contains(b))?;
-    Some(hay.len() - rest.len() + tail)
-}
-
-/// `check::is_normal_struct`, with keys in Go order.
-fn is_normal_struct(c: &mut Cursor<'_>, def: &Struct, level: Level) -> Option<()> {
+/// `check::is_normal_struct`, with keys in Go order. `managed_fields`: where the pod's own
+/// `metadata.managedFields` member is, once found.
+fn is_normal_struct(
+    c: &mut Cursor<'_>,
+    def: &Struct,
+    level: Level,
+    managed_fields: &mut Option<Range<usize>>,
+) -> Option<()> {
     c.expect(b'{')?;
     let fields = def.fields;
     let (mut next, mut required_present) = (0, 0);
     let mut more = !c.eat(b'}');
     while more {
         c.peek();
-        let key_at = c.i;
-        let key = match c.string()? {
-            (key, false) => key,
-            (_, true) => return None,
-        };
+        let key_at = c.pos();
+        let key = c.plain_string()?;
         c.expect(b':')?;
-        if level == Level::PodMeta && key == b"managedFields" {
+        if level == Level::PodMeta && key == "managedFields" {
             c.skip_value()?;
             // Twice: the parse keeps the last, the cut would take the first. Not Go's anyway.
-            if c.managed_fields.replace(key_at..c.i).is_some() {
+            if managed_fields.replace(key_at..c.pos()).is_some() {
                 return None;
             }
         } else {
@@ -222,7 +100,7 @@ fn is_normal_struct(c: &mut Cursor<'_>, def: &Struct, level: Level) -> Option<()
                 .skip(next)
                 .find(|(_, f)| same(f.name, key))?;
             if level == Level::Pod && field.name == "metadata" {
-                is_normal_struct(c, &table::OBJECT_META, Level::PodMeta)?;
+                is_normal_struct(c, &table::OBJECT_META, Level::PodMeta, managed_fields)?;
             } else {
                 field_kept_as_is(c, field)?;
             }
@@ -240,7 +118,7 @@ fn field_kept_as_is(c: &mut Cursor<'_>, field: &Field) -> Option<()> {
     let omittable = field.omit != Omit::Never;
     let nullable = matches!(field.shape, Shape::Pointer | Shape::Slice | Shape::Map);
     if nullable && c.peek() == Some(b'n') {
-        return (c.bare() == b"null" && !omittable).then_some(());
+        return (c.scalar()? == b"null" && !omittable).then_some(());
     }
     match field.shape {
         Shape::Pointer => elem_is_normal(c, field.ty).map(|_| ()),
@@ -282,27 +160,27 @@ fn field_kept_as_is(c: &mut Cursor<'_>, field: &Field) -> Option<()> {
 fn elem_is_normal(c: &mut Cursor<'_>, ty: Ty) -> Option<bool> {
     match ty {
         Ty::Str => c.string().map(|(content, _)| content.is_empty()),
-        Ty::Bool => match c.bare() {
+        Ty::Bool => match c.scalar()? {
             b"true" => Some(false),
             b"false" => Some(true),
             _ => None,
         },
-        Ty::I32 => normal_int(c.bare(), 32),
-        Ty::I64 => normal_int(c.bare(), 64),
+        Ty::I32 => normal_int(c.scalar()?, 32),
+        Ty::I64 => normal_int(c.scalar()?, 64),
         Ty::Quantity => {
             let s = c.plain_string()?;
             (s.trim() == s && quantity::is_canonical(s)).then_some(false)
         }
         Ty::IntOrString => match c.peek()? {
             b'"' => c.string().map(|_| false),
-            _ => normal_int(c.bare(), 32).map(|_| false),
+            _ => normal_int(c.scalar()?, 32).map(|_| false),
         },
         Ty::Time => match c.peek()? {
             b'"' => scalars::is_normal_time(c.plain_string()?).then_some(false),
-            _ => (c.bare() == b"null").then_some(true),
+            _ => (c.scalar()? == b"null").then_some(true),
         },
         Ty::Raw => c.skip_value().map(|()| false),
-        Ty::Struct(def) => is_normal_struct(c, def, Level::Nested).map(|()| false),
+        Ty::Struct(def) => is_normal_struct(c, def, Level::Nested, &mut None).map(|()| false),
     }
 }
 
@@ -382,32 +260,30 @@ mod tests {
         assert!(!is_pod_encoding(&twice));
     }
 
+    /// Nesting past `scan`'s limit is left to `serde_json` (the pod is parsed instead), and
+    /// never recursed into here.
     #[test]
     fn deep_raw_values_do_not_recurse() {
-        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let text = format!(
-            r#"{{"metadata":{{"managedFields":{deep}}},"spec":{{"containers":null}},"status":{{}}}}"#
-        );
-        assert!(is_pod_encoding(&text));
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let pod = |managed: String| {
+            format!(
+                r#"{{"metadata":{{"managedFields":{managed}}},"spec":{{"containers":null}},"status":{{}}}}"#
+            )
+        };
+        assert!(is_pod_encoding(&pod(deep(100))));
+        assert!(!is_pod_encoding(&pod(deep(100_000))));
     }
 
     #[test]
-    fn find_any_finds_the_first_needle_at_every_offset() {
-        for len in 0..40 {
-            for at in 0..len {
-                let mut hay = vec![b'a'; len];
-                hay[at] = b'"';
-                if at + 3 < len {
-                    hay[at + 3] = b'\\';
-                }
-                assert_eq!(find_any(&hay, [b'"', b'\\']), Some(at), "{len} {at}");
-                // Bytes next to a needle's value do not match (`#` and `!` beside `"`).
-                hay[at] = if at % 2 == 0 { b'#' } else { b'!' };
-                let want = (at + 3 < len).then_some(at + 3);
-                assert_eq!(find_any(&hay, [b'"', b'\\']), want, "{len} {at}");
-            }
+    fn invalid_json_is_never_go_encoding() {
+        for bad in [
+            r#"{"metadata":{"managedFields":[1 2]},"spec":{"containers":null},"status":{}}"#,
+            r#"{"metadata":{"name":"a\qb"},"spec":{"containers":null},"status":{}}"#,
+            "{\"metadata\":{\"name\":\"a\u{1}b\"},\"spec\":{\"containers\":null},\"status\":{}}",
+            r#"{"metadata":{},"spec":{"containers":null,"priority":01},"status":{}}"#,
+        ] {
+            assert!(!is_pod_encoding(bad), "{bad}");
         }
-        assert_eq!(find_any(b"\x80\xff\x00\"", [b'"']), Some(3));
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::PodError;
+use crate::scan::Cursor;
 
 /// The pod's JSON, either checked to be its own Go encoding or parsed.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,8 +74,8 @@ impl<'a> GoText<'a> {
 }
 
 impl<'a> Object<'a> {
-    /// The pod's JSON text (one valid JSON value): kept as text when it is its own Go
-    /// encoding, else parsed. The error is the parse's: not a JSON object, or a `metadata`
+    /// The pod's JSON text: kept as text when it is its own Go encoding (which the check
+    /// also validates as JSON), else parsed. The error is the parse's: not a JSON object, or a `metadata`
     /// that is neither an object nor `null`.
     pub fn read(text: &'a str) -> Result<Object<'a>, serde_json::Error> {
         if let Some(checked) = crate::goenc::text::check_pod(text) {
@@ -85,6 +86,18 @@ impl<'a> Object<'a> {
             }));
         }
         parse(text).map(Object::Parsed)
+    }
+
+    /// The pod at the cursor when it is its own Go encoding (the cursor then right after it);
+    /// `None` otherwise, the cursor anywhere.
+    pub fn go_encoded_at(c: &mut Cursor<'a>) -> Option<Object<'a>> {
+        c.peek();
+        let start = c.pos();
+        let checked = crate::goenc::text::check_pod_at(c)?;
+        Some(Object::GoEncoded(GoText {
+            text: c.since(start)?,
+            managed_fields: checked.managed_fields,
+        }))
     }
 }
 
@@ -333,7 +346,8 @@ mod tests {
     }
 
     /// Deep nesting where the text check skips (the pod's `managedFields`, past the typed
-    /// decode's recursion limit) is cut out of the text before decoding.
+    /// decode's recursion limit): the check leaves it to the parse, which skips it without
+    /// recursing.
     #[test]
     fn deep_managed_fields_are_read_without_recursing() {
         let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
@@ -341,9 +355,9 @@ mod tests {
             r#"{{"metadata":{{"name":"p","managedFields":{deep}}},"spec":{{"containers":[{{"name":"c","resources":{{}}}}]}},"status":{{}}}}"#
         );
         let object = Object::read(&text).unwrap();
-        assert!(matches!(object, Object::GoEncoded(_)));
+        assert!(matches!(object, Object::Parsed(_)));
         let sent = SentPod::new(object, "shop");
-        assert!(matches!(sent.source, Source::GoEncoded(_)));
+        assert!(matches!(sent.source, Source::Parsed(_)));
         assert_eq!(sent.pod.metadata.name.as_deref(), Some("p"));
     }
 

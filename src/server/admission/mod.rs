@@ -13,6 +13,7 @@
 //! reference; the only change we make to it is filling an empty `metadata.namespace` from
 //! the request, as Istio does for pods created by controllers.
 
+mod envelope;
 pub mod envs;
 mod huge;
 pub mod memo;

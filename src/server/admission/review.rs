@@ -111,19 +111,23 @@ impl<'de: 'a, 'a> Deserialize<'de> for PodObject<'a> {
 
 /// Parses a request body; the error text is meant for the HTTP 400 answer.
 pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion<'_>, String> {
-    let review: IncomingReview = serde_json::from_slice(body).map_err(|e| {
-        // Only on failure: parse again tracking the path, so the message names the field.
-        let mut de = serde_json::Deserializer::from_slice(body);
-        match serde_path_to_error::deserialize::<_, IncomingReview>(&mut de) {
-            Err(pe) if pe.path().iter().next().is_some() => {
-                format!(
-                    "the request body is not an AdmissionReview: {}: {e}",
-                    pe.path()
-                )
+    // An API server's review in one pass; anything else as `serde_json` reads it.
+    let read = super::envelope::read(body).ok_or(());
+    let review: IncomingReview = read
+        .or_else(|()| serde_json::from_slice(body))
+        .map_err(|e| {
+            // Only on failure: parse again tracking the path, so the message names the field.
+            let mut de = serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, IncomingReview>(&mut de) {
+                Err(pe) if pe.path().iter().next().is_some() => {
+                    format!(
+                        "the request body is not an AdmissionReview: {}: {e}",
+                        pe.path()
+                    )
+                }
+                _ => format!("the request body is not an AdmissionReview: {e}"),
             }
-            _ => format!("the request body is not an AdmissionReview: {e}"),
-        }
-    })?;
+        })?;
     if review.kind.is_empty() && review.api_version.is_empty() {
         return Err(format!(
             "the request body has no kind or apiVersion: want an AdmissionReview ({API_VERSION_V1})"
