@@ -84,6 +84,25 @@ impl<'a> Cursor<'a> {
         Some((self.text.get(start..end)?, escaped))
     }
 
+    /// A member key equal to one of `names` (tried in order, none holding a quote, a
+    /// backslash or a control character): its index in `names`. Matched in place, without
+    /// scanning the string first: most keys match the first name tried.
+    pub fn key_among<'n>(&mut self, names: impl IntoIterator<Item = &'n str>) -> Option<usize> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let rest = self.b.get(self.i + 1..)?;
+        let (k, len) = names.into_iter().enumerate().find_map(|(k, name)| {
+            let name = name.as_bytes();
+            let here = rest.first() == name.first()
+                && rest.get(name.len()) == Some(&b'"')
+                && rest.starts_with(name);
+            here.then_some((k, name.len()))
+        })?;
+        self.i += len + 2;
+        Some(k)
+    }
+
     /// A string without escapes.
     pub fn plain_string(&mut self) -> Option<&'a str> {
         match self.string()? {
@@ -340,6 +359,19 @@ mod tests {
         assert!(skips(&deep));
         let deeper = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(!skips(&deeper));
+    }
+
+    #[test]
+    fn keys_are_matched_in_place() {
+        let mut c = Cursor::new(r#" "image":1 "imagePullPolicy":2 "x\"":3"#);
+        assert_eq!(c.key_among(["name", "image", "imagePullPolicy"]), Some(1));
+        assert!(c.eat(b':'));
+        assert!(c.scalar().is_some());
+        // A longer key is not its prefix.
+        assert_eq!(c.key_among(["image", "imagePullPolicy"]), Some(1));
+        c.expect(b':');
+        c.scalar();
+        assert_eq!(c.key_among(["x"]), None);
     }
 
     #[test]

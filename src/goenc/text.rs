@@ -65,11 +65,6 @@ enum Level {
     Nested,
 }
 
-/// A key equals a field name: most are short, and most comparisons fail on the first byte.
-fn same(name: &str, key: &str) -> bool {
-    name.len() == key.len() && name.bytes().zip(key.bytes()).all(|(a, b)| a == b)
-}
-
 /// `check::is_normal_struct`, with keys in Go order. `managed_fields`: where the pod's own
 /// `metadata.managedFields` member is, once found.
 fn is_normal_struct(
@@ -85,20 +80,19 @@ fn is_normal_struct(
     while more {
         c.peek();
         let key_at = c.pos();
-        let key = c.plain_string()?;
-        c.expect(b':')?;
-        if level == Level::PodMeta && key == "managedFields" {
+        // The pod's own `managedFields` may come anywhere (it is dropped, not checked).
+        let managed = level == Level::PodMeta && c.key_among(["managedFields"]).is_some();
+        if managed {
+            c.expect(b':')?;
             c.skip_value()?;
             // Twice: the parse keeps the last, the cut would take the first. Not Go's anyway.
             if managed_fields.replace(key_at..c.pos()).is_some() {
                 return None;
             }
         } else {
-            let (i, field) = fields
-                .iter()
-                .enumerate()
-                .skip(next)
-                .find(|(_, f)| same(f.name, key))?;
+            let i = next + c.key_among(fields.iter().skip(next).map(|f| f.name))?;
+            let field = fields.get(i)?;
+            c.expect(b':')?;
             if level == Level::Pod && field.name == "metadata" {
                 is_normal_struct(c, &table::OBJECT_META, Level::PodMeta, managed_fields)?;
             } else {
