@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["go", "text", "selector", "merge", "alloc"],
+    &["go", "text", "scan", "selector", "merge", "alloc"],
     &["mesh"],
     &["annotations", "goenc", "yaml", "native"],
     &["template"],
