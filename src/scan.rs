@@ -38,10 +38,14 @@ impl<'a> Cursor<'a> {
 
     /// The next byte after whitespace, not consumed.
     pub fn peek(&mut self) -> Option<u8> {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+        loop {
+            let b = *self.b.get(self.i)?;
+            // One comparison for the usual case: whitespace is never above a space.
+            if b > b' ' || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
             self.i += 1;
         }
-        self.b.get(self.i).copied()
     }
 
     /// Only whitespace is left.
