@@ -174,8 +174,8 @@ fn route(
         Sent::Value(pod) => pod,
         Sent::Text(text) => {
             let path = "pod".to_string();
-            let mut value =
-                sent::parse(text.as_str()).map_err(|source| PodError::Decode { path, source })?;
+            let mut value = sent::parse(&text.without_managed_fields())
+                .map_err(|source| PodError::Decode { path, source })?;
             sent::fill_namespace(&mut value, req.namespace);
             parsed = value;
             &parsed
