@@ -4,7 +4,8 @@
 //! pod's check (`goenc::text`) scans it again. Here the envelope is walked with `crate::scan`,
 //! which validates as it goes, and the pod is checked where it lies: one scan of the body.
 //! Anything unusual (a field read here written with escapes, of an unexpected type or twice, a
-//! pod that is not its own Go encoding, nesting past `scan`'s limit, text that is not JSON)
+//! pod that is not its own Go encoding, a body past `inject::sent::MAX_TEXT`, nesting past
+//! `scan`'s limit, text that is not JSON)
 //! answers `None`, and the caller reads the body with `serde_json` as before, which also gives
 //! every error message. So for a body this reads, the result is exactly `serde_json`'s
 //! (`tests` compare the two).
@@ -21,6 +22,10 @@ use crate::scan::Cursor;
 
 /// The review as `serde_json` would read it, or `None` (see the module note).
 pub fn read(body: &[u8]) -> Option<IncomingReview<'_>> {
+    // A pod that long is parsed anyway (`sent::MAX_TEXT`): `serde_json` reads its review.
+    if body.len() > crate::inject::sent::MAX_TEXT {
+        return None;
+    }
     let text = std::str::from_utf8(body).ok()?;
     let mut c = Cursor::new(text);
     let mut review = IncomingReview {
