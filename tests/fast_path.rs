@@ -29,13 +29,8 @@ enum Result_ {
     Refused(String),
 }
 
-fn run(
-    snap: &Snapshot,
-    pod: &Value,
-    ns: &str,
-    native: bool,
-    fast: bool,
-) -> (Result_, Option<Route>) {
+/// The request both routes below make.
+fn with_request<T>(ns: &str, native: bool, f: impl FnOnce(&PodRequest<'_>) -> T) -> T {
     let envs = URL_ENVS.with(|e| e.borrow().clone());
     let req = PodRequest {
         namespace: ns,
@@ -43,7 +38,15 @@ fn run(
         proxy_envs: &envs,
         namespace_labels: None,
     };
-    match inject::mutate_routed(snap, pod, &req, fast) {
+    f(&req)
+}
+
+/// What an answer makes of `pod`: the patch applied, a skip, or the error.
+fn outcome_on(
+    pod: &Value,
+    answer: Result<(Outcome, Option<Route>), inject::InjectError>,
+) -> (Result_, Option<Route>) {
+    match answer {
         Err(e) => (Result_::Refused(e.to_string()), None),
         Ok((Outcome::Skipped(_), route)) => (Result_::Skipped, route),
         Ok((Outcome::Injected { patch, .. }, route)) => {
@@ -60,6 +63,19 @@ fn run(
     }
 }
 
+fn run(
+    snap: &Snapshot,
+    pod: &Value,
+    ns: &str,
+    native: bool,
+    fast: bool,
+) -> (Result_, Option<Route>) {
+    let answer = with_request(ns, native, |req| {
+        inject::mutate_routed(snap, pod, req, fast)
+    });
+    outcome_on(pod, answer)
+}
+
 /// The webhook's own route: the pod as JSON text (`inject::sent`), kept as text when it is its
 /// own Go encoding; the patch applied to `sent` (what `as_sent` makes of the same pod).
 fn run_text(
@@ -69,33 +85,13 @@ fn run_text(
     ns: &str,
     native: bool,
 ) -> (Result_, Option<Route>) {
-    let envs = URL_ENVS.with(|e| e.borrow().clone());
-    let req = PodRequest {
-        namespace: ns,
-        native_sidecars: native,
-        proxy_envs: &envs,
-        namespace_labels: None,
-    };
     let object = match inject::sent::Object::read(text) {
         Ok(object) => object,
         Err(e) => return (Result_::Refused(e.to_string()), None),
     };
     let pod = inject::SentPod::new(object, ns);
-    match inject::mutate_sent(snap, pod, &req) {
-        Err(e) => (Result_::Refused(e.to_string()), None),
-        Ok((Outcome::Skipped(_), route)) => (Result_::Skipped, route),
-        Ok((Outcome::Injected { patch, .. }, route)) => {
-            let mut out = sent.clone();
-            let patch = patch.to_json_patch().expect("the patch reads back");
-            match json_patch::patch(&mut out, &patch) {
-                Ok(()) => (Result_::Patched(out), route),
-                Err(e) => (
-                    Result_::Refused(format!("patch does not apply: {e}")),
-                    route,
-                ),
-            }
-        }
-    }
+    let answer = with_request(ns, native, |req| inject::mutate_sent(snap, pod, req));
+    outcome_on(sent, answer)
 }
 
 /// `Some(description)` when the fast path was taken and disagrees with the general path.
@@ -199,22 +195,13 @@ fn as_sent(pod: &Value, ns: &str) -> Value {
     }
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
-        if meta
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
-            meta.insert("namespace".into(), json!(ns));
-        }
     }
+    fill_namespace(&mut pod, ns);
     pod
 }
 
-/// The pod as an API server sends it: its namespace filled in, in Go's encoding, with its
-/// `managedFields`.
-fn api_server_text(pod: &Value, ns: &str) -> String {
-    let mut pod = pod.clone();
+/// The request's namespace for a pod without one, as the webhook fills it in.
+fn fill_namespace(pod: &mut Value, ns: &str) {
     if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
         if meta
             .get("namespace")
@@ -225,6 +212,13 @@ fn api_server_text(pod: &Value, ns: &str) -> String {
             meta.insert("namespace".into(), json!(ns));
         }
     }
+}
+
+/// The pod as an API server sends it: its namespace filled in, in Go's encoding, with its
+/// `managedFields`.
+fn api_server_text(pod: &Value, ns: &str) -> String {
+    let mut pod = pod.clone();
+    fill_namespace(&mut pod, ns);
     let mut normal = pod.clone();
     match sidecar_injector::goenc::normalize_object(&mut normal) {
         Ok(()) => normal.to_string(),
