@@ -24,11 +24,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 mod emit;
+mod merged;
 
 use self::emit::{emit, probes_by_name, Was};
+use self::merged::{own_names, Merge, Merged};
 use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
 use crate::goenc::Element;
@@ -141,7 +143,7 @@ pub(super) struct Plan {
     template_pod: Pod,
     proxy: crate::settings::ProxyView,
     proxy_envs: BTreeMap<String, String>,
-    skeleton: Value,
+    merged: Merged,
 }
 
 /// Renders the overlay and merges it onto the skeleton; `Ok(Err(_))` sends the pod the
@@ -176,29 +178,27 @@ pub(super) fn plan(
     if let Some(why) = overlay_shape(&overlay) {
         return Ok(Err(Fallback::OverlayShape(why)));
     }
-    let template_pod = template_pod(&overlay)?;
-    let mut skeleton = match skeleton_of(pod, &overlay) {
-        Ok(s) => s,
-        Err(why) => return Ok(Err(why)),
+    let directives = crate::merge::has_directives(&overlay);
+    let template_pod = template_pod(&overlay, directives)?;
+    let merged = match Merged::of(pod, &overlay, directives) {
+        Ok(merged) => merged,
+        Err(Merge::Fallback(why)) => return Ok(Err(why)),
+        Err(Merge::Error(e)) => return Err(e),
     };
-    super::merge(&mut skeleton, &names_only(&overlay))?;
-    if let Some(why) = order_kept(pod, &skeleton) {
-        return Ok(Err(why));
-    }
     let proxy = proxy.into_owned();
     Ok(Ok(Plan {
         template_pod,
         proxy,
         proxy_envs,
-        skeleton,
+        merged,
     }))
 }
 
 /// The overlay merged onto an empty pod, typed: what the template alone puts in the pod.
 /// Without directives that merge only drops the overlay's `null` fields, which decode as
 /// absent anyway, so the overlay is decoded as it is, without the merged copy.
-fn template_pod(overlay: &Value) -> Result<Pod, InjectError> {
-    let decoded = if crate::merge::has_directives(overlay) {
+fn template_pod(overlay: &Value, directives: bool) -> Result<Pod, InjectError> {
+    let decoded = if directives {
         let mut merged = json!({});
         super::merge(&mut merged, overlay)?;
         serde_json::from_value(merged)
@@ -206,11 +206,6 @@ fn template_pod(overlay: &Value) -> Result<Pod, InjectError> {
         Pod::deserialize(overlay)
     };
     Ok(decoded.map_err(RenderFailure::TemplateOutput)?)
-}
-
-/// `value.section.key` (`/section/key`, without building a JSON pointer).
-fn at<'v>(value: &'v Value, section: &str, key: &str) -> Option<&'v Value> {
-    value.get(section)?.get(key)
 }
 
 /// `None` when the overlay only sets `metadata.{labels,annotations}` and the four lists.
@@ -234,142 +229,6 @@ fn overlay_shape(overlay: &Value) -> Option<String> {
     None
 }
 
-/// The pod reduced to what the overlay merges into: its labels and annotations, and each
-/// list the overlay touches as `{name}` elements (names unique, none shared with the overlay).
-fn skeleton_of(pod: &Pod, overlay: &Value) -> Result<Value, Fallback> {
-    let mut meta = Map::new();
-    for (k, map) in [
-        ("labels", &pod.metadata.labels),
-        ("annotations", &pod.metadata.annotations),
-    ] {
-        if let Some(map) = map.as_ref().filter(|m| !m.is_empty()) {
-            let map = map
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            meta.insert(k.into(), Value::Object(map));
-        }
-    }
-    let mut spec = Map::new();
-    for list in LISTS {
-        let own = own_names(pod, list);
-        if own.is_empty() {
-            continue;
-        }
-        let unique = own
-            .iter()
-            .enumerate()
-            .all(|(i, name)| !name.is_empty() && !own.get(..i).unwrap_or_default().contains(name));
-        if !unique {
-            return Err(Fallback::UnnamedOrDuplicate(list));
-        }
-        if let Some(added) = names_of(at(overlay, "spec", list), list)? {
-            if added.iter().any(|a| own.contains(a)) {
-                return Err(Fallback::NameCollision(list));
-            }
-        }
-        let elements = own
-            .into_iter()
-            .map(|name| json!({ "name": name }))
-            .collect();
-        spec.insert(list.into(), Value::Array(elements));
-    }
-    Ok(json!({ "metadata": meta, "spec": spec }))
-}
-
-/// The names of the pod's own elements of one of [`LISTS`], in order.
-fn own_names<'p>(pod: &'p Pod, list: &str) -> Vec<&'p str> {
-    let Some(spec) = pod.spec.as_ref() else {
-        return Vec::new();
-    };
-    fn names<T: Element>(items: &[T]) -> Vec<&str> {
-        items.iter().map(Element::name).collect()
-    }
-    match list {
-        "containers" => names(&spec.containers),
-        "initContainers" => names(spec.init_containers.as_deref().unwrap_or_default()),
-        "volumes" => names(spec.volumes.as_deref().unwrap_or_default()),
-        _ => names(spec.image_pull_secrets.as_deref().unwrap_or_default()),
-    }
-}
-
-/// The overlay with each list element reduced to its name and its `$` directives. Merged onto
-/// the skeleton it gives the final lists' names in the same order as the whole overlay would
-/// (a strategic merge matches and orders elements by their merge key alone), without copying
-/// the injected elements a second time: [`finish`] takes them from the template pod.
-fn names_only(overlay: &Value) -> Value {
-    let reduce = |item: &Value| match item.as_object() {
-        Some(fields) => Value::Object(
-            fields
-                .iter()
-                .filter(|(k, _)| k.as_str() == "name" || k.starts_with('$'))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        None => item.clone(),
-    };
-    let mut top = Map::new();
-    if let Some(meta) = overlay.get("metadata") {
-        top.insert("metadata".into(), meta.clone());
-    }
-    if let Some(spec) = overlay.get("spec").and_then(Value::as_object) {
-        let lists = spec
-            .iter()
-            .map(|(list, items)| {
-                let items = match items {
-                    Value::Array(items) => Value::Array(items.iter().map(reduce).collect()),
-                    other => other.clone(),
-                };
-                (list.clone(), items)
-            })
-            .collect();
-        top.insert("spec".into(), Value::Object(lists));
-    }
-    Value::Object(top)
-}
-
-/// The element names of a list (`None` when absent or null); each must be a unique string.
-fn names_of<'v>(
-    list: Option<&'v Value>,
-    what: &'static str,
-) -> Result<Option<Vec<&'v str>>, Fallback> {
-    let Some(items) = list.filter(|v| !v.is_null()) else {
-        return Ok(None);
-    };
-    let Some(items) = items.as_array() else {
-        return Err(Fallback::UnnamedOrDuplicate(what));
-    };
-    let mut names: Vec<&str> = Vec::with_capacity(items.len());
-    for item in items {
-        match item.get("name").and_then(Value::as_str) {
-            Some(name) if !names.contains(&name) => names.push(name),
-            _ => return Err(Fallback::UnnamedOrDuplicate(what)),
-        }
-    }
-    Ok(Some(names))
-}
-
-/// The merge must keep the pod's own elements in their order (it appends, but
-/// apimachinery's ordering rules decide): the patch below is built on that.
-fn order_kept(pod: &Pod, merged: &Value) -> Option<Fallback> {
-    for list in LISTS {
-        let own = own_names(pod, list);
-        let kept: Vec<&str> = at(merged, "spec", list)
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|c| c.get("name").and_then(Value::as_str))
-                    .filter(|name| own.contains(name))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if kept != own {
-            return Some(Fallback::Order(list));
-        }
-    }
-    None
-}
-
 /// Builds the injected typed pod from the pod and the merged skeleton, post-processes it as
 /// the general path does, and emits the patch for what changed.
 pub(super) fn finish(
@@ -382,45 +241,41 @@ pub(super) fn finish(
         mut template_pod,
         proxy,
         proxy_envs,
-        skeleton,
+        merged,
     } = plan;
     let mut fresh = Fresh::take(&mut template_pod);
-    let decode_err = |e: serde_json::Error| InjectError::from(RenderFailure::Json(e));
-    let meta = skeleton.get("metadata");
-    let map = |k: &str| -> Result<Option<BTreeMap<String, String>>, InjectError> {
-        match meta.and_then(|m| m.get(k)) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => Option::<BTreeMap<String, String>>::deserialize(v).map_err(decode_err),
-        }
-    };
     let own = LISTS.map(|list| {
         own_names(&pod, list)
             .into_iter()
             .map(str::to_string)
             .collect()
     });
+    let Merged {
+        labels,
+        annotations,
+        lists: [containers, init_containers, volumes, image_pull_secrets],
+    } = merged;
     let was = Was {
-        labels: std::mem::replace(&mut pod.metadata.labels, map("labels")?),
-        annotations: std::mem::replace(&mut pod.metadata.annotations, map("annotations")?),
+        labels: std::mem::replace(&mut pod.metadata.labels, labels),
+        annotations: std::mem::replace(&mut pod.metadata.annotations, annotations),
         own,
     };
     let spec = pod.spec.get_or_insert_with(Default::default);
-    let merged = |list: &str| at(&skeleton, "spec", list);
     spec.containers = rebuild(
         std::mem::take(&mut spec.containers),
-        merged("containers"),
+        containers.as_deref(),
         &mut fresh.containers,
     )?
     .unwrap_or_default();
     spec.init_containers = rebuild_opt(
         spec.init_containers.take(),
-        merged("initContainers"),
+        init_containers.as_deref(),
         &mut fresh.init_containers,
     )?;
-    spec.volumes = rebuild_opt(spec.volumes.take(), merged("volumes"), &mut fresh.volumes)?;
+    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), &mut fresh.volumes)?;
     spec.image_pull_secrets = rebuild_opt(
         spec.image_pull_secrets.take(),
-        merged("imagePullSecrets"),
+        image_pull_secrets.as_deref(),
         &mut fresh.image_pull_secrets,
     )?;
 
@@ -468,7 +323,7 @@ fn take_leaving_names<T: Named>(list: &mut Vec<T>) -> Vec<Option<T>> {
 
 fn rebuild_opt<T: Named>(
     own: Option<Vec<T>>,
-    merged: Option<&Value>,
+    merged: Option<&[String]>,
     fresh: &mut [Option<T>],
 ) -> Result<Option<Vec<T>>, InjectError> {
     match (own, merged) {
@@ -479,16 +334,15 @@ fn rebuild_opt<T: Named>(
 
 /// The list in the merged order: the pod's own elements moved over, new ones moved from the
 /// template pod (the general path's merge copies them unchanged: no name is shared, checked
-/// by `skeleton_of`).
+/// by `Merged::of`).
 fn rebuild<T: Named>(
     own: Vec<T>,
-    merged: Option<&Value>,
+    merged: Option<&[String]>,
     fresh: &mut [Option<T>],
 ) -> Result<Option<Vec<T>>, InjectError> {
-    let Some(merged) = merged.filter(|v| !v.is_null()) else {
+    let Some(items) = merged else {
         return Ok(if own.is_empty() { None } else { Some(own) });
     };
-    let items = merged.as_array().map(Vec::as_slice).unwrap_or_default();
     let mut own: Vec<Option<T>> = own.into_iter().map(Some).collect();
     let index: HashMap<String, usize> = own
         .iter()
@@ -496,8 +350,8 @@ fn rebuild<T: Named>(
         .filter_map(|(i, c)| c.as_ref().map(|c| (c.name().to_string(), i)))
         .collect();
     let mut out = Vec::with_capacity(items.len());
-    for item in items {
-        let name = item.get("name").and_then(Value::as_str).unwrap_or("");
+    for name in items {
+        let name = name.as_str();
         let element = match index
             .get(name)
             .and_then(|&i| own.get_mut(i))
@@ -553,30 +407,6 @@ impl Named for LocalObjectReference {
 mod tests {
     use super::*;
 
-    #[test]
-    fn names_only_keeps_names_directives_and_metadata() {
-        let overlay = json!({
-            "metadata": {"labels": {"a": "1"}, "annotations": {"b": "2"}},
-            "spec": {
-                "containers": [
-                    {"name": "istio-proxy", "image": "proxy", "env": [{"name": "X"}]},
-                    {"name": "gone", "$patch": "delete"},
-                ],
-                "volumes": [{"name": "istio-envoy", "emptyDir": {"medium": "Memory"}}],
-            }
-        });
-        assert_eq!(
-            names_only(&overlay),
-            json!({
-                "metadata": {"labels": {"a": "1"}, "annotations": {"b": "2"}},
-                "spec": {
-                    "containers": [{"name": "istio-proxy"}, {"name": "gone", "$patch": "delete"}],
-                    "volumes": [{"name": "istio-envoy"}],
-                }
-            })
-        );
-    }
-
     /// The overlay decoded as it is gives the pod the merge onto `{}` gives; a directive
     /// makes the merge run (it drops the element carrying `$patch: delete`).
     #[test]
@@ -598,7 +428,12 @@ mod tests {
             let mut merged = json!({});
             crate::merge::merge_pod(&mut merged, &overlay).unwrap();
             let via_merge: Pod = serde_json::from_value(merged).unwrap();
-            assert_eq!(template_pod(&overlay).unwrap(), via_merge, "{overlay}");
+            let directives = crate::merge::has_directives(&overlay);
+            assert_eq!(
+                template_pod(&overlay, directives).unwrap(),
+                via_merge,
+                "{overlay}"
+            );
         }
         let names = |p: &Pod| -> Vec<String> {
             p.spec
@@ -609,7 +444,7 @@ mod tests {
         };
         let directed =
             json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "$patch": "delete"}]}});
-        assert_eq!(names(&template_pod(&directed).unwrap()), ["a"]);
+        assert_eq!(names(&template_pod(&directed, true).unwrap()), ["a"]);
     }
 
     #[test]
@@ -620,14 +455,14 @@ mod tests {
             empty_dir: Some(Default::default()),
             ..Default::default()
         })];
-        let merged = json!([{"name": "istio-envoy"}, {"name": "data"}]);
+        let merged = ["istio-envoy".to_string(), "data".to_string()];
         let out = rebuild(own, Some(&merged), &mut fresh).unwrap().unwrap();
         let names: Vec<&str> = out.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["istio-envoy", "data"]);
         assert!(out[0].empty_dir.is_some());
         assert!(fresh[0].is_none());
         // A merged name that neither side has is an error, never an empty element.
-        let merged = json!([{"name": "nowhere"}]);
+        let merged = ["nowhere".to_string()];
         let err = rebuild(Vec::<Volume>::new(), Some(&merged), &mut fresh).unwrap_err();
         assert!(err.to_string().contains("\"nowhere\""), "{err}");
     }
