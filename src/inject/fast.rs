@@ -6,10 +6,11 @@
 //! the general path changes exactly these parts of the pod: labels and annotations, the
 //! injected containers, init containers, volumes and pull secrets (appended, then reordered
 //! by name), and the probes and lifecycle handlers Istio rewrites on the app's containers. So:
-//! - the overlay is strategic-merged onto a *skeleton* (the pod's labels, annotations and its
-//!   lists reduced to `{name}`): the same merge code, so the same order and the same new
-//!   elements, at the cost of the overlay rather than the pod;
-//! - the typed pod is rebuilt from it (app containers moved, not copied) and goes through the
+//! - what the overlay's strategic merge makes of the pod's labels, annotations and list order
+//!   is worked out on their names alone (`merged`: apimachinery's rules for an overlay without
+//!   directives, else the merge code itself on a skeleton of the pod), so the same order and
+//!   the same new elements, at the cost of the overlay rather than the pod;
+//! - the typed pod is rebuilt in that order (app containers moved, not copied) and goes through the
 //!   same `post_process` as the general path;
 //! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
 //!   the patch names exactly those; the new elements come from the snapshot's kept encodings
