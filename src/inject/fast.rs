@@ -10,8 +10,8 @@
 //!   is worked out on their names alone (`merged`: apimachinery's rules for an overlay without
 //!   directives, else the merge code itself on a skeleton of the pod), so the same order and
 //!   the same new elements, at the cost of the overlay rather than the pod;
-//! - the typed pod is rebuilt in that order (app containers moved, not copied) and goes through the
-//!   same `post_process` as the general path;
+//! - the typed pod is rebuilt in that order (app containers moved, not copied) and goes
+//!   through the same `post_process` as the general path;
 //! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
 //!   the patch names exactly those; the new elements come from the snapshot's kept encodings
 //!   when an earlier pod had the same (`goenc::Recent`) and go into the patch as JSON text.
