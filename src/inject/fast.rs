@@ -24,7 +24,6 @@
 use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 mod emit;
@@ -180,12 +179,13 @@ pub(super) fn plan(
         return Ok(Err(Fallback::OverlayShape(why)));
     }
     let directives = crate::merge::has_directives(&overlay);
-    let template_pod = template_pod(&overlay, directives)?;
+    // The merge first, as on the general path (whose merge errors come before its decode's).
     let merged = match Merged::of(pod, &overlay, directives) {
         Ok(merged) => merged,
         Err(Merge::Fallback(why)) => return Ok(Err(why)),
         Err(Merge::Error(e)) => return Err(e),
     };
+    let template_pod = template_pod(overlay, directives)?;
     let proxy = proxy.into_owned();
     Ok(Ok(Plan {
         template_pod,
@@ -197,14 +197,15 @@ pub(super) fn plan(
 
 /// The overlay merged onto an empty pod, typed: what the template alone puts in the pod.
 /// Without directives that merge only drops the overlay's `null` fields, which decode as
-/// absent anyway, so the overlay is decoded as it is, without the merged copy.
-fn template_pod(overlay: &Value, directives: bool) -> Result<Pod, InjectError> {
+/// absent anyway, so the overlay is decoded as it is, without the merged copy. Decoded by
+/// value: its strings move into the typed pod instead of being copied and freed.
+fn template_pod(overlay: Value, directives: bool) -> Result<Pod, InjectError> {
     let decoded = if directives {
         let mut merged = json!({});
-        super::merge(&mut merged, overlay)?;
+        super::merge(&mut merged, &overlay)?;
         serde_json::from_value(merged)
     } else {
-        Pod::deserialize(overlay)
+        serde_json::from_value(overlay)
     };
     Ok(decoded.map_err(RenderFailure::TemplateOutput)?)
 }
@@ -431,7 +432,7 @@ mod tests {
             let via_merge: Pod = serde_json::from_value(merged).unwrap();
             let directives = crate::merge::has_directives(&overlay);
             assert_eq!(
-                template_pod(&overlay, directives).unwrap(),
+                template_pod(overlay.clone(), directives).unwrap(),
                 via_merge,
                 "{overlay}"
             );
@@ -445,7 +446,7 @@ mod tests {
         };
         let directed =
             json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "$patch": "delete"}]}});
-        assert_eq!(names(&template_pod(&directed, true).unwrap()), ["a"]);
+        assert_eq!(names(&template_pod(directed, true).unwrap()), ["a"]);
     }
 
     #[test]
