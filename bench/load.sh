@@ -37,7 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" -days 1 \
+# The certificate in a directory of its own: our server watches it for rotation, and the logs
+# written next to it would wake the watcher on every request.
+mkdir "$work/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/tls/tls.key" -out "$work/tls/tls.crt" -days 1 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
 "$tool" gen "$work/pods" >"$work/gen.txt"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -48,10 +51,10 @@ start() {  # start <ours|floor> <pod>; sets $server and $url
   admin=$(free_port)
   if [ "$1" = ours ]; then
     taskset -c "$server_core" "$bin" serve --kube=off --listen "127.0.0.1:$port" \
-      --admin-listen "127.0.0.1:$admin" --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" \
+      --admin-listen "127.0.0.1:$admin" --tls-cert "$work/tls/tls.crt" --tls-key "$work/tls/tls.key" \
       ${SERVE_FLAGS:-} 2>"$work/server.log" &
   else
-    taskset -c "$server_core" "$tool" floor "127.0.0.1:$port" "$work/tls.crt" "$work/tls.key" "$2" \
+    taskset -c "$server_core" "$tool" floor "127.0.0.1:$port" "$work/tls/tls.crt" "$work/tls/tls.key" "$2" \
       2>"$work/server.log" &
   fi
   server=$!
