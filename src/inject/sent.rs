@@ -117,9 +117,14 @@ impl<'a> Object<'a> {
 /// decoding): skipped token by token, never built.
 pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = de.deserialize_map(PodVisitor)?;
+    let value = parse_with(&mut de)?;
     de.end()?;
     Ok(value)
+}
+
+/// [`parse`] from any deserializer (a review's `object`, read in the same pass as the rest).
+pub fn parse_with<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    d.deserialize_map(PodVisitor)
 }
 
 struct PodVisitor;

@@ -27,19 +27,19 @@ pub const KIND: &str = "AdmissionReview";
 
 /// The review as received.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IncomingReview<'a> {
+#[serde(rename_all = "camelCase", bound(deserialize = "O: Deserialize<'de>"))]
+pub struct IncomingReview<'a, O = PodObject<'a>> {
     #[serde(default)]
     pub api_version: String,
     #[serde(default)]
     pub kind: String,
     #[serde(borrow, default)]
-    pub request: Option<IncomingRequest<'a>>,
+    pub request: Option<IncomingRequest<'a, O>>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IncomingRequest<'a> {
+#[serde(rename_all = "camelCase", bound(deserialize = "O: Deserialize<'de>"))]
+pub struct IncomingRequest<'a, O = PodObject<'a>> {
     /// Borrowed from the body unless written with escapes: the replica memo keys on where it is.
     #[serde(borrow)]
     pub uid: Cow<'a, str>,
@@ -53,8 +53,8 @@ pub struct IncomingRequest<'a> {
     /// `None`: empty or absent (istioctl's own reviews, below).
     #[serde(default, deserialize_with = "operation_or_empty")]
     pub operation: Option<Operation>,
-    #[serde(borrow, default)]
-    pub object: Option<PodObject<'a>>,
+    #[serde(default)]
+    pub object: Option<O>,
     /// `kubectl --dry-run=server`: nothing is persisted, so nothing is reported.
     #[serde(default)]
     pub dry_run: Option<bool>,
@@ -107,10 +107,46 @@ impl<'de: 'a, 'a> Deserialize<'de> for PodObject<'a> {
     }
 }
 
+/// A pod parsed straight into a `Value` (`managedFields` dropped), never captured as text
+/// first: a review longer than `inject::sent::MAX_TEXT` carries it.
+pub struct ParsedPod(serde_json::Value);
+
+impl<'de> Deserialize<'de> for ParsedPod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::inject::sent::parse_with(d).map(ParsedPod)
+    }
+}
+
+impl<'a> IncomingReview<'a, ParsedPod> {
+    fn with_pod_object(self) -> IncomingReview<'a> {
+        IncomingReview {
+            api_version: self.api_version,
+            kind: self.kind,
+            request: self.request.map(|r| IncomingRequest {
+                uid: r.uid,
+                kind: r.kind,
+                sub_resource: r.sub_resource,
+                name: r.name,
+                namespace: r.namespace,
+                operation: r.operation,
+                object: r.object.map(|ParsedPod(v)| PodObject(Object::Parsed(v))),
+                dry_run: r.dry_run,
+            }),
+        }
+    }
+}
+
 /// Parses a request body; the error text is meant for the HTTP 400 answer.
 pub fn parse_review(body: &[u8]) -> Result<IncomingRequestWithVersion<'_>, String> {
-    // An API server's review in one pass; anything else as `serde_json` reads it.
-    let read = super::envelope::read(body).ok_or(());
+    // An API server's review in one pass; a review too long for its pod to be kept as text
+    // with the pod parsed as it is read; anything else as `serde_json` reads it.
+    let read = if body.len() > crate::inject::sent::MAX_TEXT {
+        serde_json::from_slice::<IncomingReview<'_, ParsedPod>>(body)
+            .map(IncomingReview::with_pod_object)
+            .map_err(|_| ())
+    } else {
+        super::envelope::read(body).ok_or(())
+    };
     let review: IncomingReview = read
         .or_else(|()| serde_json::from_slice(body))
         .map_err(|e| {
@@ -314,6 +350,35 @@ mod tests {
             }
         }))
         .unwrap()
+    }
+
+    /// A review too long for its pod to be kept as text: the pod is parsed as the review is
+    /// read, giving what the two-step read (the pod's text, then `Object::read`) gives.
+    #[test]
+    fn a_long_review_parses_its_pod_as_it_reads() {
+        let pad = "x".repeat(crate::inject::sent::MAX_TEXT);
+        let pod = json!({
+            "metadata": {"name": "p", "annotations": {"pad": pad},
+                         "managedFields": [{"manager": "m"}]},
+            "spec": {"containers": [{"name": "app"}]},
+        });
+        let body = body(pod.clone());
+        let read = parse_review(&body).unwrap();
+        assert_eq!(read.api_version, API_VERSION_V1);
+        assert_eq!(read.request.uid, "u1");
+        assert_eq!(read.request.namespace.as_deref(), Some("shop"));
+        let text = serde_json::to_string(&pod).unwrap();
+        let want = Object::read(&text).unwrap();
+        assert!(matches!(want, Object::Parsed(_)));
+        assert_eq!(read.request.object.map(|o| o.0), Some(want));
+        // Not an AdmissionReview at that length either: the same 400 text as ever.
+        let mut broken = body.clone();
+        broken.truncate(body.len() - 2);
+        let err = parse_review(&broken).unwrap_err();
+        assert!(
+            err.starts_with("the request body is not an AdmissionReview"),
+            "{err}"
+        );
     }
 
     #[test]
