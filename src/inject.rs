@@ -237,24 +237,16 @@ fn fill_ins_change_nothing(pod: &Value, namespace: &str) -> bool {
 /// the request's namespace when it has none, in Go's encoding.
 fn go_encoding_of(pod: &Value, namespace: &str) -> Result<Value, PodError> {
     let mut original = pod.clone();
-    let meta = original.as_object_mut().map(|o| {
-        let m = o.entry("metadata").or_insert(Value::Null);
-        if m.is_null() {
-            *m = Value::Object(serde_json::Map::new());
+    if let Some(pod) = original.as_object_mut() {
+        let meta = pod.entry("metadata").or_insert(Value::Null);
+        if meta.is_null() {
+            *meta = Value::Object(serde_json::Map::new());
         }
-        m
-    });
-    if let Some(meta) = meta.and_then(Value::as_object_mut) {
-        meta.remove("managedFields");
-        if meta
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .is_empty()
-        {
-            meta.insert("namespace".into(), Value::from(namespace));
+        if let Some(meta) = meta.as_object_mut() {
+            meta.remove("managedFields");
         }
     }
+    sent::fill_namespace(&mut original, namespace);
     crate::goenc::normalize_pod(&mut original).map_err(PodError::Encode)?;
     Ok(original)
 }

@@ -201,7 +201,9 @@ impl Recent {
             if i > 0 {
                 text.push(',');
             }
-            text.push_str(&self.encode(var)?);
+            if !plain_env(&mut text, var) {
+                text.push_str(&self.encode(var)?);
+            }
         }
         text.push(']');
         text.push_str(tail);
@@ -216,6 +218,27 @@ impl Recent {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// An env variable with a plain value that needs no escaping, as Go encodes it (`name`, then
+/// `value` unless empty: `omitempty`), written directly; `false` (nothing written) for any
+/// other. Cheaper than finding it among the 256 kept ones, and the values a workload of its
+/// own brings (its names) would only crowd that table. Values that need escaping (JSON ones:
+/// `PROXY_CONFIG`, the pod's ports) are kept, escaped once.
+fn plain_env(out: &mut String, var: &EnvVar) -> bool {
+    let value = var.value.as_deref().unwrap_or("");
+    let plain = |s: &str| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+    if var.value_from.is_some() || !plain(&var.name) || !plain(value) {
+        return false;
+    }
+    out.push_str(r#"{"name":""#);
+    out.push_str(&var.name);
+    if !value.is_empty() {
+        out.push_str(r#"","value":""#);
+        out.push_str(value);
+    }
+    out.push_str(r#""}"#);
+    true
 }
 
 /// Serialise, Go-normalise as `T::DEF`, print.
@@ -336,6 +359,44 @@ mod tests {
         );
     }
 
+    /// A plain env variable written directly is what encoding it gives; one that needs
+    /// escaping is left to the table.
+    #[test]
+    fn plain_env_variables_encode_as_go_does() {
+        let texts = [
+            "",
+            "v",
+            "<&>",
+            "a\"b\\c",
+            "line\nbreak\t",
+            "\u{1}\u{2028}é",
+            "1",
+        ];
+        for name in ["X", "", "ISTIO_META_WORKLOAD_NAME", "<n>"] {
+            for value in texts.iter().map(|v| Some(v.to_string())).chain([None]) {
+                let var = EnvVar {
+                    name: name.into(),
+                    value,
+                    value_from: None,
+                };
+                let mut direct = String::new();
+                if plain_env(&mut direct, &var) {
+                    assert_eq!(direct, &*encode(&var).unwrap(), "{var:?}");
+                } else {
+                    assert!(direct.is_empty());
+                    assert!(
+                        name.contains(['"', '\\'])
+                            || var
+                                .value
+                                .iter()
+                                .any(|v| v.contains(['"', '\\', '\n', '\t', '\u{1}'])),
+                        "{var:?}"
+                    );
+                }
+            }
+        }
+    }
+
     /// A container's env, spliced in, is where Go prints it; the container is unchanged.
     #[test]
     fn a_container_with_its_env_encodes_as_a_whole() {
@@ -345,11 +406,26 @@ mod tests {
             value: Some(value.into()),
             ..Default::default()
         };
+        let pod_name = EnvVar {
+            name: "POD_NAME".into(),
+            value_from: Some(k8s_openapi::api::core::v1::EnvVarSource {
+                field_ref: Some(k8s_openapi::api::core::v1::ObjectFieldSelector {
+                    api_version: Some("v1".into()),
+                    field_path: "metadata.name".into(),
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
         let mut c = Container {
             name: "istio-proxy".into(),
             args: Some(vec!["proxy".into()]),
             ports: Some(vec![Default::default()]),
-            env: Some(vec![var("A", "1"), var("resources", "\",\"resources\":")]),
+            env: Some(vec![
+                var("A", "1"),
+                pod_name.clone(),
+                var("resources", "\",\"resources\":"),
+            ]),
             readiness_probe: Some(Default::default()),
             ..Default::default()
         };
@@ -357,15 +433,21 @@ mod tests {
         let before = c.clone();
         assert_eq!(recent.encode_container(&mut c).unwrap(), whole);
         assert_eq!(c, before);
-        // Again, every part found; with another env value, only that variable is new.
+        // Again, every part found: the container, the `valueFrom` variable and the one whose
+        // value needs escaping are kept, the plain one written directly; with another plain
+        // value, the same three.
         assert_eq!(recent.encode_container(&mut c).unwrap(), whole);
         assert_eq!(recent.len(), 3);
-        c.env = Some(vec![var("A", "2"), var("resources", "\",\"resources\":")]);
+        c.env = Some(vec![
+            var("A", "2"),
+            pod_name,
+            var("resources", "\",\"resources\":"),
+        ]);
         assert_eq!(
             recent.encode_container(&mut c).unwrap(),
             encode(&c).unwrap()
         );
-        assert_eq!(recent.len(), 4);
+        assert_eq!(recent.len(), 3);
         // No env, or an empty one (omitted by Go): the container alone.
         for env in [None, Some(vec![])] {
             c.env = env;

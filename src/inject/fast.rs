@@ -146,8 +146,8 @@ pub(super) struct Plan {
     merged: Merged,
 }
 
-/// Renders the overlay and merges it onto the skeleton; `Ok(Err(_))` sends the pod the
-/// general way. Errors are the general path's, in its order.
+/// Renders the overlay and works out its merge onto the pod ([`Merged`]); `Ok(Err(_))` sends
+/// the pod the general way. Errors are the general path's, in its order.
 pub(super) fn plan(
     snap: &Snapshot,
     pod: &Pod,
