@@ -237,6 +237,12 @@ fn is_number(t: &[u8]) -> bool {
     i == t.len()
 }
 
+/// Whether `s` needs escaping inside a JSON string: a quote, a backslash or a control
+/// character.
+pub fn needs_escape(s: &str) -> bool {
+    find_in_string(s.as_bytes()).is_some()
+}
+
 /// In a string: the first quote, backslash or raw control character.
 fn find_in_string(hay: &[u8]) -> Option<usize> {
     find(

@@ -227,8 +227,8 @@ impl Recent {
 /// `PROXY_CONFIG`, the pod's ports) are kept, escaped once.
 fn plain_env(out: &mut String, var: &EnvVar) -> bool {
     let value = var.value.as_deref().unwrap_or("");
-    let plain = |s: &str| !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
-    if var.value_from.is_some() || !plain(&var.name) || !plain(value) {
+    let escaped = crate::scan::needs_escape;
+    if var.value_from.is_some() || escaped(&var.name) || escaped(value) {
         return false;
     }
     out.push_str(r#"{"name":""#);

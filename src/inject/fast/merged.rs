@@ -36,15 +36,16 @@ impl Merged {
     /// to the general path when the pod's or the overlay's list elements are unnamed or
     /// share a name, or the merge reorders the pod's own elements.
     pub fn of(pod: &Pod, overlay: &Value, directives: bool) -> Result<Merged, Merge> {
-        names_checked(pod, overlay).map_err(Merge::Fallback)?;
+        let own = own_lists(pod);
+        names_checked(&own, overlay).map_err(Merge::Fallback)?;
         let merged = match (!directives)
-            .then(|| Merged::direct(pod, overlay))
+            .then(|| Merged::direct(pod, &own, overlay))
             .flatten()
         {
             Some(merged) => merged,
-            None => Merged::by_merge(pod, overlay)?,
+            None => Merged::by_merge(pod, &own, overlay)?,
         };
-        match merged.order_kept(pod) {
+        match merged.order_kept(&own) {
             Some(why) => Err(Merge::Fallback(why)),
             None => Ok(merged),
         }
@@ -52,7 +53,7 @@ impl Merged {
 
     /// apimachinery's result for an overlay without directives, on the shapes the built-in
     /// template renders (`None` for any other).
-    fn direct(pod: &Pod, overlay: &Value) -> Option<Merged> {
+    fn direct(pod: &Pod, own: &Own<'_>, overlay: &Value) -> Option<Merged> {
         let meta = overlay.get("metadata");
         let labels = merged_map(
             pod.metadata.labels.as_ref(),
@@ -64,16 +65,21 @@ impl Merged {
         )?;
         let spec = overlay.get("spec");
         let mut lists: [Option<Vec<String>>; 4] = Default::default();
-        for (slot, list) in lists.iter_mut().zip(LISTS) {
-            let own = own_names(pod, list);
+        for ((slot, list), own) in lists.iter_mut().zip(LISTS).zip(own) {
             *slot = match spec.and_then(|s| s.get(list)) {
-                None => (!own.is_empty()).then(|| to_owned(&own)),
+                None => (!own.is_empty()).then(|| to_owned(own)),
                 Some(Value::Null) => None,
-                Some(Value::Array(items)) if items.is_empty() => Some(to_owned(&own)),
+                Some(Value::Array(items)) if items.is_empty() => Some(to_owned(own)),
                 Some(items @ Value::Array(_)) => {
                     // Named and unique, and none the pod's own: `names_checked`.
                     let added = names_of(Some(items), list).ok()??;
-                    Some(added.into_iter().chain(own).map(str::to_string).collect())
+                    Some(
+                        added
+                            .into_iter()
+                            .chain(own.iter().copied())
+                            .map(str::to_string)
+                            .collect(),
+                    )
                 }
                 Some(_) => return None,
             };
@@ -86,8 +92,8 @@ impl Merged {
     }
 
     /// The merge itself, on the skeleton.
-    fn by_merge(pod: &Pod, overlay: &Value) -> Result<Merged, Merge> {
-        let mut skeleton = skeleton_of(pod);
+    fn by_merge(pod: &Pod, own: &Own<'_>, overlay: &Value) -> Result<Merged, Merge> {
+        let mut skeleton = skeleton_of(pod, own);
         crate::inject::merge(&mut skeleton, &names_only(overlay)).map_err(Merge::Error)?;
         let decode_err = |e: serde_json::Error| InjectError::from(RenderFailure::Json(e));
         let meta = skeleton.get("metadata");
@@ -118,9 +124,8 @@ impl Merged {
 
     /// The merge must keep the pod's own elements in their order (it puts new ones in
     /// front, but apimachinery's ordering rules decide): the patch is built on that.
-    fn order_kept(&self, pod: &Pod) -> Option<Fallback> {
-        for (merged, list) in self.lists.iter().zip(LISTS) {
-            let own = own_names(pod, list);
+    fn order_kept(&self, own: &Own<'_>) -> Option<Fallback> {
+        for ((merged, list), own) in self.lists.iter().zip(LISTS).zip(own) {
             let kept = merged
                 .iter()
                 .flatten()
@@ -174,9 +179,8 @@ fn at<'v>(value: &'v Value, section: &str, key: &str) -> Option<&'v Value> {
 
 /// The pod's own elements of each list must be named and unique, and share no name with the
 /// overlay's (a shared name merges two elements: the general path's business).
-fn names_checked(pod: &Pod, overlay: &Value) -> Result<(), Fallback> {
-    for list in LISTS {
-        let own = own_names(pod, list);
+fn names_checked(own: &Own<'_>, overlay: &Value) -> Result<(), Fallback> {
+    for (list, own) in LISTS.into_iter().zip(own) {
         if own.is_empty() {
             continue;
         }
@@ -198,7 +202,7 @@ fn names_checked(pod: &Pod, overlay: &Value) -> Result<(), Fallback> {
 
 /// The pod reduced to what the overlay merges into: its labels and annotations, and each
 /// of its lists as `{name}` elements.
-fn skeleton_of(pod: &Pod) -> Value {
+fn skeleton_of(pod: &Pod, own: &Own<'_>) -> Value {
     let mut meta = Map::new();
     for (k, map) in [
         ("labels", &pod.metadata.labels),
@@ -213,17 +217,20 @@ fn skeleton_of(pod: &Pod) -> Value {
         }
     }
     let mut spec = Map::new();
-    for list in LISTS {
-        let own = own_names(pod, list);
+    for (list, own) in LISTS.into_iter().zip(own) {
         if !own.is_empty() {
-            let elements = own
-                .into_iter()
-                .map(|name| json!({ "name": name }))
-                .collect();
+            let elements = own.iter().map(|name| json!({ "name": name })).collect();
             spec.insert(list.into(), Value::Array(elements));
         }
     }
     json!({ "metadata": meta, "spec": spec })
+}
+
+/// The names of the pod's own elements of each of [`LISTS`], in order.
+type Own<'p> = [Vec<&'p str>; 4];
+
+fn own_lists(pod: &Pod) -> Own<'_> {
+    LISTS.map(|list| own_names(pod, list))
 }
 
 /// The names of the pod's own elements of one of [`LISTS`], in order.
@@ -394,14 +401,15 @@ mod tests {
         for seed in 0..4000 {
             let (pod, overlay) = (pod(seed), overlay(seed));
             assert!(!crate::merge::has_directives(&overlay));
-            if names_checked(&pod, &overlay).is_err() {
+            let own = own_lists(&pod);
+            if names_checked(&own, &overlay).is_err() {
                 continue;
             }
-            let Some(direct) = Merged::direct(&pod, &overlay) else {
+            let Some(direct) = Merged::direct(&pod, &own, &overlay) else {
                 continue;
             };
             answered += 1;
-            let merged = match Merged::by_merge(&pod, &overlay) {
+            let merged = match Merged::by_merge(&pod, &own, &overlay) {
                 Ok(m) => m,
                 Err(_) => panic!("seed {seed}: the merge failed where the rules answered\npod {pod:?}\noverlay {overlay}"),
             };
