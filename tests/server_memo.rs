@@ -338,3 +338,46 @@ fn the_memo_stays_within_its_bounds() {
     answer(&s, "/inject", &with_uid(&r, "v"));
     assert_eq!(lookups(&s, "hit"), 1);
 }
+
+/// `review` with 5,000 env variables on its first container: a body over the inline limit,
+/// as `bench/pods.rs`'s env2k.
+fn huge(review: &Value, tag: &str) -> Value {
+    let mut r = review.clone();
+    let env: Vec<Value> = (0..5000)
+        .map(|i| serde_json::json!({"name": format!("VAR_{tag}_{i}"), "value": format!("value {i} of a long list of settings")}))
+        .collect();
+    r["request"]["object"]["spec"]["containers"][0]["env"] = Value::Array(env);
+    r
+}
+
+#[test]
+fn replicas_of_a_huge_pod_are_answered_from_the_memo_within_its_share() {
+    let s = state();
+    let review = fixture_json("deployment-pod.json");
+    let big = huge(&review, "a");
+    assert!(with_uid(&big, "u").len() > admission::INLINE_BODY_BYTES);
+    assert!(
+        check(&s, &big, "/inject", "huge pod"),
+        "a huge pod's replica was not a hit"
+    );
+    assert!(check_renamed(&s, &big, "huge pod, token volume renamed"));
+    // An ordinary pod, then more huge ones than their share holds: the ordinary one stays.
+    answer(&s, "/inject", &with_uid(&review, "o1"));
+    let memo = s.memo.as_ref().unwrap();
+    for tag in ["b", "c", "d", "e"] {
+        answer(&s, "/inject", &with_uid(&huge(&review, tag), "u1"));
+        let (entries, bytes) = memo.large_usage();
+        assert!(
+            entries >= 1 && bytes <= memo::MAX_LARGE_BYTES,
+            "{tag}: {entries} entries, {bytes} bytes"
+        );
+    }
+    let hits = lookups(&s, "hit");
+    answer(&s, "/inject", &with_uid(&review, "o2"));
+    answer(&s, "/inject", &with_uid(&huge(&review, "e"), "u2"));
+    assert_eq!(
+        lookups(&s, "hit"),
+        hits + 2,
+        "the ordinary pod or the newest huge one was evicted"
+    );
+}

@@ -39,8 +39,11 @@
 //! replaced. The caller refuses the holes when custom templates are set (they could read the
 //! pod's volumes).
 //!
-//! Bounded: bodies up to [`MAX_BODY`] (larger ones run on review threads of their own and are
-//! never kept), [`MAX_ENTRIES`] by default and [`MAX_BYTES`] in all, evicted oldest first.
+//! Bounded: bodies up to [`MAX_BODY`], [`MAX_ENTRIES`] by default and [`MAX_BYTES`] in all,
+//! evicted oldest first; bodies over the inline limit (huge pods, read on review threads of
+//! their own) within [`MAX_LARGE_BYTES`] of that, so that a few of them cannot crowd out the
+//! many ordinary ones. They are kept at all because a huge pod costs the most to inject
+//! (a 2,000-env pod: 2.5 ms) and its replicas arrive like any other's.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
@@ -50,9 +53,11 @@ use foldhash::quality::RandomState;
 
 use crate::settings::Snapshot;
 
-/// Bodies above this are not kept (the inline limit: huge pods are rare and would crowd out
-/// the rest).
-pub const MAX_BODY: usize = super::INLINE_BODY_BYTES;
+/// Bodies above this are never kept.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Bytes held at most by entries whose body is over the inline limit
+/// (`INLINE_BODY_BYTES`): two 2,000-env pods.
+pub const MAX_LARGE_BYTES: usize = MAX_BYTES / 4;
 /// Entries kept by default (`serve --review-memo`).
 pub const MAX_ENTRIES: usize = 256;
 /// Bytes of keys and answers kept at most.
@@ -191,6 +196,8 @@ pub struct Kept<T> {
     cost: usize,
     /// The uid offset it was kept under.
     split: usize,
+    /// Charged against [`MAX_LARGE_BYTES`] too.
+    large: bool,
     pub value: T,
 }
 
@@ -229,6 +236,8 @@ struct Inner<T> {
     /// The uid offsets of the kept bodies, with how many have each.
     splits: BTreeMap<usize, usize>,
     bytes: usize,
+    /// Of which entries with a body over the inline limit.
+    large_bytes: usize,
     /// The snapshot the entries were answered against (a `Weak` pins the allocation, so a new
     /// snapshot can never take the old one's address).
     snapshot: Weak<Snapshot>,
@@ -243,6 +252,7 @@ impl<T> Memo<T> {
                 order: VecDeque::new(),
                 splits: BTreeMap::new(),
                 bytes: 0,
+                large_bytes: 0,
                 snapshot: Weak::new(),
             }),
             max_entries,
@@ -351,7 +361,8 @@ impl<T> Memo<T> {
         }
         let key_len: usize = cut.segments(body).map(<[u8]>::len).sum();
         let cost = key_len + path.len() + size;
-        if cost > MAX_BYTES {
+        let large = body.len() > super::INLINE_BODY_BYTES;
+        if cost > MAX_BYTES || (large && cost > MAX_LARGE_BYTES) {
             return;
         }
         let hash = match missed.hashed.iter().find(|(s, _)| *s == split) {
@@ -374,6 +385,17 @@ impl<T> Memo<T> {
             inner.clear(snapshot);
         }
         inner.remove(hash);
+        while large && inner.large_bytes + cost > MAX_LARGE_BYTES {
+            let oldest = inner
+                .order
+                .iter()
+                .copied()
+                .find(|h| inner.entries.get(h).is_some_and(|k| k.large));
+            let Some(oldest) = oldest else {
+                break;
+            };
+            inner.remove(oldest);
+        }
         while inner.entries.len() >= self.max_entries || inner.bytes + cost > MAX_BYTES {
             let Some(oldest) = inner.order.front().copied() else {
                 break;
@@ -381,6 +403,9 @@ impl<T> Memo<T> {
             inner.remove(oldest);
         }
         inner.bytes += cost;
+        if large {
+            inner.large_bytes += cost;
+        }
         inner.order.push_back(hash);
         *inner.splits.entry(split).or_default() += 1;
         let kept = Kept {
@@ -389,6 +414,7 @@ impl<T> Memo<T> {
             suffix: cut.suffix.map(str::to_string),
             cost,
             split,
+            large,
             value,
         };
         inner.entries.insert(hash, Arc::new(kept));
@@ -401,6 +427,19 @@ impl<T> Memo<T> {
             .map(|i| (i.entries.len(), i.bytes))
             .unwrap_or((0, 0))
     }
+
+    /// Entries with a body over the inline limit, and their bytes (tests).
+    pub fn large_usage(&self) -> (usize, usize) {
+        self.inner
+            .lock()
+            .map(|i| {
+                (
+                    i.entries.values().filter(|k| k.large).count(),
+                    i.large_bytes,
+                )
+            })
+            .unwrap_or((0, 0))
+    }
 }
 
 impl<T> Inner<T> {
@@ -409,6 +448,7 @@ impl<T> Inner<T> {
         self.order.clear();
         self.splits.clear();
         self.bytes = 0;
+        self.large_bytes = 0;
         self.snapshot = Arc::downgrade(snapshot);
     }
 
@@ -417,6 +457,9 @@ impl<T> Inner<T> {
             return;
         };
         self.bytes = self.bytes.saturating_sub(old.cost);
+        if old.large {
+            self.large_bytes = self.large_bytes.saturating_sub(old.cost);
+        }
         self.order.retain(|h| *h != hash);
         if let Some(n) = self.splits.get_mut(&old.split) {
             *n -= 1;
