@@ -245,7 +245,6 @@ pub(super) fn finish(
         proxy_envs,
         merged,
     } = plan;
-    let mut fresh = Fresh::take(&mut template_pod);
     let own = LISTS.map(|list| {
         own_names(&pod, list)
             .into_iter()
@@ -262,23 +261,24 @@ pub(super) fn finish(
         annotations: std::mem::replace(&mut pod.metadata.annotations, annotations),
         own,
     };
+    let fresh = Fresh::of(&mut template_pod);
     let spec = pod.spec.get_or_insert_with(Default::default);
     spec.containers = rebuild(
         std::mem::take(&mut spec.containers),
         containers.as_deref(),
-        &mut fresh.containers,
+        fresh.containers,
     )?
     .unwrap_or_default();
     spec.init_containers = rebuild_opt(
         spec.init_containers.take(),
         init_containers.as_deref(),
-        &mut fresh.init_containers,
+        fresh.init_containers,
     )?;
-    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), &mut fresh.volumes)?;
+    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), fresh.volumes)?;
     spec.image_pull_secrets = rebuild_opt(
         spec.image_pull_secrets.take(),
         image_pull_secrets.as_deref(),
-        &mut fresh.image_pull_secrets,
+        fresh.image_pull_secrets,
     )?;
 
     let before = probes_by_name(&pod);
@@ -286,47 +286,39 @@ pub(super) fn finish(
     emit(&was, &mut pod, &before, &snap.encodings)
 }
 
-/// The template pod's elements, moved out of it: the injected elements the final lists take.
-#[derive(Default)]
-struct Fresh {
-    containers: Vec<Option<Container>>,
-    init_containers: Vec<Option<Container>>,
-    volumes: Vec<Option<Volume>>,
-    image_pull_secrets: Vec<Option<LocalObjectReference>>,
+/// The template pod's four lists, each element moved out by [`rebuild`] as the merged list
+/// takes it, leaving an element with only its name behind: all `post_process` reads of the
+/// template is the names (for `sidecar.istio.io/status`).
+struct Fresh<'t> {
+    containers: &'t mut [Container],
+    init_containers: &'t mut [Container],
+    volumes: &'t mut [Volume],
+    image_pull_secrets: &'t mut [LocalObjectReference],
 }
 
-impl Fresh {
-    /// Moves the four lists out of the template pod, leaving each element's name behind: all
-    /// `post_process` reads of the template is the names (for `sidecar.istio.io/status`).
-    fn take(template: &mut Pod) -> Fresh {
+impl<'t> Fresh<'t> {
+    fn of(template: &'t mut Pod) -> Fresh<'t> {
         let Some(spec) = template.spec.as_mut() else {
-            return Fresh::default();
+            return Fresh {
+                containers: &mut [],
+                init_containers: &mut [],
+                volumes: &mut [],
+                image_pull_secrets: &mut [],
+            };
         };
         Fresh {
-            containers: take_leaving_names(&mut spec.containers),
-            init_containers: take_opt(&mut spec.init_containers),
-            volumes: take_opt(&mut spec.volumes),
-            image_pull_secrets: take_opt(&mut spec.image_pull_secrets),
+            containers: &mut spec.containers,
+            init_containers: spec.init_containers.as_deref_mut().unwrap_or_default(),
+            volumes: spec.volumes.as_deref_mut().unwrap_or_default(),
+            image_pull_secrets: spec.image_pull_secrets.as_deref_mut().unwrap_or_default(),
         }
     }
-}
-
-fn take_opt<T: Named>(list: &mut Option<Vec<T>>) -> Vec<Option<T>> {
-    list.as_mut().map(take_leaving_names).unwrap_or_default()
-}
-
-fn take_leaving_names<T: Named>(list: &mut Vec<T>) -> Vec<Option<T>> {
-    let names = list.iter().map(|e| T::named(e.name())).collect();
-    std::mem::replace(list, names)
-        .into_iter()
-        .map(Some)
-        .collect()
 }
 
 fn rebuild_opt<T: Named>(
     own: Option<Vec<T>>,
     merged: Option<&[String]>,
-    fresh: &mut [Option<T>],
+    fresh: &mut [T],
 ) -> Result<Option<Vec<T>>, InjectError> {
     match (own, merged) {
         (own, None) => Ok(own),
@@ -336,42 +328,48 @@ fn rebuild_opt<T: Named>(
 
 /// The list in the merged order: the pod's own elements moved over, new ones moved from the
 /// template pod (the general path's merge copies them unchanged: no name is shared, checked
-/// by `Merged::of`).
+/// by `Merged::of`). Each element is moved once: `Merged::of` checked that the merged list
+/// has all the pod's own elements in their order (`Fallback::Order`), so they are taken in
+/// turn, and its names are unique, so a template element is taken at most once.
 fn rebuild<T: Named>(
     own: Vec<T>,
     merged: Option<&[String]>,
-    fresh: &mut [Option<T>],
+    fresh: &mut [T],
 ) -> Result<Option<Vec<T>>, InjectError> {
     let Some(items) = merged else {
         return Ok(if own.is_empty() { None } else { Some(own) });
     };
-    let mut own: Vec<Option<T>> = own.into_iter().map(Some).collect();
-    let index: HashMap<String, usize> = own
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.as_ref().map(|c| (c.name().to_string(), i)))
-        .collect();
+    let broken = |what: std::fmt::Arguments<'_>| -> InjectError {
+        RenderFailure::Json(serde::de::Error::custom(format_args!(
+            "the merged pod {what}"
+        )))
+        .into()
+    };
+    let mut own = own.into_iter();
     let mut out = Vec::with_capacity(items.len());
     for name in items {
         let name = name.as_str();
-        let element = match index
-            .get(name)
-            .and_then(|&i| own.get_mut(i))
-            .and_then(Option::take)
-        {
-            Some(element) => element,
-            None => fresh
-                .iter_mut()
-                .find(|e| e.as_ref().is_some_and(|e| e.name() == name))
-                .and_then(Option::take)
-                .ok_or_else(|| {
-                    RenderFailure::Json(serde::de::Error::custom(format_args!(
-                        "the merged pod has an element {name:?} that neither the pod nor \
-                         the template has"
-                    )))
-                })?,
+        if own.as_slice().first().is_some_and(|e| e.name() == name) {
+            out.extend(own.next());
+            continue;
+        }
+        let Some(element) = fresh.iter_mut().find(|e| e.name() == name) else {
+            if own.as_slice().iter().any(|e| e.name() == name) {
+                return Err(broken(format_args!(
+                    "changed the place of the pod's own element {name:?}"
+                )));
+            }
+            return Err(broken(format_args!(
+                "has an element {name:?} that neither the pod nor the template has"
+            )));
         };
-        out.push(element);
+        out.push(std::mem::replace(element, T::named(name)));
+    }
+    if let Some(left) = own.as_slice().first() {
+        return Err(broken(format_args!(
+            "lost the pod's own element {:?} or changed its place",
+            left.name()
+        )));
     }
     Ok(Some(out))
 }
@@ -451,21 +449,29 @@ mod tests {
 
     #[test]
     fn rebuild_moves_own_and_template_elements_into_the_merged_order() {
-        let own = vec![Volume::named("data")];
-        let mut fresh = vec![Some(Volume {
+        let own = vec![Volume::named("data"), Volume::named("logs")];
+        let mut fresh = vec![Volume {
             name: "istio-envoy".into(),
             empty_dir: Some(Default::default()),
             ..Default::default()
-        })];
-        let merged = ["istio-envoy".to_string(), "data".to_string()];
+        }];
+        let merged = ["istio-envoy", "data", "logs"].map(String::from);
         let out = rebuild(own, Some(&merged), &mut fresh).unwrap().unwrap();
         let names: Vec<&str> = out.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["istio-envoy", "data"]);
+        assert_eq!(names, ["istio-envoy", "data", "logs"]);
         assert!(out[0].empty_dir.is_some());
-        assert!(fresh[0].is_none());
+        // The template keeps the name only (what `post_process` reads).
+        assert_eq!(fresh[0], Volume::named("istio-envoy"));
         // A merged name that neither side has is an error, never an empty element.
         let merged = ["nowhere".to_string()];
         let err = rebuild(Vec::<Volume>::new(), Some(&merged), &mut fresh).unwrap_err();
         assert!(err.to_string().contains("\"nowhere\""), "{err}");
+        // The pod's own elements out of their order, or one missing: an error, never a drop.
+        for merged in [&["logs", "data"][..], &["data"]] {
+            let own = vec![Volume::named("data"), Volume::named("logs")];
+            let merged: Vec<String> = merged.iter().map(|n| n.to_string()).collect();
+            let err = rebuild(own, Some(&merged), &mut []).unwrap_err();
+            assert!(err.to_string().contains("own element"), "{err}");
+        }
     }
 }
