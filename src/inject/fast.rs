@@ -21,7 +21,7 @@
 //! touching more than the parts above) are checked before the typed pod is consumed, so the
 //! general path can still take over. `tests/fast_path.rs` proves both paths give the same pod.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
 use serde_json::{json, Value};
