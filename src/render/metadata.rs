@@ -88,7 +88,7 @@ pub fn annotations(ctx: &Context<'_>) -> Value {
 /// `istio.io/rev` and the kubectl default-container annotations (first app container, unless
 /// the pod names one): what every built-in proxy template writes.
 pub fn base_annotations(ctx: &Context<'_>) -> Map<String, Value> {
-    let mut a = Map::new();
+    let mut a = Map::with_capacity(16);
     a.insert(
         n::REV_ANNOTATION.into(),
         json!(first_set(&[ctx.revision, "default"])),

@@ -65,7 +65,7 @@ pub(super) fn image(ctx: &Context<'_>, default_name: &str) -> String {
 fn init_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
     let g = &ctx.values.global;
     let cni = ctx.values.pilot.cni.enabled;
-    let mut c = Map::new();
+    let mut c = Map::with_capacity(8);
     let name = if cni {
         VALIDATION_CONTAINER
     } else {
@@ -87,7 +87,7 @@ fn init_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
     }
     caps.insert("drop".into(), json!(["ALL"]));
     let privileged = g.proxy.privileged;
-    let mut sc = Map::new();
+    let mut sc = Map::with_capacity(8);
     sc.insert("allowPrivilegeEscalation".into(), json!(privileged));
     sc.insert("privileged".into(), json!(privileged));
     sc.insert("capabilities".into(), Value::Object(caps));
@@ -137,7 +137,7 @@ fn proxy_container(ctx: &Context<'_>) -> Result<Value, RenderError> {
     let hold = (ctx.proxy.hold_application_until_proxy_starts
         || p.hold_application_until_proxy_starts.unwrap_or(false))
         && !native;
-    let mut c = Map::new();
+    let mut c = Map::with_capacity(16);
     c.insert("name".into(), json!(PROXY_CONTAINER));
     c.insert("image".into(), json!(image(ctx, &p.image)));
     if native {
@@ -221,7 +221,7 @@ pub(super) fn agent_args(ctx: &Context<'_>, role: &str) -> Vec<String> {
 
 fn proxy_security_context(ctx: &Context<'_>) -> Value {
     let p = &ctx.values.global.proxy;
-    let mut sc = Map::new();
+    let mut sc = Map::with_capacity(8);
     if ctx
         .proxy
         .proxy_metadata
