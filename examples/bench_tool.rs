@@ -12,6 +12,7 @@
 //!                                       app's name changes: labels, owner, env values), so the
 //!                                       injected `istio-proxy` differs from pod to pod too
 //!   bench_tool parse POD N              the floor's in-process work: POD into a `Value`, N times
+//!   bench_tool stage S POD N            one reading stage N times: envelope, check, typed, view
 //!   bench_tool floor ADDR CERT KEY POD  the floor server: our stack (axum + rustls + the same
 //!                                       connection code), parses the body into a
 //!                                       `serde_json::Value` and answers a fixed AdmissionReview
@@ -21,6 +22,8 @@
 
 #[path = "../bench/pods.rs"]
 mod pods;
+#[path = "../bench/view.rs"]
+mod view;
 
 use std::hint::black_box;
 use std::path::Path;
@@ -56,7 +59,7 @@ fn main() -> anyhow::Result<()> {
         ["stage", which, pod, n] => stage(which, pod, n.parse().context("N must be a number")?),
         ["floor", addr, cert, key, pod] => floor(addr, cert, key, pod),
         _ => bail!(
-            "usage: bench_tool gen DIR | run POD N | miss POD N | deploy POD N | parse POD N | stage envelope|check|typed POD N | floor ADDR CERT KEY POD"
+            "usage: bench_tool gen DIR | run POD N | miss POD N | deploy POD N | parse POD N | stage envelope|check|typed|view POD N | floor ADDR CERT KEY POD"
         ),
     }
 }
@@ -206,7 +209,8 @@ fn parse(pod: &str, n: usize) -> anyhow::Result<()> {
 
 /// One stage of reading a review, N times, for callgrind: `envelope` (the AdmissionReview
 /// around the pod, which stays text), `check` (the pod's Go-encoding check), `typed` (the typed
-/// decode of the pod without `managedFields`).
+/// decode of the pod without `managedFields`), `view` (a borrowed view of the parts an
+/// injection reads, `bench/view.rs`: a measurement for a redesign, not used by the server).
 fn stage(stage: &str, pod: &str, n: usize) -> anyhow::Result<()> {
     use sidecar_injector::inject::sent::Object;
     let body = body(pod)?;
@@ -221,7 +225,9 @@ fn stage(stage: &str, pod: &str, n: usize) -> anyhow::Result<()> {
             "envelope" => parse_review(black_box(&body)).is_ok(),
             "check" => goenc::text::check_pod(black_box(text)).is_some(),
             "typed" => serde_json::from_str::<Pod>(&go.without_managed_fields()).is_ok(),
-            other => bail!("unknown stage {other:?}: envelope, check or typed"),
+            "view" => view::read(black_box(text))
+                .is_ok_and(|v| black_box(v.spec.map_or(0, |s| s.containers.len())) > 0),
+            other => bail!("unknown stage {other:?}: envelope, check, typed or view"),
         });
     }
     println!("{stage} {pod} x{n}: {done} done");
