@@ -30,7 +30,7 @@ mod emit;
 mod merged;
 
 use self::emit::{emit, probes_by_name, Was};
-use self::merged::{own_names, Merge, Merged};
+use self::merged::{own_lists, to_owned, Merge, Merged};
 use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
 use crate::goenc::Element;
@@ -245,12 +245,7 @@ pub(super) fn finish(
         proxy_envs,
         merged,
     } = plan;
-    let own = LISTS.map(|list| {
-        own_names(&pod, list)
-            .into_iter()
-            .map(str::to_string)
-            .collect()
-    });
+    let own = own_lists(&pod).map(|names| to_owned(&names));
     let Merged {
         labels,
         annotations,

@@ -146,7 +146,7 @@ pub(super) enum Merge {
     Error(InjectError),
 }
 
-fn to_owned(names: &[&str]) -> Vec<String> {
+pub(super) fn to_owned(names: &[&str]) -> Vec<String> {
     names.iter().map(|n| n.to_string()).collect()
 }
 
@@ -227,14 +227,14 @@ fn skeleton_of(pod: &Pod, own: &Own<'_>) -> Value {
 }
 
 /// The names of the pod's own elements of each of [`LISTS`], in order.
-type Own<'p> = [Vec<&'p str>; 4];
+pub(super) type Own<'p> = [Vec<&'p str>; 4];
 
-fn own_lists(pod: &Pod) -> Own<'_> {
+pub(super) fn own_lists(pod: &Pod) -> Own<'_> {
     LISTS.map(|list| own_names(pod, list))
 }
 
 /// The names of the pod's own elements of one of [`LISTS`], in order.
-pub(super) fn own_names<'p>(pod: &'p Pod, list: &str) -> Vec<&'p str> {
+fn own_names<'p>(pod: &'p Pod, list: &str) -> Vec<&'p str> {
     let Some(spec) = pod.spec.as_ref() else {
         return Vec::new();
     };
