@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::annotations as n;
@@ -31,7 +32,7 @@ pub mod sent;
 mod status;
 
 pub use error::{AnnotationFault, InjectError, PodError, RenderFailure};
-pub use fast::{fallback_reason, Fallback};
+pub use fast::{fallback_reason, overlay_lookups, Fallback};
 pub use patch::Patch;
 pub use sent::SentPod;
 
@@ -57,7 +58,7 @@ pub enum Outcome {
 }
 
 /// Everything about the pod's surroundings the templates need.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Target {
     pub type_meta: TypeMeta,
     pub deploy: DeployMeta,
@@ -343,14 +344,30 @@ fn prepare<'s>(
     InjectError,
 > {
     check_bounds(pod)?;
+    prepare_meta(snap, &pod.metadata, target)
+}
+
+/// [`prepare`] past the pod's bounds: what it reads of the pod is its metadata (the
+/// annotations, the network label).
+fn prepare_meta<'s>(
+    snap: &'s Snapshot,
+    meta: &ObjectMeta,
+    target: &Target,
+) -> Result<
+    (
+        std::borrow::Cow<'s, crate::settings::ProxyView>,
+        BTreeMap<String, String>,
+    ),
+    InjectError,
+> {
     let no_annotations = BTreeMap::new();
-    let annotations = pod.metadata.annotations.as_ref().unwrap_or(&no_annotations);
+    let annotations = meta.annotations.as_ref().unwrap_or(&no_annotations);
     let checked = crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;
     let proxy = snap
         .proxy_view(checked.proxy_config.as_ref())
         .map_err(AnnotationFault::ProxyConfig)?;
     let mut proxy_envs = target.proxy_envs.clone();
-    cluster_and_network(snap, pod, &mut proxy_envs);
+    cluster_and_network(snap, meta, &mut proxy_envs);
     Ok((proxy, proxy_envs))
 }
 
@@ -415,7 +432,7 @@ fn merge(target: &mut Value, overlay: &Value) -> Result<(), InjectError> {
 
 /// Istio's `extractClusterAndNetwork`: values, then the webhook URL, then the pod's
 /// `topology.istio.io/network` label.
-fn cluster_and_network(snap: &Snapshot, pod: &Pod, envs: &mut BTreeMap<String, String>) {
+fn cluster_and_network(snap: &Snapshot, meta: &ObjectMeta, envs: &mut BTreeMap<String, String>) {
     const CLUSTER: &str = "ISTIO_META_CLUSTER_ID";
     const NETWORK: &str = "ISTIO_META_NETWORK";
     let g = &snap.values.global;
@@ -427,8 +444,7 @@ fn cluster_and_network(snap: &Snapshot, pod: &Pod, envs: &mut BTreeMap<String, S
     if let Some(nw) = envs.get(NETWORK).filter(|c| !c.is_empty()) {
         network = nw.clone();
     }
-    if let Some(nw) = pod
-        .metadata
+    if let Some(nw) = meta
         .labels
         .as_ref()
         .and_then(|l| l.get(n::TOPOLOGY_NETWORK_LABEL))

@@ -334,6 +334,109 @@ fn fast_path_with_kept_encodings_equals_general_path() {
     assert!(!snap.encodings.is_empty());
 }
 
+/// Pods that differ only in what the `sidecar` template does not read: another name, a
+/// `pod-template-hash`, a node, an env variable, a volume (a rollout's, a DaemonSet's, a
+/// StatefulSet's pods).
+fn siblings(pod: &Value, seed: u64) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut edit = |f: &dyn Fn(&mut serde_json::Map<String, Value>)| {
+        let mut p = pod.clone();
+        if let Some(obj) = p.as_object_mut() {
+            f(obj);
+        }
+        out.push(p);
+    };
+    let sub = |obj: &mut serde_json::Map<String, Value>,
+               key: &str|
+     -> Option<serde_json::Map<String, Value>> {
+        obj.get(key).and_then(Value::as_object).cloned()
+    };
+    edit(&|obj| {
+        let mut meta = sub(obj, "metadata").unwrap_or_default();
+        meta.insert("name".into(), json!(format!("sibling-{seed}")));
+        obj.insert("metadata".into(), Value::Object(meta));
+    });
+    edit(&|obj| {
+        let mut meta = sub(obj, "metadata").unwrap_or_default();
+        let mut labels = meta
+            .get("labels")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        labels.insert("pod-template-hash".into(), json!(format!("h{seed}")));
+        meta.insert("labels".into(), Value::Object(labels));
+        obj.insert("metadata".into(), Value::Object(meta));
+    });
+    edit(&|obj| {
+        let Some(mut spec) = sub(obj, "spec") else {
+            return;
+        };
+        spec.insert("nodeName".into(), json!(format!("node-{seed}")));
+        let mut volumes = spec
+            .get("volumes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        volumes.push(json!({"name": format!("sibling-{seed}"), "emptyDir": {}}));
+        spec.insert("volumes".into(), Value::Array(volumes));
+        if let Some(c) = spec
+            .get_mut("containers")
+            .and_then(Value::as_array_mut)
+            .and_then(|c| c.first_mut())
+            .and_then(Value::as_object_mut)
+        {
+            let mut env = c
+                .get("env")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            env.push(json!({"name": "SIBLING", "value": seed.to_string()}));
+            c.insert("env".into(), Value::Array(env));
+        }
+        obj.insert("spec".into(), Value::Object(spec));
+    });
+    out
+}
+
+/// One settings snapshot for generated pods and their siblings ([`siblings`]): a sibling finds
+/// the overlay its pod rendered kept (`inject::fast::rendered`), and its patch must still be
+/// the general path's.
+#[test]
+fn fast_path_with_kept_overlays_equals_general_path() {
+    let snap = Snapshot::from_strs(None, None).expect("default settings");
+    let (mut fast, mut failures) = (0, Vec::new());
+    let n = seeds();
+    for seed in 0..n {
+        let mut rng = Rng::new(seed);
+        let template = gen::pod(&mut rng);
+        let native = rng.chance(60);
+        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        for (i, pod) in std::iter::once(pod.clone())
+            .chain(siblings(&pod, seed))
+            .enumerate()
+        {
+            let pod = as_sent(&pod, &ns);
+            let (diverged, took_fast) = divergence(&snap, &pod, &ns, native);
+            fast += usize::from(took_fast);
+            if let Some(what) = diverged {
+                failures.push(format!("seed {seed} sibling {i} native={native}: {what}"));
+            }
+        }
+        if failures.len() >= 3 {
+            break;
+        }
+    }
+    let (kept, rendered) = inject::overlay_lookups(&snap);
+    println!("kept overlays: {kept} found, {rendered} rendered, {fast} fast pods");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Of a pod and its three siblings, the second with the key keeps the overlay and those
+    // after it find it; another pod name is another workload for a pod without an owner.
+    assert!(
+        kept * 5 >= fast as u64,
+        "only {kept} of {fast} fast pods found their overlay kept"
+    );
+}
+
 /// Every pod in a manifest: Pods as they are, workloads' templates as their pods.
 fn pods_of(text: &str) -> Vec<Value> {
     let docs = sidecar_injector::yaml::read_documents(text).unwrap_or_default();

@@ -6,12 +6,16 @@
 //! the general path changes exactly these parts of the pod: labels and annotations, the
 //! injected containers, init containers, volumes and pull secrets (appended, then reordered
 //! by name), and the probes and lifecycle handlers Istio rewrites on the app's containers. So:
+//! - the overlay is rendered from what the template reads of the pod, and kept per settings
+//!   snapshot for pods that give the same (`rendered`: a rollout's, a DaemonSet's, a
+//!   StatefulSet's pods), so those skip the render and the overlay's decode;
 //! - what the overlay's strategic merge makes of the pod's labels, annotations and list order
 //!   is worked out on their names alone (`merged`: apimachinery's rules for an overlay without
 //!   directives, else the merge code itself on a skeleton of the pod), so the same order and
 //!   the same new elements, at the cost of the overlay rather than the pod;
-//! - the typed pod is rebuilt in that order (app containers moved, not copied) and goes
-//!   through the same `post_process` as the general path;
+//! - the typed pod is rebuilt in that order (app containers moved, not copied; the injected
+//!   ones moved out of the overlay's typed pod, or copied from a kept one) and goes through
+//!   the same `post_process` as the general path;
 //! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
 //!   the patch names exactly those; the new elements come from the snapshot's kept encodings
 //!   when an earlier pod had the same (`goenc::Recent`) and go into the patch as JSON text.
@@ -22,19 +26,22 @@
 //! general path can still take over. `tests/fast_path.rs` proves both paths give the same pod.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 mod emit;
 mod merged;
+mod rendered;
 
 use self::emit::{emit, probes_by_name, Was};
 use self::merged::{own_lists, to_owned, Merge, Merged};
+use self::rendered::{Key, Lookup, Memo, Rendered};
 use super::{post, InjectError, Patch, RenderFailure, Target};
 use crate::annotations as n;
 use crate::goenc::Element;
-use crate::render::context::Context;
 use crate::render::{
     ENABLE_CORE_DUMP_CONTAINER, INIT_CONTAINER, PROXY_CONTAINER, VALIDATION_CONTAINER,
 };
@@ -138,43 +145,36 @@ pub fn fallback_reason(
     None
 }
 
+/// The `sidecar` overlays this snapshot's fast path looked up among those it kept, so far:
+/// (found kept, rendered).
+pub fn overlay_lookups(snap: &Snapshot) -> (u64, u64) {
+    Memo::of(snap).map_or((0, 0), Memo::lookups)
+}
+
 /// What rendering produced, checked: everything [`finish`] needs besides the typed pod.
 pub(super) struct Plan {
-    template_pod: Pod,
-    proxy: crate::settings::ProxyView,
-    proxy_envs: BTreeMap<String, String>,
+    rendered: Arc<Rendered>,
     merged: Merged,
 }
 
-/// Renders the overlay and works out its merge onto the pod ([`Merged`]); `Ok(Err(_))` sends
-/// the pod the general way. Errors are the general path's, in its order.
+/// Renders the overlay, or finds it kept for a pod that gave the same ([`rendered`]), and
+/// works out its merge onto the pod ([`Merged`]); `Ok(Err(_))` sends the pod the general way.
+/// Errors are the general path's, in its order.
 pub(super) fn plan(
     snap: &Snapshot,
     pod: &Pod,
     target: &Target,
 ) -> Result<Result<Plan, Fallback>, InjectError> {
-    let (proxy, proxy_envs) = super::prepare(snap, pod, target)?;
-    let no_spec = k8s_openapi::api::core::v1::PodSpec::default();
-    let ctx = Context {
-        values: &snap.values,
-        meta: &pod.metadata,
-        spec: pod.spec.as_ref().unwrap_or(&no_spec),
-        proxy: &proxy,
-        type_meta: &target.type_meta,
-        deploy: &target.deploy,
-        revision: &target.revision,
-        native_sidecars: target.native_sidecars,
-        proxy_image: snap.proxy_image(
-            proxy.image_type.as_deref(),
-            pod.metadata
-                .annotations
-                .as_ref()
-                .unwrap_or(&BTreeMap::new()),
-        ),
-        proxy_uid: 1337,
-        proxy_gid: 1337,
+    super::check_bounds(pod)?;
+    let key = Key::of(pod, target);
+    let memo = Memo::of(snap);
+    let keep = match memo.map(|m| m.get(&key)) {
+        Some(Lookup::Kept(rendered)) => return merged(pod, rendered),
+        Some(Lookup::Missed { keep }) => keep,
+        None => false,
     };
-    let overlay = crate::render::templates::render(snap, "sidecar", &ctx)?;
+    let (proxy, proxy_envs) = super::prepare_meta(snap, &key.meta, target)?;
+    let overlay = crate::render::templates::render(snap, "sidecar", &key.context(snap, &proxy))?;
     if let Some(why) = overlay_shape(&overlay) {
         return Ok(Err(Fallback::OverlayShape(why)));
     }
@@ -185,29 +185,56 @@ pub(super) fn plan(
         Err(Merge::Fallback(why)) => return Ok(Err(why)),
         Err(Merge::Error(e)) => return Err(e),
     };
-    let template_pod = template_pod(overlay, directives)?;
-    let proxy = proxy.into_owned();
-    Ok(Ok(Plan {
+    // An overlay not kept is decoded by value: its strings move into the typed pod.
+    let (template_pod, overlay) = if keep {
+        (template_pod(&overlay, directives)?, overlay)
+    } else {
+        (template_pod_of(overlay, directives)?, Value::Null)
+    };
+    let rendered = Arc::new(Rendered::new(
+        key,
+        overlay,
+        directives,
         template_pod,
         proxy,
         proxy_envs,
-        merged,
-    }))
+    ));
+    if let (true, Some(memo)) = (keep, memo) {
+        memo.keep(&rendered);
+    }
+    Ok(Ok(Plan { rendered, merged }))
+}
+
+/// The plan for a pod whose overlay was kept: its merge onto this pod. Whatever erred before
+/// the merge (the annotations' checks, the render) erred on the key alone, so not for it.
+fn merged(pod: &Pod, rendered: Arc<Rendered>) -> Result<Result<Plan, Fallback>, InjectError> {
+    match Merged::of(pod, &rendered.overlay, rendered.directives) {
+        Ok(merged) => Ok(Ok(Plan { rendered, merged })),
+        Err(Merge::Fallback(why)) => Ok(Err(why)),
+        Err(Merge::Error(e)) => Err(e),
+    }
 }
 
 /// The overlay merged onto an empty pod, typed: what the template alone puts in the pod.
 /// Without directives that merge only drops the overlay's `null` fields, which decode as
-/// absent anyway, so the overlay is decoded as it is, without the merged copy. Decoded by
-/// value: its strings move into the typed pod instead of being copied and freed.
-fn template_pod(overlay: Value, directives: bool) -> Result<Pod, InjectError> {
+/// absent anyway, so the overlay is decoded as it is, without the merged copy.
+fn template_pod(overlay: &Value, directives: bool) -> Result<Pod, InjectError> {
     let decoded = if directives {
         let mut merged = json!({});
-        super::merge(&mut merged, &overlay)?;
+        super::merge(&mut merged, overlay)?;
         serde_json::from_value(merged)
     } else {
-        serde_json::from_value(overlay)
+        Pod::deserialize(overlay)
     };
     Ok(decoded.map_err(RenderFailure::TemplateOutput)?)
+}
+
+/// [`template_pod`] of an overlay no longer needed, decoded by value.
+fn template_pod_of(overlay: Value, directives: bool) -> Result<Pod, InjectError> {
+    if directives {
+        return template_pod(&overlay, directives);
+    }
+    Ok(serde_json::from_value(overlay).map_err(RenderFailure::TemplateOutput)?)
 }
 
 /// `None` when the overlay only sets `metadata.{labels,annotations}` and the four lists.
@@ -239,12 +266,7 @@ pub(super) fn finish(
     plan: Plan,
     target: &Target,
 ) -> Result<Patch, InjectError> {
-    let Plan {
-        mut template_pod,
-        proxy,
-        proxy_envs,
-        merged,
-    } = plan;
+    let Plan { rendered, merged } = plan;
     let own = own_lists(&pod).map(|names| to_owned(&names));
     let Merged {
         labels,
@@ -256,56 +278,107 @@ pub(super) fn finish(
         annotations: std::mem::replace(&mut pod.metadata.annotations, annotations),
         own,
     };
-    let fresh = Fresh::of(&mut template_pod);
+    let mut rendered = rendered;
+    // The template pod's elements move into the pod, unless it is kept for the next pods.
+    let mut fresh = match Arc::get_mut(&mut rendered) {
+        Some(owned) => Fresh::moving(&mut owned.template_pod),
+        None => Fresh::copying(&rendered.template_pod),
+    };
     let spec = pod.spec.get_or_insert_with(Default::default);
     spec.containers = rebuild(
         std::mem::take(&mut spec.containers),
         containers.as_deref(),
-        fresh.containers,
+        &mut fresh.containers,
     )?
     .unwrap_or_default();
     spec.init_containers = rebuild_opt(
         spec.init_containers.take(),
         init_containers.as_deref(),
-        fresh.init_containers,
+        &mut fresh.init_containers,
     )?;
-    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), fresh.volumes)?;
+    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), &mut fresh.volumes)?;
     spec.image_pull_secrets = rebuild_opt(
         spec.image_pull_secrets.take(),
         image_pull_secrets.as_deref(),
-        fresh.image_pull_secrets,
+        &mut fresh.image_pull_secrets,
     )?;
 
     let before = probes_by_name(&pod);
-    post::post_process(snap, &mut pod, &template_pod, &proxy, &proxy_envs, target)?;
+    let template_pod = &rendered.template_pod;
+    let proxy = rendered.proxy(snap);
+    post::post_process(
+        snap,
+        &mut pod,
+        template_pod,
+        proxy,
+        &rendered.proxy_envs,
+        target,
+    )?;
     emit(&was, &mut pod, &before, &snap.encodings)
 }
 
-/// The template pod's four lists, each element moved out by [`rebuild`] as the merged list
-/// takes it, leaving an element with only its name behind: all `post_process` reads of the
-/// template is the names (for `sidecar.istio.io/status`).
+/// The template pod's four lists, whose elements [`rebuild`] takes as the merged list names
+/// them: moved out of a template pod used once, leaving an element with only its name behind
+/// (all `post_process` reads of the template is the names, for `sidecar.istio.io/status`);
+/// copied from one kept for the next pods.
 struct Fresh<'t> {
-    containers: &'t mut [Container],
-    init_containers: &'t mut [Container],
-    volumes: &'t mut [Volume],
-    image_pull_secrets: &'t mut [LocalObjectReference],
+    containers: Source<'t, Container>,
+    init_containers: Source<'t, Container>,
+    volumes: Source<'t, Volume>,
+    image_pull_secrets: Source<'t, LocalObjectReference>,
+}
+
+enum Source<'t, T> {
+    Move(&'t mut [T]),
+    Copy(&'t [T]),
+}
+
+impl<T: Named> Source<'_, T> {
+    /// The template's element of this name.
+    fn take(&mut self, name: &str) -> Option<T> {
+        match self {
+            Source::Move(list) => list
+                .iter_mut()
+                .find(|e| e.name() == name)
+                .map(|e| std::mem::replace(e, T::named(name))),
+            Source::Copy(list) => list.iter().find(|e| e.name() == name).cloned(),
+        }
+    }
 }
 
 impl<'t> Fresh<'t> {
-    fn of(template: &'t mut Pod) -> Fresh<'t> {
+    fn moving(template: &'t mut Pod) -> Fresh<'t> {
         let Some(spec) = template.spec.as_mut() else {
             return Fresh {
-                containers: &mut [],
-                init_containers: &mut [],
-                volumes: &mut [],
-                image_pull_secrets: &mut [],
+                containers: Source::Move(&mut []),
+                init_containers: Source::Move(&mut []),
+                volumes: Source::Move(&mut []),
+                image_pull_secrets: Source::Move(&mut []),
             };
         };
         Fresh {
-            containers: &mut spec.containers,
-            init_containers: spec.init_containers.as_deref_mut().unwrap_or_default(),
-            volumes: spec.volumes.as_deref_mut().unwrap_or_default(),
-            image_pull_secrets: spec.image_pull_secrets.as_deref_mut().unwrap_or_default(),
+            containers: Source::Move(&mut spec.containers),
+            init_containers: Source::Move(spec.init_containers.as_deref_mut().unwrap_or_default()),
+            volumes: Source::Move(spec.volumes.as_deref_mut().unwrap_or_default()),
+            image_pull_secrets: Source::Move(
+                spec.image_pull_secrets.as_deref_mut().unwrap_or_default(),
+            ),
+        }
+    }
+
+    fn copying(template: &'t Pod) -> Fresh<'t> {
+        let spec = template.spec.as_ref();
+        Fresh {
+            containers: Source::Copy(spec.map_or(&[], |s| &s.containers)),
+            init_containers: Source::Copy(
+                spec.and_then(|s| s.init_containers.as_deref())
+                    .unwrap_or_default(),
+            ),
+            volumes: Source::Copy(spec.and_then(|s| s.volumes.as_deref()).unwrap_or_default()),
+            image_pull_secrets: Source::Copy(
+                spec.and_then(|s| s.image_pull_secrets.as_deref())
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
@@ -313,7 +386,7 @@ impl<'t> Fresh<'t> {
 fn rebuild_opt<T: Named>(
     own: Option<Vec<T>>,
     merged: Option<&[String]>,
-    fresh: &mut [T],
+    fresh: &mut Source<'_, T>,
 ) -> Result<Option<Vec<T>>, InjectError> {
     match (own, merged) {
         (own, None) => Ok(own),
@@ -321,15 +394,15 @@ fn rebuild_opt<T: Named>(
     }
 }
 
-/// The list in the merged order: the pod's own elements moved over, new ones moved from the
+/// The list in the merged order: the pod's own elements moved over, new ones taken from the
 /// template pod (the general path's merge copies them unchanged: no name is shared, checked
-/// by `Merged::of`). Each element is moved once: `Merged::of` checked that the merged list
+/// by `Merged::of`). Each element is taken once: `Merged::of` checked that the merged list
 /// has all the pod's own elements in their order (`Fallback::Order`), so they are taken in
 /// turn, and its names are unique, so a template element is taken at most once.
 fn rebuild<T: Named>(
     own: Vec<T>,
     merged: Option<&[String]>,
-    fresh: &mut [T],
+    fresh: &mut Source<'_, T>,
 ) -> Result<Option<Vec<T>>, InjectError> {
     let Some(items) = merged else {
         return Ok(if own.is_empty() { None } else { Some(own) });
@@ -348,7 +421,7 @@ fn rebuild<T: Named>(
             out.extend(own.next());
             continue;
         }
-        let Some(element) = fresh.iter_mut().find(|e| e.name() == name) else {
+        let Some(element) = fresh.take(name) else {
             if own.as_slice().iter().any(|e| e.name() == name) {
                 return Err(broken(format_args!(
                     "changed the place of the pod's own element {name:?}"
@@ -358,7 +431,7 @@ fn rebuild<T: Named>(
                 "has an element {name:?} that neither the pod nor the template has"
             )));
         };
-        out.push(std::mem::replace(element, T::named(name)));
+        out.push(element);
     }
     if let Some(left) = own.as_slice().first() {
         return Err(broken(format_args!(
@@ -369,8 +442,9 @@ fn rebuild<T: Named>(
     Ok(Some(out))
 }
 
-/// A list element the fast path moves: named (`goenc::Element::name`) and encodable.
-pub(super) trait Named: Element {
+/// A list element the fast path rebuilds: named (`goenc::Element::name`), encodable, and
+/// copied from a kept template pod.
+pub(super) trait Named: Element + Clone {
     /// An element with only this name.
     fn named(name: &str) -> Self;
 }
@@ -425,7 +499,7 @@ mod tests {
             let via_merge: Pod = serde_json::from_value(merged).unwrap();
             let directives = crate::merge::has_directives(&overlay);
             assert_eq!(
-                template_pod(overlay.clone(), directives).unwrap(),
+                template_pod(&overlay, directives).unwrap(),
                 via_merge,
                 "{overlay}"
             );
@@ -439,33 +513,52 @@ mod tests {
         };
         let directed =
             json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "$patch": "delete"}]}});
-        assert_eq!(names(&template_pod(directed, true).unwrap()), ["a"]);
+        assert_eq!(names(&template_pod(&directed, true).unwrap()), ["a"]);
     }
 
     #[test]
     fn rebuild_moves_own_and_template_elements_into_the_merged_order() {
-        let own = vec![Volume::named("data"), Volume::named("logs")];
-        let mut fresh = vec![Volume {
+        let envoy = Volume {
             name: "istio-envoy".into(),
             empty_dir: Some(Default::default()),
             ..Default::default()
-        }];
+        };
         let merged = ["istio-envoy", "data", "logs"].map(String::from);
-        let out = rebuild(own, Some(&merged), &mut fresh).unwrap().unwrap();
-        let names: Vec<&str> = out.iter().map(|v| v.name.as_str()).collect();
-        assert_eq!(names, ["istio-envoy", "data", "logs"]);
-        assert!(out[0].empty_dir.is_some());
-        // The template keeps the name only (what `post_process` reads).
-        assert_eq!(fresh[0], Volume::named("istio-envoy"));
+        let names =
+            |out: &[Volume]| -> Vec<String> { out.iter().map(|v| v.name.clone()).collect() };
+        // A kept template pod is copied from and stays as it was, for the next pods.
+        let kept = vec![envoy.clone()];
+        let own = vec![Volume::named("data"), Volume::named("logs")];
+        let out = rebuild(own, Some(&merged), &mut Source::Copy(&kept))
+            .unwrap()
+            .unwrap();
+        assert_eq!(names(&out), merged);
+        assert_eq!(out[0], envoy);
+        assert_eq!(kept, std::slice::from_ref(&envoy));
+        // One used once gives its elements up and keeps their names (what `post_process`
+        // reads).
+        let mut once = vec![envoy.clone()];
+        let own = vec![Volume::named("data"), Volume::named("logs")];
+        let out = rebuild(own, Some(&merged), &mut Source::Move(&mut once))
+            .unwrap()
+            .unwrap();
+        assert_eq!(names(&out), merged);
+        assert_eq!(out[0], envoy);
+        assert_eq!(once, [Volume::named("istio-envoy")]);
         // A merged name that neither side has is an error, never an empty element.
         let merged = ["nowhere".to_string()];
-        let err = rebuild(Vec::<Volume>::new(), Some(&merged), &mut fresh).unwrap_err();
+        let err = rebuild(
+            Vec::<Volume>::new(),
+            Some(&merged),
+            &mut Source::Copy(&kept),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("\"nowhere\""), "{err}");
         // The pod's own elements out of their order, or one missing: an error, never a drop.
         for merged in [&["logs", "data"][..], &["data"]] {
             let own = vec![Volume::named("data"), Volume::named("logs")];
             let merged: Vec<String> = merged.iter().map(|n| n.to_string()).collect();
-            let err = rebuild(own, Some(&merged), &mut []).unwrap_err();
+            let err = rebuild(own, Some(&merged), &mut Source::Move(&mut [])).unwrap_err();
             assert!(err.to_string().contains("own element"), "{err}");
         }
     }

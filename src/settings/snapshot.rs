@@ -29,6 +29,34 @@ pub struct Snapshot {
     warnings: Vec<String>,
     /// The Go encodings of injected elements, kept for the next pods (the fast path's).
     pub encodings: crate::goenc::Recent,
+    /// The fast path's rendered overlays, kept for the next pods (`inject::fast::rendered`).
+    pub rendered: Scratch,
+}
+
+/// A cache a layer above keeps per snapshot: made on first use, dropped with the snapshot,
+/// so nothing in it outlives the settings it was computed from. Typed by its one user.
+#[derive(Default)]
+pub struct Scratch(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Scratch {
+    /// The cache, made by `init` on first use; `None` if it holds another type (a cache is
+    /// an optimisation: its users work without one).
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(init())).downcast_ref()
+    }
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Scratch(kept)"
+        } else {
+            "Scratch(empty)"
+        })
+    }
 }
 
 impl Snapshot {
@@ -69,6 +97,7 @@ impl Snapshot {
             custom,
             warnings,
             encodings: crate::goenc::Recent::default(),
+            rendered: Scratch::default(),
         };
         let images = super::image_ref::problems(&snap);
         snap.warnings
@@ -145,6 +174,11 @@ impl Snapshot {
         if let Some(m) = self.values.raw.as_object_mut() {
             m.insert("revision".into(), Value::String(revision.to_string()));
         }
+    }
+
+    /// The ProxyConfig view of a pod without `proxy.istio.io/config`.
+    pub fn default_proxy(&self) -> &ProxyView {
+        &self.default_proxy
     }
 
     /// The ProxyConfig view for a pod: the mesh default, or the pod's `proxy.istio.io/config`
