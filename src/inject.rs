@@ -77,8 +77,9 @@ pub struct Target {
 /// Which way [`mutate_routed`] went for an injected pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// The patch emitted directly (module `fast`).
-    Fast,
+    /// The patch emitted directly (module `fast`); `overlay_kept`: the `sidecar` overlay was
+    /// found kept for an earlier pod that gave the template the same (`fast::rendered`).
+    Fast { overlay_kept: bool },
     /// Merge + normalise + diff, and why.
     General(Fallback),
 }
@@ -164,8 +165,10 @@ fn route(
         Some(why) => why,
         None => match fast::plan(snap, &typed, &target)? {
             Ok(plan) => {
+                let overlay_kept = plan.overlay_kept();
                 let patch = fast::finish(snap, typed, plan, &target)?;
-                return Ok((Outcome::Injected { decision, patch }, Some(Route::Fast)));
+                let route = Route::Fast { overlay_kept };
+                return Ok((Outcome::Injected { decision, patch }, Some(route)));
             }
             Err(why) => why,
         },

@@ -98,7 +98,7 @@ fn run_text(
 fn divergence(snap: &Snapshot, pod: &Value, ns: &str, native: bool) -> (Option<String>, bool) {
     let (fast, route) = run(snap, pod, ns, native, true);
     let (general, _) = run(snap, pod, ns, native, false);
-    let took_fast = route == Some(Route::Fast);
+    let took_fast = matches!(route, Some(Route::Fast { .. }));
     if fast == general {
         return (None, took_fast);
     }
@@ -262,7 +262,7 @@ fn fast_path_equals_general_path_on_generated_pods() {
         fast += usize::from(took_fast);
         // The webhook's route, from the text (`managedFields` and all), gives the same pod.
         let (by_text, route) = run_text(&snap, &text, &pod, &ns, native);
-        text_fast += usize::from(route == Some(Route::Fast));
+        text_fast += usize::from(matches!(route, Some(Route::Fast { .. })));
         if by_text != run(&snap, &pod, &ns, native, false).0 {
             failures.push(format!(
                 "seed {seed}: the text route differs ({route:?}): {text}"
@@ -591,7 +591,17 @@ fn ordinary() -> Value {
             "readinessProbe": {"httpGet": {"path": "/", "port": 80}}}]}})
 }
 
+/// The route, whether the overlay was found kept left out (see [`overlay_kept_on_the_second_repeat`]).
 fn route_of(snap: &Snapshot, pod: &Value, native: bool) -> Option<Route> {
+    match kept_route_of(snap, pod, native) {
+        Some(Route::Fast { .. }) => Some(Route::Fast {
+            overlay_kept: false,
+        }),
+        other => other,
+    }
+}
+
+fn kept_route_of(snap: &Snapshot, pod: &Value, native: bool) -> Option<Route> {
     let pod = as_sent(pod, "shop");
     let (result, route) = run(snap, &pod, "shop", native, true);
     assert!(
@@ -599,6 +609,30 @@ fn route_of(snap: &Snapshot, pod: &Value, native: bool) -> Option<Route> {
         "refused: {result:?}"
     );
     route
+}
+
+/// The route says whether the overlay was found kept: not for a key's first two pods (the
+/// second keeps it), then yes; another workload's pod renders its own.
+#[test]
+fn overlay_kept_on_the_second_repeat() {
+    let snap = Snapshot::from_strs(None, None).expect("defaults");
+    let kept = |pod: &Value| match kept_route_of(&snap, pod, false) {
+        Some(Route::Fast { overlay_kept }) => overlay_kept,
+        other => panic!("not the fast path: {other:?}"),
+    };
+    let pod = ordinary();
+    let sibling = with(ordinary(), "/metadata/name", json!("web-2"));
+    assert!(!kept(&pod));
+    assert!(!kept(&pod));
+    assert!(kept(&pod));
+    // Without an owner the pod's name is its workload's.
+    assert!(!kept(&sibling));
+    let probed = with(
+        ordinary(),
+        "/spec/containers/0/readinessProbe",
+        json!({"httpGet": {"path": "/healthz", "port": 80}}),
+    );
+    assert!(kept(&probed));
 }
 
 fn with(mut pod: Value, path: &str, value: Value) -> Value {
@@ -617,7 +651,9 @@ fn with_templates(config: &str) -> Snapshot {
 #[test]
 fn routing() {
     let snap = Snapshot::from_strs(None, None).expect("defaults");
-    let fast = Some(Route::Fast);
+    let fast = Some(Route::Fast {
+        overlay_kept: false,
+    });
     let general = |why| Some(Route::General(why));
     assert_eq!(route_of(&snap, &ordinary(), false), fast);
     assert_eq!(route_of(&snap, &ordinary(), true), fast);

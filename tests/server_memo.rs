@@ -2,7 +2,7 @@
 //! only in its uid is answered from the memo, and that answer is byte for byte the one a
 //! server without the memo gives, over the admission fixtures and generated pods
 //! (`MEMO_SEEDS=N`, default 300). What the memo must not reuse: another body, another URL
-//! path, other settings.
+//! path, other settings. And the kept overlays (`inject::fast::rendered`) behind it.
 
 mod oracle_support;
 mod server_support;
@@ -120,7 +120,11 @@ fn answer(state: &AppState, path: &str, body: &[u8]) -> String {
 }
 
 fn lookups(state: &AppState, result: &str) -> u64 {
-    let want = format!("sidecar_injector_review_memo_lookups_total{{result=\"{result}\"}} ");
+    counted(state, "sidecar_injector_review_memo_lookups_total", result)
+}
+
+fn counted(state: &AppState, counter: &str, result: &str) -> u64 {
+    let want = format!("{counter}{{result=\"{result}\"}} ");
     state
         .metrics
         .encode()
@@ -380,4 +384,46 @@ fn replicas_of_a_huge_pod_are_answered_from_the_memo_within_its_share() {
         hits + 2,
         "the ordinary pod or the newest huge one was evicted"
     );
+}
+
+/// Without the replica memo, a pod sent three times is injected three times: the third finds
+/// the `sidecar` overlay the second kept (counted as a hit), and each answer is byte for byte
+/// what a server that never saw the pod gives. The pods as an API server sends them (Go's
+/// encoding, namespace filled in), so most take the fast path.
+#[test]
+fn without_the_memo_a_pod_seen_before_finds_its_overlay_kept() {
+    let s = no_memo();
+    let overlays = |result| counted(&s, "sidecar_injector_overlay_memo_lookups_total", result);
+    let seeds = 100;
+    let mut hits = 0;
+    for seed in 0..seeds {
+        let mut rng = Rng::new(seed);
+        let template = gen::pod(&mut rng);
+        let (mut pod, ns) = gen::admitted_pod(&mut rng, &template);
+        if let Some(meta) = pod.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.entry("namespace").or_insert_with(|| ns.clone().into());
+        }
+        if sidecar_injector::goenc::normalize_object(&mut pod).is_err() {
+            continue;
+        }
+        let review: Value = serde_json::from_slice(&review_of(&pod, &ns, "x")).unwrap();
+        let before = overlays("hit");
+        for uid in ["a", "b", "c"] {
+            let body = with_uid(&review, uid);
+            let fresh = answer(&no_memo(), "/inject", &body);
+            assert_eq!(
+                answer(&s, "/inject", &body),
+                fresh,
+                "seed {seed}, uid {uid}"
+            );
+        }
+        hits += overlays("hit") - before;
+    }
+    println!("overlay found kept for {hits} of {seeds} pods");
+    // The fast path takes most generated pods; each of those finds its overlay once.
+    assert!(
+        hits * 2 >= seeds,
+        "only {hits} of {seeds} pods found their overlay kept"
+    );
+    assert!(overlays("miss") >= 2 * hits);
 }

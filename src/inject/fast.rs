@@ -155,6 +155,15 @@ pub fn overlay_lookups(snap: &Snapshot) -> (u64, u64) {
 pub(super) struct Plan {
     rendered: Arc<Rendered>,
     merged: Merged,
+    /// `rendered` was found kept.
+    found: bool,
+}
+
+impl Plan {
+    /// Whether the overlay was found kept for an earlier pod.
+    pub(super) fn overlay_kept(&self) -> bool {
+        self.found
+    }
 }
 
 /// Renders the overlay, or finds it kept for a pod that gave the same ([`rendered`]), and
@@ -202,14 +211,22 @@ pub(super) fn plan(
     if let (true, Some(memo)) = (keep, memo) {
         memo.keep(&rendered);
     }
-    Ok(Ok(Plan { rendered, merged }))
+    Ok(Ok(Plan {
+        rendered,
+        merged,
+        found: false,
+    }))
 }
 
 /// The plan for a pod whose overlay was kept: its merge onto this pod. Whatever erred before
 /// the merge (the annotations' checks, the render) erred on the key alone, so not for it.
 fn merged(pod: &Pod, rendered: Arc<Rendered>) -> Result<Result<Plan, Fallback>, InjectError> {
     match Merged::of(pod, &rendered.overlay, rendered.directives) {
-        Ok(merged) => Ok(Ok(Plan { rendered, merged })),
+        Ok(merged) => Ok(Ok(Plan {
+            rendered,
+            merged,
+            found: true,
+        })),
         Err(Merge::Fallback(why)) => Ok(Err(why)),
         Err(Merge::Error(e)) => Err(e),
     }
@@ -266,7 +283,9 @@ pub(super) fn finish(
     plan: Plan,
     target: &Target,
 ) -> Result<Patch, InjectError> {
-    let Plan { rendered, merged } = plan;
+    let Plan {
+        rendered, merged, ..
+    } = plan;
     let own = own_lists(&pod).map(|names| to_owned(&names));
     let Merged {
         labels,

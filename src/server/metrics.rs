@@ -57,6 +57,9 @@ pub struct Metrics {
     pub events: Family<EventLabels, Counter>,
     /// Replica memo lookups (`--review-memo`), `result` = `hit` | `miss`.
     pub memo: Family<ResultLabel, Counter>,
+    /// Fast-path injections by whether the `sidecar` overlay was found kept, `result` =
+    /// `hit` | `miss` (docs/webhook.md, "Kept overlays").
+    pub overlays: Family<ResultLabel, Counter>,
 }
 
 impl Default for Metrics {
@@ -77,6 +80,7 @@ impl Metrics {
         let cert_reloads = Family::<ResultLabel, Counter>::default();
         let events = Family::<EventLabels, Counter>::default();
         let memo = Family::<ResultLabel, Counter>::default();
+        let overlays = Family::<ResultLabel, Counter>::default();
         registry.register(
             "sidecar_injection_requests",
             "Total number of sidecar injection requests",
@@ -122,6 +126,11 @@ impl Metrics {
             "Reviews looked up in the replica memo, by result (hit: answered from it)",
             memo.clone(),
         );
+        registry.register(
+            "sidecar_injector_overlay_memo_lookups",
+            "Pods injected by the fast path, by whether their sidecar overlay was found kept (hit) or rendered (miss)",
+            overlays.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -133,6 +142,7 @@ impl Metrics {
             cert_reloads,
             events,
             memo,
+            overlays,
         }
     }
 
@@ -172,6 +182,12 @@ impl Metrics {
         self.memo.get_or_create(&ResultLabel { result }).inc();
     }
 
+    /// One fast-path injection: its overlay found kept, or rendered.
+    pub fn overlay(&self, kept: bool) {
+        let result = if kept { "hit" } else { "miss" };
+        self.overlays.get_or_create(&ResultLabel { result }).inc();
+    }
+
     /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
@@ -199,6 +215,7 @@ mod tests {
         m.cert_reload(true);
         m.event("Injected", "sent");
         m.memo(true);
+        m.overlay(false);
         let text = m.encode();
         for want in [
             "sidecar_injection_requests_total 1",
@@ -212,6 +229,7 @@ mod tests {
             "sidecar_injector_cert_reloads_total{result=\"ok\"} 1",
             "sidecar_injector_events_total{reason=\"Injected\",result=\"sent\"} 1",
             "sidecar_injector_review_memo_lookups_total{result=\"hit\"} 1",
+            "sidecar_injector_overlay_memo_lookups_total{result=\"miss\"} 1",
         ] {
             assert!(text.contains(want), "missing {want:?} in\n{text}");
         }

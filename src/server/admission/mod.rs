@@ -37,7 +37,7 @@ use self::review::{parse_review, Answer, IncomingRequest, PodObject, Prepared};
 use super::events::{self, Happened, Notice};
 use super::AppState;
 use crate::decision::Decision;
-use crate::inject::{mutate_sent, InjectError, Outcome, PodRequest, SentPod};
+use crate::inject::{mutate_sent, InjectError, Outcome, PodRequest, Route, SentPod};
 use crate::settings::Snapshot;
 
 /// Kubernetes caps request bodies at 3 MiB in etcd, but an AdmissionReview carries the object
@@ -486,7 +486,12 @@ fn answer(
     *warnings = pod_warnings(snapshot, pod, pod_request.namespace_labels);
     let owner = events.and_then(|_| events::owner::pod_owner(&pod.metadata));
     let token_volumes = token_volume_mentions(pod);
-    let outcome = mutate_sent(snapshot, sent, &pod_request).map(|(outcome, _)| outcome);
+    let outcome = mutate_sent(snapshot, sent, &pod_request).map(|(outcome, route)| {
+        if let Some(Route::Fast { overlay_kept }) = route {
+            state.metrics.overlay(overlay_kept);
+        }
+        outcome
+    });
     let notice = events.and_then(|events| {
         let notice = events::notice(owner, &namespace, happened(&outcome))?;
         events.send(notice.clone());
