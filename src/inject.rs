@@ -333,19 +333,19 @@ fn inject_encoded(
     Ok(json)
 }
 
+/// A pod's ProxyConfig view and its cluster/network envs.
+type Prepared<'s> = (
+    Cow<'s, crate::settings::ProxyView>,
+    BTreeMap<String, String>,
+);
+
 /// The checks and per-pod settings both paths start with: bounds, annotations, the
 /// ProxyConfig view, the cluster/network envs.
 fn prepare<'s>(
     snap: &'s Snapshot,
     pod: &Pod,
     target: &Target,
-) -> Result<
-    (
-        std::borrow::Cow<'s, crate::settings::ProxyView>,
-        BTreeMap<String, String>,
-    ),
-    InjectError,
-> {
+) -> Result<Prepared<'s>, InjectError> {
     check_bounds(pod)?;
     prepare_meta(snap, &pod.metadata, target)
 }
@@ -356,13 +356,7 @@ fn prepare_meta<'s>(
     snap: &'s Snapshot,
     meta: &ObjectMeta,
     target: &Target,
-) -> Result<
-    (
-        std::borrow::Cow<'s, crate::settings::ProxyView>,
-        BTreeMap<String, String>,
-    ),
-    InjectError,
-> {
+) -> Result<Prepared<'s>, InjectError> {
     let no_annotations = BTreeMap::new();
     let annotations = meta.annotations.as_ref().unwrap_or(&no_annotations);
     let checked = crate::annotations::validate(annotations).map_err(AnnotationFault::Value)?;

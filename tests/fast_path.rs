@@ -296,6 +296,15 @@ fn fast_path_equals_general_path_on_generated_pods() {
     );
 }
 
+/// The generated pod of `seed` as admitted, its namespace, and whether it gets native sidecars.
+fn generated(seed: u64) -> (Value, String, bool) {
+    let mut rng = Rng::new(seed);
+    let template = gen::pod(&mut rng);
+    let native = rng.chance(60);
+    let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+    (pod, ns, native)
+}
+
 /// One settings snapshot for all the generated pods: each injection finds most of its elements
 /// (and env variables) among those the earlier pods kept (`goenc::Recent`), some not, and the
 /// patch must still be the general path's. A pod injected twice gets the same patch.
@@ -305,10 +314,7 @@ fn fast_path_with_kept_encodings_equals_general_path() {
     let (mut fast, mut failures) = (0, Vec::new());
     let n = seeds();
     for seed in 0..n {
-        let mut rng = Rng::new(seed);
-        let template = gen::pod(&mut rng);
-        let native = rng.chance(60);
-        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        let (pod, ns, native) = generated(seed);
         let pod = as_sent(&pod, &ns);
         let (diverged, took_fast) = divergence(&snap, &pod, &ns, native);
         fast += usize::from(took_fast);
@@ -407,10 +413,7 @@ fn fast_path_with_kept_overlays_equals_general_path() {
     let (mut fast, mut failures) = (0, Vec::new());
     let n = seeds();
     for seed in 0..n {
-        let mut rng = Rng::new(seed);
-        let template = gen::pod(&mut rng);
-        let native = rng.chance(60);
-        let (pod, ns) = gen::admitted_pod(&mut rng, &template);
+        let (pod, ns, native) = generated(seed);
         for (i, pod) in std::iter::once(pod.clone())
             .chain(siblings(&pod, seed))
             .enumerate()
