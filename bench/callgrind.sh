@@ -3,10 +3,10 @@
 # `admission::review` on each generated pod (bench/pods.rs) under callgrind, N+1 runs minus
 # 1 run, divided by N, so start-up (settings load, the pod generation) cancels out. Three
 # ways: `inject`, each review a different pod of one workload (a label differs; every one
-# injected); `deploy`, each a pod of another workload (the app's name differs, so the injected
-# istio-proxy does too); `replica`, the same pod again (a rollout's replicas: answered from the
-# replica memo). Also the floor's per-request work in-process: parsing the same body into a
-# serde_json::Value.
+# injected, its sidecar overlay kept from the second on); `deploy`, each a pod of another
+# workload (the app's name differs, so the injected istio-proxy does too); `replica`, the
+# same pod again (a rollout's replicas: answered from the replica memo). Also the floor's
+# per-request work in-process: parsing the same body into a serde_json::Value.
 #
 #   bench/callgrind.sh              all four pods, N=20
 #   N=50 bench/callgrind.sh medium  one pod

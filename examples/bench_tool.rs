@@ -7,7 +7,8 @@
 //!                                       an API server sends them): all but the first are
 //!                                       replica memo hits
 //!   bench_tool miss POD N               the same, each time a different pod (a label's value
-//!                                       changes): every review is injected
+//!                                       changes): every review is injected, from the second
+//!                                       on with the overlay kept for its key
 //!   bench_tool deploy POD N             the same, each time a pod of a different workload (its
 //!                                       app's name changes: labels, owner, env values), so the
 //!                                       injected `istio-proxy` differs from pod to pod too
