@@ -161,24 +161,41 @@ impl<'a> ObjectWriter<'a> {
 /// for `json.Marshal`): `\b \f \n \r \t` short forms, other controls as `\u00xx`, and `<`,
 /// `>`, `&`, U+2028, U+2029 as `\u` escapes.
 pub(crate) fn write_go_string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c if c < ' ' || c == '<' || c == '>' || c == '&' => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+    let bytes = s.as_bytes();
+    // Runs of characters that need no escape are copied whole; every split is at an ASCII
+    // byte or before a U+2028/U+2029 lead byte, so on a character boundary.
+    let (mut start, mut i) = (0, 0);
+    while let Some(&b) = bytes.get(i) {
+        let (escape, len): (Option<&str>, usize) = match b {
+            b'"' => (Some("\\\""), 1),
+            b'\\' => (Some("\\\\"), 1),
+            0x08 => (Some("\\b"), 1),
+            0x0c => (Some("\\f"), 1),
+            b'\n' => (Some("\\n"), 1),
+            b'\r' => (Some("\\r"), 1),
+            b'\t' => (Some("\\t"), 1),
+            0xe2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
+                Some(0xa8) => (Some("\\u2028"), 3),
+                Some(0xa9) => (Some("\\u2029"), 3),
+                _ => (None, 1),
+            },
+            b if b < 0x20 || b == b'<' || b == b'>' || b == b'&' => (Some(""), 1),
+            _ => (None, 1),
+        };
+        if let Some(escape) = escape {
+            out.push_str(s.get(start..i).unwrap_or_default());
+            if escape.is_empty() {
+                out.push_str(&format!("\\u{b:04x}"));
+            } else {
+                out.push_str(escape);
             }
-            c => out.push(c),
+            start = i + len;
         }
+        i += len;
     }
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -427,10 +444,75 @@ mod tests {
     #[case::other_controls("\u{0}\u{1f}\u{7f}", "\"\\u0000\\u001f\u{7f}\"")]
     #[case::html("<a href='x'>&</a>", r#""\u003ca href='x'\u003e\u0026\u003c/a\u003e""#)]
     #[case::line_separators("\u{2028}\u{2029}é", "\"\\u2028\\u2029é\"")]
+    #[case::multibyte_runs(
+        "é€\u{2027}<\u{2029}ü\u{e000}",
+        "\"é€\u{2027}\\u003c\\u2029ü\u{e000}\""
+    )]
     fn go_string_escaping(#[case] raw: &str, #[case] want: &str) {
         let mut out = String::new();
         write_go_string(&mut out, raw);
         assert_eq!(out, want);
+    }
+
+    /// The run-copying writer against Go's rules applied a character at a time, on strings
+    /// mixing every class of character.
+    #[test]
+    fn go_string_runs_match_the_per_character_rules() {
+        fn per_char(s: &str) -> String {
+            let mut out = String::from('"');
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                    c if c < ' ' || "<>&".contains(c) => {
+                        out.push_str(&format!("\\u{:04x}", u32::from(c)))
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        let alphabet = [
+            'a',
+            '"',
+            '\\',
+            '\n',
+            '\u{1}',
+            '\u{1f}',
+            '<',
+            '>',
+            '&',
+            'é',
+            '€',
+            '\u{2027}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{7f}',
+            '\u{1f600}',
+        ];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..2_000 {
+            let mut raw = String::new();
+            for _ in 0..(state % 12) {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
+                raw.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let mut out = String::new();
+            write_go_string(&mut out, &raw);
+            assert_eq!(out, per_char(&raw), "{raw:?}");
+        }
     }
 
     #[rstest]
