@@ -83,6 +83,18 @@ pub fn lookup(name: &str) -> Option<&'static AnnotationSpec> {
     lookup_kind(Kind::Annotation, name).or_else(|| lookup_kind(Kind::Label, name))
 }
 
+/// The names of the table's labels: every pod label the injector reads. Listed once.
+pub fn label_names() -> &'static [&'static str] {
+    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        ANNOTATIONS
+            .iter()
+            .filter(|s| s.kind == Kind::Label)
+            .map(|s| s.name)
+            .collect()
+    });
+    &NAMES
+}
+
 /// The entry of the given kind named `name` (`sidecar.istio.io/inject` is both).
 pub fn lookup_kind(kind: Kind, name: &str) -> Option<&'static AnnotationSpec> {
     ANNOTATIONS

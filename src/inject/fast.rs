@@ -284,7 +284,9 @@ pub(super) fn finish(
     target: &Target,
 ) -> Result<Patch, InjectError> {
     let Plan {
-        rendered, merged, ..
+        mut rendered,
+        merged,
+        ..
     } = plan;
     let own = own_lists(&pod).map(|names| to_owned(&names));
     let Merged {
@@ -297,7 +299,6 @@ pub(super) fn finish(
         annotations: std::mem::replace(&mut pod.metadata.annotations, annotations),
         own,
     };
-    let mut rendered = rendered;
     // The template pod's elements move into the pod, unless it is kept for the next pods.
     let mut fresh = match Arc::get_mut(&mut rendered) {
         Some(owned) => Fresh::moving(&mut owned.template_pod),

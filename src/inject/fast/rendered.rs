@@ -23,7 +23,7 @@ use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
-use crate::annotations::{Kind, ANNOTATIONS};
+use crate::annotations::label_names;
 use crate::inject::Target;
 use crate::render::context::Context;
 use crate::settings::{ProxyView, Snapshot};
@@ -52,10 +52,9 @@ pub(super) struct Key {
 impl Key {
     pub(super) fn of(pod: &Pod, target: &Target) -> Key {
         let labels = pod.metadata.labels.as_ref().map(|labels| {
-            ANNOTATIONS
+            label_names()
                 .iter()
-                .filter(|s| s.kind == Kind::Label)
-                .filter_map(|s| Some((s.name.to_string(), labels.get(s.name)?.clone())))
+                .filter_map(|&name| Some((name.to_string(), labels.get(name)?.clone())))
                 .collect::<BTreeMap<_, _>>()
         });
         let meta = ObjectMeta {
@@ -227,15 +226,10 @@ impl Memo {
         self.misses.fetch_add(1, Ordering::Relaxed);
         let keep = ring.seen.contains(&key.hash);
         if !keep {
-            if ring.seen.len() < SEEN {
-                ring.seen.push(key.hash);
-            } else {
-                let at = ring.next_seen;
-                if let Some(slot) = ring.seen.get_mut(at) {
-                    *slot = key.hash;
-                }
-                ring.next_seen = (at + 1) % SEEN;
-            }
+            let Ring {
+                seen, next_seen, ..
+            } = &mut *ring;
+            push_bounded(seen, next_seen, SEEN, key.hash);
         }
         Lookup::Missed {
             keep: keep && key.bytes <= MAX_KEY_BYTES,
@@ -257,20 +251,23 @@ impl Memo {
         let Ok(mut ring) = self.kept.lock() else {
             return;
         };
-        if ring.entries.len() < KEPT {
-            ring.entries.push(Arc::clone(rendered));
-        } else {
-            let at = ring.next;
-            if let Some(slot) = ring.entries.get_mut(at) {
-                *slot = Arc::clone(rendered);
-            }
-            ring.next = (at + 1) % KEPT;
-        }
+        let Ring { entries, next, .. } = &mut *ring;
+        push_bounded(entries, next, KEPT, Arc::clone(rendered));
     }
 
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.kept.lock().map_or(0, |r| r.entries.len())
+    }
+}
+
+/// Appends `item` while `list` has fewer than `cap`, else replaces the oldest (at `next`).
+fn push_bounded<T>(list: &mut Vec<T>, next: &mut usize, cap: usize, item: T) {
+    if list.len() < cap {
+        list.push(item);
+    } else if let Some(slot) = list.get_mut(*next) {
+        *slot = item;
+        *next = (*next + 1) % cap;
     }
 }
 
