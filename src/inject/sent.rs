@@ -20,6 +20,8 @@ use serde_json::{Map, Value};
 use super::PodError;
 use crate::scan::Cursor;
 
+mod light;
+
 /// Pods longer than this are parsed, never kept as text. Measured with 2,000-env pods
 /// (~390 KiB) under load: read as text they cost 0.6x the CPU of a parse, but the allocator
 /// then held 32.6 MiB at peak against 27.4 MiB parsed (the bound is 30; with
@@ -198,7 +200,9 @@ pub struct SentPod<'a> {
 
 #[derive(Debug)]
 pub(super) enum Source<'a> {
-    GoEncoded(GoText<'a>),
+    /// `light`: the typed pod holds only what the fast path reads (module `light`); the
+    /// general path decodes the text whole first ([`decode_whole`]).
+    GoEncoded { text: GoText<'a>, light: bool },
     /// The namespace filled in as in `pod`.
     Parsed(Value),
     Invalid(PodError),
@@ -209,10 +213,17 @@ impl<'a> SentPod<'a> {
     pub fn new(object: Object<'a>, namespace: &str) -> SentPod<'a> {
         let value = match object {
             Object::GoEncoded(text) => {
-                match serde_json::from_str::<Pod>(&text.without_managed_fields()) {
-                    Ok(mut pod) => {
-                        settle(&mut pod, namespace);
-                        let source = Source::GoEncoded(text);
+                // What the fast path reads, alone (`light`); the whole pod when that is
+                // not enough, decoded here so that its error is the one answered.
+                let cut = text.without_managed_fields();
+                if let Some(mut pod) = light::decode(&cut) {
+                    settle(&mut pod, namespace);
+                    let source = Source::GoEncoded { text, light: true };
+                    return SentPod { pod, source };
+                }
+                match decode_whole(&text, namespace) {
+                    Ok(pod) => {
+                        let source = Source::GoEncoded { text, light: false };
                         return SentPod { pod, source };
                     }
                     // Decoded again from the value, for the error naming the field at fault.
@@ -251,6 +262,13 @@ impl<'a> SentPod<'a> {
             },
         }
     }
+}
+
+/// The whole typed pod of a text checked to be its own Go encoding, settled as below.
+pub(super) fn decode_whole(text: &GoText<'_>, namespace: &str) -> Result<Pod, serde_json::Error> {
+    let mut pod = serde_json::from_str::<Pod>(&text.without_managed_fields())?;
+    settle(&mut pod, namespace);
+    Ok(pod)
 }
 
 /// The request's namespace for a pod without one; no `managedFields` (dropped when parsed).
@@ -340,7 +358,7 @@ mod tests {
         let object = Object::read(text).unwrap();
         assert!(matches!(object, Object::GoEncoded(_)));
         let sent = SentPod::new(object, "shop");
-        assert!(matches!(sent.source, Source::GoEncoded(_)));
+        assert!(matches!(sent.source, Source::GoEncoded { light: true, .. }));
         assert_eq!(sent.pod.metadata.namespace.as_deref(), Some("shop"));
         assert_eq!(sent.pod.metadata.managed_fields, None);
     }
