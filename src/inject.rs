@@ -121,7 +121,10 @@ pub fn mutate_sent(
 enum Sent<'a> {
     /// Its own Go encoding; parsed only if the general path runs. `light`: the typed pod
     /// beside it holds only what the fast path reads (`sent::light`).
-    Text { text: sent::GoText<'a>, light: bool },
+    Text {
+        text: sent::GoText<'a>,
+        light: bool,
+    },
     Value(&'a Value),
 }
 

@@ -28,7 +28,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{Container, LocalObjectReference, Pod, Volume};
+use k8s_openapi::api::core::v1::{Container, Pod};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -299,7 +299,20 @@ pub(super) fn finish(
         annotations: std::mem::replace(&mut pod.metadata.annotations, annotations),
         own,
     };
-    // The template pod's elements move into the pod, unless it is kept for the next pods.
+    // Volumes and pull secrets: `post_process` reads neither, so they stay as the pod sent
+    // them and the patch adds the template's as encoded once per overlay (`Encoded`).
+    let encoded = rendered
+        .encoded(&snap.encodings)
+        .map_err(RenderFailure::from)?;
+    let added = [
+        placed(&was.own[2], volumes.as_deref(), &encoded.volumes)?,
+        placed(
+            &was.own[3],
+            image_pull_secrets.as_deref(),
+            &encoded.image_pull_secrets,
+        )?,
+    ];
+    // The template pod's containers move into the pod, unless it is kept for the next pods.
     let mut fresh = match Arc::get_mut(&mut rendered) {
         Some(owned) => Fresh::moving(&mut owned.template_pod),
         None => Fresh::copying(&rendered.template_pod),
@@ -316,12 +329,6 @@ pub(super) fn finish(
         init_containers.as_deref(),
         &mut fresh.init_containers,
     )?;
-    spec.volumes = rebuild_opt(spec.volumes.take(), volumes.as_deref(), &mut fresh.volumes)?;
-    spec.image_pull_secrets = rebuild_opt(
-        spec.image_pull_secrets.take(),
-        image_pull_secrets.as_deref(),
-        &mut fresh.image_pull_secrets,
-    )?;
 
     let before = probes_by_name(&pod);
     let template_pod = &rendered.template_pod;
@@ -334,18 +341,16 @@ pub(super) fn finish(
         &rendered.proxy_envs,
         target,
     )?;
-    emit(&was, &mut pod, &before, &snap.encodings)
+    emit(&was, &mut pod, &before, added, &snap.encodings)
 }
 
-/// The template pod's four lists, whose elements [`rebuild`] takes as the merged list names
-/// them: moved out of a template pod used once, leaving an element with only its name behind
-/// (all `post_process` reads of the template is the names, for `sidecar.istio.io/status`);
-/// copied from one kept for the next pods.
+/// The template pod's containers and init containers, which [`rebuild`] takes as the merged
+/// list names them: moved out of a template pod used once, leaving an element with only its
+/// name behind (all `post_process` reads of the template is the names, for
+/// `sidecar.istio.io/status`); copied from one kept for the next pods.
 struct Fresh<'t> {
     containers: Source<'t, Container>,
     init_containers: Source<'t, Container>,
-    volumes: Source<'t, Volume>,
-    image_pull_secrets: Source<'t, LocalObjectReference>,
 }
 
 enum Source<'t, T> {
@@ -372,17 +377,11 @@ impl<'t> Fresh<'t> {
             return Fresh {
                 containers: Source::Move(&mut []),
                 init_containers: Source::Move(&mut []),
-                volumes: Source::Move(&mut []),
-                image_pull_secrets: Source::Move(&mut []),
             };
         };
         Fresh {
             containers: Source::Move(&mut spec.containers),
             init_containers: Source::Move(spec.init_containers.as_deref_mut().unwrap_or_default()),
-            volumes: Source::Move(spec.volumes.as_deref_mut().unwrap_or_default()),
-            image_pull_secrets: Source::Move(
-                spec.image_pull_secrets.as_deref_mut().unwrap_or_default(),
-            ),
         }
     }
 
@@ -392,11 +391,6 @@ impl<'t> Fresh<'t> {
             containers: Source::Copy(spec.map_or(&[], |s| &s.containers)),
             init_containers: Source::Copy(
                 spec.and_then(|s| s.init_containers.as_deref())
-                    .unwrap_or_default(),
-            ),
-            volumes: Source::Copy(spec.and_then(|s| s.volumes.as_deref()).unwrap_or_default()),
-            image_pull_secrets: Source::Copy(
-                spec.and_then(|s| s.image_pull_secrets.as_deref())
                     .unwrap_or_default(),
             ),
         }
@@ -416,9 +410,7 @@ fn rebuild_opt<T: Named>(
 
 /// The list in the merged order: the pod's own elements moved over, new ones taken from the
 /// template pod (the general path's merge copies them unchanged: no name is shared, checked
-/// by `Merged::of`). Each element is taken once: `Merged::of` checked that the merged list
-/// has all the pod's own elements in their order (`Fallback::Order`), so they are taken in
-/// turn, and its names are unique, so a template element is taken at most once.
+/// by `Merged::of`).
 fn rebuild<T: Named>(
     own: Vec<T>,
     merged: Option<&[String]>,
@@ -427,6 +419,36 @@ fn rebuild<T: Named>(
     let Some(items) = merged else {
         return Ok(if own.is_empty() { None } else { Some(own) });
     };
+    arrange(own, T::name, items, |e| e, |name| fresh.take(name)).map(Some)
+}
+
+/// What the patch adds of a list the pod keeps as sent: per element of the merged list,
+/// `None` for the pod's own (`own`, their names) and the encoding for the template's.
+fn placed(
+    own: &[String],
+    merged: Option<&[String]>,
+    template: &[(String, Arc<str>)],
+) -> Result<Vec<Option<Arc<str>>>, InjectError> {
+    let Some(items) = merged else {
+        return Ok(vec![None; own.len()]);
+    };
+    let new = |name: &str| {
+        let found = template.iter().find(|(n, _)| n == name);
+        found.map(|(_, encoded)| Some(encoded.clone()))
+    };
+    arrange(own.iter().collect(), |n| n.as_str(), items, |_| None, new)
+}
+
+/// Walks the merged list, each element either the pod's own (`own`, taken in turn: `Merged::of`
+/// checked that the merged list has them all in their order, `Fallback::Order`) or the
+/// template's (`new`, by name; the names are unique, so each is taken at most once).
+fn arrange<O, X>(
+    own: Vec<O>,
+    name_of: impl Fn(&O) -> &str,
+    items: &[String],
+    kept: impl Fn(O) -> X,
+    mut new: impl FnMut(&str) -> Option<X>,
+) -> Result<Vec<X>, InjectError> {
     let broken = |what: std::fmt::Arguments<'_>| -> InjectError {
         RenderFailure::Json(serde::de::Error::custom(format_args!(
             "the merged pod {what}"
@@ -437,12 +459,12 @@ fn rebuild<T: Named>(
     let mut out = Vec::with_capacity(items.len());
     for name in items {
         let name = name.as_str();
-        if own.as_slice().first().is_some_and(|e| e.name() == name) {
-            out.extend(own.next());
+        if own.as_slice().first().is_some_and(|e| name_of(e) == name) {
+            out.extend(own.next().map(&kept));
             continue;
         }
-        let Some(element) = fresh.take(name) else {
-            if own.as_slice().iter().any(|e| e.name() == name) {
+        let Some(element) = new(name) else {
+            if own.as_slice().iter().any(|e| name_of(e) == name) {
                 return Err(broken(format_args!(
                     "changed the place of the pod's own element {name:?}"
                 )));
@@ -456,10 +478,10 @@ fn rebuild<T: Named>(
     if let Some(left) = own.as_slice().first() {
         return Err(broken(format_args!(
             "lost the pod's own element {:?} or changed its place",
-            left.name()
+            name_of(left)
         )));
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// A list element the fast path rebuilds: named (`goenc::Element::name`), encodable, and
@@ -473,21 +495,6 @@ impl Named for Container {
         Container {
             name: name.to_string(),
             ..Default::default()
-        }
-    }
-}
-impl Named for Volume {
-    fn named(name: &str) -> Self {
-        Volume {
-            name: name.to_string(),
-            ..Default::default()
-        }
-    }
-}
-impl Named for LocalObjectReference {
-    fn named(name: &str) -> Self {
-        LocalObjectReference {
-            name: name.to_string(),
         }
     }
 }
@@ -538,48 +545,81 @@ mod tests {
 
     #[test]
     fn rebuild_moves_own_and_template_elements_into_the_merged_order() {
-        let envoy = Volume {
-            name: "istio-envoy".into(),
-            empty_dir: Some(Default::default()),
+        let proxy = Container {
+            name: "istio-proxy".into(),
+            image: Some("proxyv2".into()),
             ..Default::default()
         };
-        let merged = ["istio-envoy", "data", "logs"].map(String::from);
+        let merged = ["istio-proxy", "app", "logs"].map(String::from);
         let names =
-            |out: &[Volume]| -> Vec<String> { out.iter().map(|v| v.name.clone()).collect() };
+            |out: &[Container]| -> Vec<String> { out.iter().map(|c| c.name.clone()).collect() };
+        let own = || vec![Container::named("app"), Container::named("logs")];
         // A kept template pod is copied from and stays as it was, for the next pods.
-        let kept = vec![envoy.clone()];
-        let own = vec![Volume::named("data"), Volume::named("logs")];
-        let out = rebuild(own, Some(&merged), &mut Source::Copy(&kept))
+        let kept = vec![proxy.clone()];
+        let out = rebuild(own(), Some(&merged), &mut Source::Copy(&kept))
             .unwrap()
             .unwrap();
         assert_eq!(names(&out), merged);
-        assert_eq!(out[0], envoy);
-        assert_eq!(kept, std::slice::from_ref(&envoy));
+        assert_eq!(out[0], proxy);
+        assert_eq!(kept, std::slice::from_ref(&proxy));
         // One used once gives its elements up and keeps their names (what `post_process`
         // reads).
-        let mut once = vec![envoy.clone()];
-        let own = vec![Volume::named("data"), Volume::named("logs")];
-        let out = rebuild(own, Some(&merged), &mut Source::Move(&mut once))
+        let mut once = vec![proxy.clone()];
+        let out = rebuild(own(), Some(&merged), &mut Source::Move(&mut once))
             .unwrap()
             .unwrap();
         assert_eq!(names(&out), merged);
-        assert_eq!(out[0], envoy);
-        assert_eq!(once, [Volume::named("istio-envoy")]);
+        assert_eq!(out[0], proxy);
+        assert_eq!(once, [Container::named("istio-proxy")]);
         // A merged name that neither side has is an error, never an empty element.
         let merged = ["nowhere".to_string()];
         let err = rebuild(
-            Vec::<Volume>::new(),
+            Vec::<Container>::new(),
             Some(&merged),
             &mut Source::Copy(&kept),
         )
         .unwrap_err();
         assert!(err.to_string().contains("\"nowhere\""), "{err}");
         // The pod's own elements out of their order, or one missing: an error, never a drop.
-        for merged in [&["logs", "data"][..], &["data"]] {
-            let own = vec![Volume::named("data"), Volume::named("logs")];
+        for merged in [&["logs", "app"][..], &["app"]] {
             let merged: Vec<String> = merged.iter().map(|n| n.to_string()).collect();
-            let err = rebuild(own, Some(&merged), &mut Source::Move(&mut [])).unwrap_err();
+            let err = rebuild(own(), Some(&merged), &mut Source::Move(&mut [])).unwrap_err();
             assert!(err.to_string().contains("own element"), "{err}");
         }
+    }
+
+    #[test]
+    fn placed_names_the_template_encodings_in_the_merged_order() {
+        let own = ["data", "logs"].map(String::from);
+        let template: Vec<(String, Arc<str>)> = vec![
+            (
+                "istio-envoy".into(),
+                Arc::from(r#"{"name":"istio-envoy","emptyDir":{}}"#),
+            ),
+            (
+                "istio-data".into(),
+                Arc::from(r#"{"name":"istio-data","emptyDir":{}}"#),
+            ),
+        ];
+        let merged = ["istio-envoy", "data", "logs", "istio-data"].map(String::from);
+        let out = placed(&own, Some(&merged), &template).unwrap();
+        let text: Vec<Option<&str>> = out.iter().map(|e| e.as_deref()).collect();
+        assert_eq!(
+            text,
+            [
+                Some(template[0].1.as_ref()),
+                None,
+                None,
+                Some(template[1].1.as_ref())
+            ]
+        );
+        // A list the overlay leaves alone: the pod's own, unchanged.
+        assert_eq!(placed(&own, None, &template).unwrap(), [None, None]);
+        // The same checks as `rebuild`: no element from nowhere, the pod's own kept in order.
+        let err = placed(&own, Some(&["nowhere".to_string()]), &template).unwrap_err();
+        assert!(err.to_string().contains("\"nowhere\""), "{err}");
+        let swapped = ["logs", "data"].map(String::from);
+        let err = placed(&own, Some(&swapped), &template).unwrap_err();
+        assert!(err.to_string().contains("own element"), "{err}");
     }
 }

@@ -202,7 +202,10 @@ pub struct SentPod<'a> {
 pub(super) enum Source<'a> {
     /// `light`: the typed pod holds only what the fast path reads (module `light`); the
     /// general path decodes the text whole first ([`decode_whole`]).
-    GoEncoded { text: GoText<'a>, light: bool },
+    GoEncoded {
+        text: GoText<'a>,
+        light: bool,
+    },
     /// The namespace filled in as in `pod`.
     Parsed(Value),
     Invalid(PodError),

@@ -69,12 +69,15 @@ pub(super) struct Was {
 }
 
 /// The operations that turn the pod as sent (`was`) into the injected `pod`, knowing that only
-/// the parts named in the module note changed. New elements are encoded through `recent` (the
-/// snapshot's encodings of earlier pods' elements).
+/// the parts named in the module note changed. New containers are encoded through `recent`
+/// (the snapshot's encodings of earlier pods' elements); `added`: the volumes and pull secrets
+/// in their final order, `None` for the pod's own, else the new one's encoding (the pod keeps
+/// its own lists of those as sent).
 pub(super) fn emit(
     was: &Was,
     pod: &mut Pod,
     before: &HashMap<(bool, String), Probes>,
+    added: [Vec<Option<Arc<str>>>; 2],
     recent: &Recent,
 ) -> Result<Patch, InjectError> {
     let mut ops = Patch::default();
@@ -101,12 +104,9 @@ pub(super) fn emit(
     let encoded = encode_new(inits, now, recent)?;
     emit_list(&mut ops, LISTS[1], inits, encoded);
     emit_probes(&mut ops, inits, now, true, before, recent)?;
-    let now = spec.volumes.as_deref_mut().unwrap_or_default();
-    let encoded = encode_new(volumes, now, recent)?;
-    emit_list(&mut ops, LISTS[2], volumes, encoded);
-    let now = spec.image_pull_secrets.as_deref_mut().unwrap_or_default();
-    let encoded = encode_new(secrets, now, recent)?;
-    emit_list(&mut ops, LISTS[3], secrets, encoded);
+    let [volumes_now, secrets_now] = added;
+    emit_list(&mut ops, LISTS[2], volumes, volumes_now);
+    emit_list(&mut ops, LISTS[3], secrets, secrets_now);
     Ok(ops)
 }
 

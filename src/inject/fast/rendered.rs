@@ -17,13 +17,14 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use crate::annotations::label_names;
+use crate::goenc::{Element, EncodeError, Recent};
 use crate::inject::Target;
 use crate::render::context::Context;
 use crate::settings::{ProxyView, Snapshot};
@@ -143,6 +144,37 @@ pub(super) struct Rendered {
     /// The pod's ProxyConfig view; `None`: the snapshot's default (no `proxy.istio.io/config`).
     proxy: Option<ProxyView>,
     pub proxy_envs: BTreeMap<String, String>,
+    /// The Go encodings of `template_pod`'s volumes and pull secrets, once asked for.
+    encoded: OnceLock<Encoded>,
+}
+
+/// The Go encodings of the template pod's volumes and image pull secrets, in its order: what
+/// the patch adds of them. No pod's `post_process` changes either, so a kept overlay's serve
+/// every pod that finds it.
+#[derive(Debug)]
+pub(super) struct Encoded {
+    pub volumes: Vec<(String, Arc<str>)>,
+    pub image_pull_secrets: Vec<(String, Arc<str>)>,
+}
+
+impl Encoded {
+    fn of(template: &Pod, recent: &Recent) -> Result<Encoded, EncodeError> {
+        fn all<T: Element>(
+            list: Option<&[T]>,
+            recent: &Recent,
+        ) -> Result<Vec<(String, Arc<str>)>, EncodeError> {
+            let encoded = list
+                .unwrap_or_default()
+                .iter()
+                .map(|e| Ok((e.name().to_string(), recent.encode(e)?)));
+            encoded.collect()
+        }
+        let spec = template.spec.as_ref();
+        Ok(Encoded {
+            volumes: all(spec.and_then(|s| s.volumes.as_deref()), recent)?,
+            image_pull_secrets: all(spec.and_then(|s| s.image_pull_secrets.as_deref()), recent)?,
+        })
+    }
 }
 
 impl Rendered {
@@ -164,7 +196,17 @@ impl Rendered {
                 Cow::Owned(view) => Some(view),
             },
             proxy_envs,
+            encoded: OnceLock::new(),
         }
+    }
+
+    /// [`Encoded`] for this overlay: encoded (or found among `recent`'s) the first time.
+    pub(super) fn encoded(&self, recent: &Recent) -> Result<&Encoded, EncodeError> {
+        if let Some(encoded) = self.encoded.get() {
+            return Ok(encoded);
+        }
+        let encoded = Encoded::of(&self.template_pod, recent)?;
+        Ok(self.encoded.get_or_init(|| encoded))
     }
 
     pub(super) fn proxy<'s>(&'s self, snap: &'s Snapshot) -> &'s ProxyView {

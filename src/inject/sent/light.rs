@@ -120,7 +120,9 @@ struct Spec {
 impl Spec {
     fn into_spec(self) -> Option<PodSpec> {
         let containers = |list: Vec<LightContainer>| -> Option<Vec<Container>> {
-            list.into_iter().map(LightContainer::into_container).collect()
+            list.into_iter()
+                .map(LightContainer::into_container)
+                .collect()
         };
         let init_containers = match self.init_containers {
             Some(list) => Some(containers(list)?),
@@ -277,7 +279,13 @@ mod tests {
         let (c, wc) = (&spec.containers[0], &ws.containers[0]);
         assert_eq!(
             (&c.name, &c.image, &c.ports, &c.volume_mounts, &c.lifecycle),
-            (&wc.name, &wc.image, &wc.ports, &wc.volume_mounts, &wc.lifecycle)
+            (
+                &wc.name,
+                &wc.image,
+                &wc.ports,
+                &wc.volume_mounts,
+                &wc.lifecycle
+            )
         );
         let probes = |c: &Container| {
             let p = [&c.liveness_probe, &c.readiness_probe, &c.startup_probe];
@@ -288,17 +296,29 @@ mod tests {
         assert!(c.command.is_none() && c.args.is_none() && c.working_dir.is_none());
         let init = spec.init_containers.as_deref().unwrap_or_default();
         assert_eq!(init.len(), 1);
-        assert_eq!(init[0].volume_mounts, ws.init_containers.unwrap()[0].volume_mounts);
+        assert_eq!(
+            init[0].volume_mounts,
+            ws.init_containers.unwrap()[0].volume_mounts
+        );
         let debug = &spec.ephemeral_containers.unwrap()[0];
-        assert_eq!((debug.name.as_str(), debug.image.as_deref()), ("debug", None));
+        assert_eq!(
+            (debug.name.as_str(), debug.image.as_deref()),
+            ("debug", None)
+        );
         assert_eq!(debug.volume_mounts.as_ref().map(Vec::len), Some(1));
         let volumes = spec.volumes.unwrap();
         let names: Vec<&str> = volumes.iter().map(|v| v.name.as_str()).collect();
         assert_eq!(names, ["v", "e"]);
-        assert!(volumes.iter().all(|v| v.config_map.is_none() && v.empty_dir.is_none()));
+        assert!(volumes
+            .iter()
+            .all(|v| v.config_map.is_none() && v.empty_dir.is_none()));
         assert_eq!(spec.image_pull_secrets, ws.image_pull_secrets);
         assert_eq!(
-            (&spec.service_account_name, spec.host_network, &spec.node_name),
+            (
+                &spec.service_account_name,
+                spec.host_network,
+                &spec.node_name
+            ),
             (&ws.service_account_name, ws.host_network, &ws.node_name)
         );
         assert!(spec.affinity.is_none() && spec.tolerations.is_none());
