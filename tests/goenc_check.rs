@@ -24,7 +24,8 @@ fn disagreement(v: &Value) -> Option<String> {
 
 /// The text check (`goenc::text`) may be stricter than the value check, never looser: where it
 /// says yes, so does the value check on the pod as the webhook parses it (the pod's own
-/// `managedFields` dropped).
+/// `managedFields` dropped). And the pod decodes whole as a typed `Pod`: the fast path reads
+/// only part of such a pod (`inject::sent::light`), relying on the rest decoding too.
 fn text_disagreement(v: &Value) -> Option<String> {
     let text = v.to_string();
     if !goenc::text::is_pod_encoding(&text) {
@@ -33,6 +34,16 @@ fn text_disagreement(v: &Value) -> Option<String> {
     let mut parsed = v.clone();
     if let Some(meta) = parsed.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.shift_remove("managedFields");
+    }
+    // k8s-openapi also refuses another `apiVersion` or `kind` than `v1`/`Pod`, which Go's
+    // encoding does not care about; the light decoding refuses them likewise (its unit tests).
+    let typed = serde_json::from_str::<k8s_openapi::api::core::v1::Pod>(&parsed.to_string());
+    let named = |k: &str, want: &str| parsed.get(k).is_some_and(|v| v != want);
+    let other_type = named("apiVersion", "v1") || named("kind", "Pod");
+    if let (Err(e), false) = (typed, other_type) {
+        return Some(format!(
+            "the text check says yes, the typed decode no ({e}): {text}"
+        ));
     }
     (!goenc::is_pod_encoding(&parsed)).then(|| format!("the text check says yes, wrongly: {text}"))
 }

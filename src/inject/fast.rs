@@ -13,9 +13,12 @@
 //!   is worked out on their names alone (`merged`: apimachinery's rules for an overlay without
 //!   directives, else the merge code itself on a skeleton of the pod), so the same order and
 //!   the same new elements, at the cost of the overlay rather than the pod;
-//! - the typed pod is rebuilt in that order (app containers moved, not copied; the injected
-//!   ones moved out of the overlay's typed pod, or copied from a kept one) and goes through
-//!   the same `post_process` as the general path;
+//! - the typed pod's containers and init containers are rebuilt in that order (app containers
+//!   moved, not copied; the injected ones moved out of the overlay's typed pod, or copied from
+//!   a kept one) and the pod goes through the same `post_process` as the general path; its
+//!   volumes and pull secrets, which `post_process` never reads, are left as sent (the pod was
+//!   decoded with their names only, `sent::light`) and the patch adds the template's from
+//!   their encodings, kept with the overlay (`rendered::Encoded`);
 //! - only the new elements and rewritten probes/handlers are encoded and Go-normalised, and
 //!   the patch names exactly those; the new elements come from the snapshot's kept encodings
 //!   when an earlier pod had the same (`goenc::Recent`) and go into the patch as JSON text.

@@ -40,15 +40,26 @@ pub(super) fn decode(text: &str) -> Option<Pod> {
     serde_json::from_str::<LightPod>(text).ok()?.into_pod()
 }
 
-/// `null` decodes as absent everywhere, as in k8s-openapi's decoders.
+/// `null` decodes as absent everywhere, as in k8s-openapi's decoders, but for `apiVersion` and
+/// `kind`, which k8s-openapi refuses unless they are `v1` and `Pod` (or absent).
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LightPod {
+    #[serde(default)]
+    api_version: Present<String>,
+    #[serde(default)]
+    kind: Present<String>,
     metadata: Option<Meta>,
     spec: Option<Spec>,
 }
 
 impl LightPod {
     fn into_pod(self) -> Option<Pod> {
+        let refused =
+            |present: &Present<String>, want: &str| present.0.as_ref().is_some_and(|v| v != want);
+        if refused(&self.api_version, "v1") || refused(&self.kind, "Pod") {
+            return None;
+        }
         let spec = match self.spec {
             Some(spec) => Some(spec.into_spec()?),
             None => None,
@@ -202,6 +213,16 @@ struct Named {
     name: Option<String>,
 }
 
+/// A member that, when present, must decode as `T` (`null` too, unlike `Option<T>`).
+#[derive(Default)]
+struct Present<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::deserialize(d).map(|v| Present(Some(v)))
+    }
+}
+
 /// A list's length; its elements skipped.
 struct Count(usize);
 
@@ -349,6 +370,17 @@ mod tests {
         assert!(decode(&pod.to_string()).is_none());
         let under = json!({"spec": {"containers": [{"name": "c", "env": env[1..]}]}});
         assert!(decode(&under.to_string()).is_some());
+        // The type's own checks: k8s-openapi refuses another `apiVersion` or `kind`, or null.
+        for top in [
+            r#""apiVersion":"v2""#,
+            r#""kind":"Service""#,
+            r#""kind":null"#,
+        ] {
+            let text = format!(r#"{{{top},"spec":{{"containers":[{{"name":"c"}}]}}}}"#);
+            assert!(serde_json::from_str::<Pod>(&text).is_err(), "{text}");
+            assert!(decode(&text).is_none(), "{text}");
+        }
+        assert!(decode(r#"{"apiVersion":"v1","kind":"Pod"}"#).is_some());
         // A wrong type where the light decoding reads is its failure too.
         assert!(decode(r#"{"spec":{"containers":[{"name":1}]}}"#).is_none());
         assert!(decode(r#"{"spec":{"containers":{}}}"#).is_none());
