@@ -366,6 +366,43 @@ mod tests {
         assert_eq!(sent.pod.metadata.managed_fields, None);
     }
 
+    /// What the light decoding cannot answer for is decoded whole, as before it: the bound's
+    /// container whole, a pod of another kind an error naming it.
+    #[test]
+    fn go_encodings_the_light_decoding_refuses_are_decoded_whole() {
+        let env: Vec<String> = (0..=crate::inject::MAX_ENV_PER_CONTAINER)
+            .map(|i| format!(r#"{{"name":"E{i}"}}"#))
+            .collect();
+        let many = format!(
+            r#"{{"metadata":{{"name":"p"}},"spec":{{"containers":[{{"name":"c","env":[{}],"resources":{{}}}}]}},"status":{{}}}}"#,
+            env.join(",")
+        );
+        assert!(many.len() <= MAX_TEXT, "{}", many.len());
+        let object = Object::read(&many).unwrap();
+        assert!(matches!(object, Object::GoEncoded(_)));
+        let sent = SentPod::new(object, "shop");
+        assert!(matches!(
+            sent.source,
+            Source::GoEncoded { light: false, .. }
+        ));
+        assert_eq!(
+            sent.pod.spec.unwrap().containers[0]
+                .env
+                .as_ref()
+                .map(Vec::len),
+            Some(env.len())
+        );
+
+        let other = r#"{"kind":"Service","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","resources":{}}]},"status":{}}"#;
+        let object = Object::read(other).unwrap();
+        assert!(matches!(object, Object::GoEncoded(_)));
+        let sent = SentPod::new(object, "shop");
+        let Source::Invalid(e) = sent.source else {
+            panic!("decoded: {:?}", sent.source);
+        };
+        assert!(e.to_string().contains("Service"), "{e}");
+    }
+
     #[test]
     fn the_requests_namespace_fills_an_empty_one() {
         let mut v = json!({"metadata": {"name": "p"}});
