@@ -184,13 +184,15 @@ fn route(
         Sent::Value(pod) => pod,
         Sent::Text { text, light } => {
             let path = "pod".to_string();
-            let mut value = sent::parse(&text.without_managed_fields())
-                .map_err(|source| PodError::Decode { path, source })?;
+            let cut = text.without_managed_fields();
+            let mut value =
+                sent::parse(&cut).map_err(|source| PodError::Decode { path, source })?;
             sent::fill_namespace(&mut value, req.namespace);
+            // The general path reads all of the pod.
             if light {
-                typed = match sent::decode_whole(&text, req.namespace) {
+                typed = match sent::decode_whole(&cut, req.namespace) {
                     Ok(pod) => pod,
-                    // For the error naming the field at fault.
+                    // For the error naming the field at fault (the value is settled already).
                     Err(_) => typed_pod(&value)?,
                 };
             }

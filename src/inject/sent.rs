@@ -2,9 +2,10 @@
 //!
 //! An API server sends the pod in Go's encoding; checked as text (`goenc::text`), such a pod is
 //! decoded straight into the typed `Pod` and never built as a `serde_json::Value`, which cost a
-//! third of an admission: the fast path needs only the typed pod (see `fast::fallback_reason`).
-//! The general path, when it runs, parses the text then. Any other pod (a hand-made review) is
-//! parsed into a `Value` first, as before, and decoded from it.
+//! third of an admission: the fast path needs only the typed pod (see `fast::fallback_reason`),
+//! and of it only what module `light` decodes. The general path, when it runs, parses the text
+//! then and decodes it whole. Any other pod (a hand-made review) is parsed into a `Value`
+//! first, as before, and decoded whole from it.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -192,6 +193,8 @@ impl<'de> Visitor<'de> for MetadataVisitor {
 #[derive(Debug)]
 pub struct SentPod<'a> {
     /// Typed, with the request's namespace when it has none and without `managedFields`. For
+    /// a pod in Go's encoding, usually only what the fast path and the webhook's bookkeeping
+    /// read (module `light`: the metadata, the node, the volumes' and mounts' names, ...). For
     /// a pod that does not decode, what of its metadata and node name does (for the logs, the
     /// warnings and the Event; the answer is the decode error).
     pub pod: Pod,
@@ -224,7 +227,7 @@ impl<'a> SentPod<'a> {
                     let source = Source::GoEncoded { text, light: true };
                     return SentPod { pod, source };
                 }
-                match decode_whole(&text, namespace) {
+                match decode_whole(&cut, namespace) {
                     Ok(pod) => {
                         let source = Source::GoEncoded { text, light: false };
                         return SentPod { pod, source };
@@ -267,9 +270,10 @@ impl<'a> SentPod<'a> {
     }
 }
 
-/// The whole typed pod of a text checked to be its own Go encoding, settled as below.
-pub(super) fn decode_whole(text: &GoText<'_>, namespace: &str) -> Result<Pod, serde_json::Error> {
-    let mut pod = serde_json::from_str::<Pod>(&text.without_managed_fields())?;
+/// The whole typed pod of a text checked to be its own Go encoding, `cut`: without its
+/// `managedFields` ([`GoText::without_managed_fields`]); settled as below.
+pub(super) fn decode_whole(cut: &str, namespace: &str) -> Result<Pod, serde_json::Error> {
+    let mut pod = serde_json::from_str::<Pod>(cut)?;
     settle(&mut pod, namespace);
     Ok(pod)
 }

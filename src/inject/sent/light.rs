@@ -7,8 +7,9 @@
 //! and dropped unread, ~2.8K L1 instruction misses per medium pod since their code exceeds the
 //! cache). A pod read this way is only ever used where nothing else is read: the caller
 //! (`super::SentPod`) keeps the text, and the general path decodes it whole
-//! (`super::decode_whole`) before it reads the pod. `tests/fast_path.rs` holds every text
-//! route to the general path on generated pods that set every field.
+//! (`super::decode_whole`) before it reads the pod. `tests/fast_path.rs` holds the text route
+//! to the general path on generated pods that set the skipped fields (env, resources, security
+//! contexts, volume sources, commands, ...).
 //!
 //! Kept (everything else is `None`/empty):
 //! - `metadata`: every field but `managedFields` (cut before, as for the whole decode);
@@ -19,7 +20,8 @@
 //! - not `status`.
 //!
 //! A container's `env` is counted, not kept: over `MAX_ENV_PER_CONTAINER` the pod is decoded
-//! whole instead, so that the bound's error names the container as before.
+//! whole instead, so that the bound's error names the container as before. Likewise a pod
+//! whose `apiVersion` or `kind` k8s-openapi's decoder refuses, for its error.
 
 use std::collections::BTreeMap;
 use std::fmt;
