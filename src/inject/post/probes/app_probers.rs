@@ -157,6 +157,14 @@ impl<'a> ObjectWriter<'a> {
     }
 }
 
+/// How [`write_go_string`] writes one character.
+enum Escape {
+    None,
+    Text(&'static str),
+    /// `\u00xx` of an ASCII byte.
+    Byte,
+}
+
 /// A JSON string exactly as Go's `encoding/json` writes it with HTML escaping on (the default
 /// for `json.Marshal`): `\b \f \n \r \t` short forms, other controls as `\u00xx`, and `<`,
 /// `>`, `&`, U+2028, U+2029 as `\u` escapes.
@@ -168,30 +176,39 @@ pub(crate) fn write_go_string(out: &mut String, s: &str) {
     // byte or before a U+2028/U+2029 lead byte, so on a character boundary.
     let (mut start, mut i) = (0, 0);
     while let Some(&b) = bytes.get(i) {
-        let (escape, len): (Option<&str>, usize) = match b {
-            b'"' => (Some("\\\""), 1),
-            b'\\' => (Some("\\\\"), 1),
-            0x08 => (Some("\\b"), 1),
-            0x0c => (Some("\\f"), 1),
-            b'\n' => (Some("\\n"), 1),
-            b'\r' => (Some("\\r"), 1),
-            b'\t' => (Some("\\t"), 1),
+        let (escape, len) = match b {
+            b'"' => (Escape::Text("\\\""), 1),
+            b'\\' => (Escape::Text("\\\\"), 1),
+            0x08 => (Escape::Text("\\b"), 1),
+            0x0c => (Escape::Text("\\f"), 1),
+            b'\n' => (Escape::Text("\\n"), 1),
+            b'\r' => (Escape::Text("\\r"), 1),
+            b'\t' => (Escape::Text("\\t"), 1),
             0xe2 if bytes.get(i + 1) == Some(&0x80) => match bytes.get(i + 2) {
-                Some(0xa8) => (Some("\\u2028"), 3),
-                Some(0xa9) => (Some("\\u2029"), 3),
-                _ => (None, 1),
+                Some(0xa8) => (Escape::Text("\\u2028"), 3),
+                Some(0xa9) => (Escape::Text("\\u2029"), 3),
+                _ => (Escape::None, 1),
             },
-            b if b < 0x20 || b == b'<' || b == b'>' || b == b'&' => (Some(""), 1),
-            _ => (None, 1),
+            b if b < 0x20 || b == b'<' || b == b'>' || b == b'&' => (Escape::Byte, 1),
+            _ => (Escape::None, 1),
         };
-        if let Some(escape) = escape {
-            out.push_str(s.get(start..i).unwrap_or_default());
-            if escape.is_empty() {
-                out.push_str(&format!("\\u{b:04x}"));
-            } else {
-                out.push_str(escape);
+        let copied = s.get(start..i).unwrap_or_default();
+        match escape {
+            Escape::None => {}
+            Escape::Text(text) => {
+                out.push_str(copied);
+                out.push_str(text);
+                start = i + len;
             }
-            start = i + len;
+            Escape::Byte => {
+                out.push_str(copied);
+                out.push_str("\\u00");
+                // Lower-case hex digits, as Go writes them; a nibble always is one.
+                for nibble in [b >> 4, b & 0xf] {
+                    out.extend(char::from_digit(u32::from(nibble), 16));
+                }
+                start = i + len;
+            }
         }
         i += len;
     }
